@@ -1,0 +1,138 @@
+"""Namespaces, pods (or pod templates of workloads), services and nodes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from dtnetpol.model.location import SourceLocation
+from dtnetpol.model.policy import NetworkPolicy, Protocol
+
+Labels = Mapping[str, str]
+
+NAME_LABEL = "kubernetes.io/metadata.name"
+
+
+def _labels() -> Any:
+    # Labels are dicts: compared by value, left out of the hash, never mutated after load.
+    return field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True)
+class WorkloadRef:
+    """The workload a pod belongs to, printed as ``namespace/name[Kind]``."""
+
+    namespace: str
+    name: str
+    kind: str
+
+    def __str__(self) -> str:
+        return f"{self.namespace}/{self.name}[{self.kind}]"
+
+
+@dataclass(frozen=True)
+class Namespace:
+    name: str
+    labels: Labels = _labels()
+    assumed: bool = False
+    location: SourceLocation | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class ContainerPort:
+    port: int
+    protocol: Protocol = Protocol.TCP
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Pod:
+    """A pod, or the pod template standing for every pod of a workload."""
+
+    namespace: str
+    name: str
+    owner: WorkloadRef
+    labels: Labels = _labels()
+    ports: tuple[ContainerPort, ...] = ()
+    host_network: bool = False
+    ips: tuple[str, ...] = ()
+    node: str | None = None
+    location: SourceLocation | None = field(default=None, compare=False)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True)
+class ServicePort:
+    port: int
+    target_port: int | str
+    protocol: Protocol = Protocol.TCP
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Service:
+    namespace: str
+    name: str
+    selector: Labels | None = field(default=None, hash=False)
+    ports: tuple[ServicePort, ...] = ()
+    cluster_ips: tuple[str, ...] = ()
+    type: str = "ClusterIP"
+    location: SourceLocation | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class EndpointAddresses:
+    """Backends of a Service from Endpoints or an EndpointSlice (e.g. default/kubernetes)."""
+
+    namespace: str
+    service: str
+    addresses: tuple[str, ...]
+    ports: tuple[ServicePort, ...]
+    location: SourceLocation | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Node:
+    name: str
+    labels: Labels = _labels()
+    addresses: tuple[str, ...] = ()
+    pod_cidrs: tuple[str, ...] = ()
+    location: SourceLocation | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class RawObject:
+    """An object of a kind the core does not model (kept for DynaKube, EdgeConnect, ...)."""
+
+    api_version: str
+    kind: str
+    namespace: str | None
+    name: str
+    body: Mapping[str, Any] = field(hash=False)
+    location: SourceLocation | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Everything loaded from manifests or a live cluster."""
+
+    namespaces: Mapping[str, Namespace] = _labels()
+    pods: tuple[Pod, ...] = ()
+    policies: tuple[NetworkPolicy, ...] = ()
+    services: tuple[Service, ...] = ()
+    endpoints: tuple[EndpointAddresses, ...] = ()
+    nodes: tuple[Node, ...] = ()
+    others: tuple[RawObject, ...] = ()
+    skipped_kinds: Mapping[str, int] = _labels()
+    warnings: tuple[str, ...] = ()
+
+    def namespace(self, name: str) -> Namespace:
+        """The namespace object, or the one Kubernetes would give it (name label only)."""
+        found = self.namespaces.get(name)
+        if found is not None:
+            return found
+        return Namespace(name=name, labels={NAME_LABEL: name}, assumed=True)
