@@ -12,11 +12,7 @@ from dtnetpol.model.policy import NetworkPolicy, Protocol
 Labels = Mapping[str, str]
 
 NAME_LABEL = "kubernetes.io/metadata.name"
-
-
-def _labels() -> Any:
-    # Labels are dicts: compared by value, left out of the hash, never mutated after load.
-    return field(default_factory=dict, hash=False)
+# Label dicts are compared by value, left out of the hash, and never mutated after loading.
 
 
 @dataclass(frozen=True)
@@ -34,7 +30,7 @@ class WorkloadRef:
 @dataclass(frozen=True)
 class Namespace:
     name: str
-    labels: Labels = _labels()
+    labels: Labels = field(default_factory=dict, hash=False)
     assumed: bool = False
     location: SourceLocation | None = field(default=None, compare=False)
 
@@ -53,7 +49,7 @@ class Pod:
     namespace: str
     name: str
     owner: WorkloadRef
-    labels: Labels = _labels()
+    labels: Labels = field(default_factory=dict, hash=False)
     ports: tuple[ContainerPort, ...] = ()
     host_network: bool = False
     ips: tuple[str, ...] = ()
@@ -98,7 +94,7 @@ class EndpointAddresses:
 @dataclass(frozen=True)
 class Node:
     name: str
-    labels: Labels = _labels()
+    labels: Labels = field(default_factory=dict, hash=False)
     addresses: tuple[str, ...] = ()
     pod_cidrs: tuple[str, ...] = ()
     location: SourceLocation | None = field(default=None, compare=False)
@@ -120,14 +116,14 @@ class RawObject:
 class Cluster:
     """Everything loaded from manifests or a live cluster."""
 
-    namespaces: Mapping[str, Namespace] = _labels()
+    namespaces: Mapping[str, Namespace] = field(default_factory=dict, hash=False)
     pods: tuple[Pod, ...] = ()
     policies: tuple[NetworkPolicy, ...] = ()
     services: tuple[Service, ...] = ()
     endpoints: tuple[EndpointAddresses, ...] = ()
     nodes: tuple[Node, ...] = ()
     others: tuple[RawObject, ...] = ()
-    skipped_kinds: Mapping[str, int] = _labels()
+    skipped_kinds: Mapping[str, int] = field(default_factory=dict, hash=False)
     warnings: tuple[str, ...] = ()
 
     def namespace(self, name: str) -> Namespace:

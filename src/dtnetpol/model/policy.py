@@ -4,23 +4,24 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from dtnetpol.model.location import SourceLocation
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-class Direction(str, Enum):
+class Direction(StrEnum):
     INGRESS = "Ingress"
     EGRESS = "Egress"
 
     @property
-    def lower(self) -> str:
+    def word(self) -> str:
+        """``ingress`` or ``egress``, as in a field path."""
         return self.value.lower()
 
 
-class Protocol(str, Enum):
+class Protocol(StrEnum):
     TCP = "TCP"
     UDP = "UDP"
     SCTP = "SCTP"

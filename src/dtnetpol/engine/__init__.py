@@ -1,0 +1,1 @@
+"""The NetworkPolicy engine: pure functions from a Cluster to verdicts and connections."""

@@ -1,0 +1,375 @@
+"""The compiled cluster: pods grouped into equivalence classes, policies compiled once.
+
+Every question (can A reach B, what does a pod allow, the full connection list) is answered
+per *class* of pods that share namespace, labels, declared ports and host networking, never
+per pod pair. Selector results are cached per (selector, namespace) and per class.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from dtnetpol.engine.addresses import AddressSet
+from dtnetpol.engine.explain import (
+    IPBLOCK_NOTE,
+    Outcome,
+    RuleRef,
+    SideStatus,
+    SideVerdict,
+    Verdict,
+)
+from dtnetpol.engine.ports import PortSet, PortSpec
+from dtnetpol.engine.selectors import compile_selector
+from dtnetpol.model.cluster import Cluster, ContainerPort, Pod, WorkloadRef
+from dtnetpol.model.policy import Direction, LabelSelector, NetworkPolicy, Peer, Protocol, Rule
+
+HOST_NETWORK_NOTE = ("host-network pod: NetworkPolicies that select it have no effect on most "
+                     "CNIs, and its traffic carries the node's IP")
+
+
+@dataclass(frozen=True, eq=False)
+class PodClass:
+    """Pods that no NetworkPolicy can tell apart: same namespace, labels, ports, host network."""
+
+    index: int
+    namespace: str
+    labels: Mapping[str, str]
+    ports: tuple[ContainerPort, ...]
+    host_network: bool
+    pods: tuple[Pod, ...]
+
+    @property
+    def workloads(self) -> tuple[WorkloadRef, ...]:
+        return tuple(dict.fromkeys(p.owner for p in self.pods))
+
+    @property
+    def name(self) -> str:
+        return str(self.workloads[0])
+
+    @property
+    def addresses(self) -> AddressSet | None:
+        """For a host-network class the node addresses it uses, None when unknown."""
+        ips = [ipaddress.ip_network(ip) for p in self.pods for ip in p.ips]
+        return AddressSet.of_networks(ips) if ips else None
+
+
+@dataclass(frozen=True)
+class ExternalEndpoint:
+    """A non-pod endpoint: an IP, a CIDR, the API server, or a host whose IPs are unknown.
+
+    ``addresses`` None means unknown (a DNS name): verdicts on it can be conditional.
+    """
+
+    name: str
+    addresses: AddressSet | None = None
+
+
+Endpoint = PodClass | ExternalEndpoint
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledRule:
+    ref: RuleRef
+    rule: Rule
+    policy: NetworkPolicy
+    ports: PortSpec
+    selector_peers: tuple[Peer, ...]
+    ip_addresses: AddressSet          # union of the rule's ipBlocks (everything if no peers)
+    all_peers: bool                   # empty from/to: every pod and every address
+
+    @property
+    def has_ip_blocks(self) -> bool:
+        return bool(self.ip_addresses) and not self.all_peers
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One rule's share of what a side allows towards one peer."""
+
+    rule: CompiledRule
+    ports: PortSet
+    addresses: AddressSet | None = None   # for external peers: which of their addresses
+
+
+@dataclass
+class _SideState:
+    policies: tuple[NetworkPolicy, ...]
+    rules: tuple[CompiledRule, ...]
+
+
+@dataclass
+class Analyzer:
+    """A cluster compiled for queries. Build once, ask many times."""
+
+    cluster: Cluster
+    classes: list[PodClass] = field(init=False)
+    _class_of: dict[Pod, PodClass] = field(init=False, repr=False)
+    _by_namespace: dict[str, list[PodClass]] = field(init=False, repr=False)
+    _policies_by_ns: dict[str, list[NetworkPolicy]] = field(init=False, repr=False)
+    _compiled: dict[tuple[int, Direction], tuple[CompiledRule, ...]] = field(init=False,
+                                                                             repr=False)
+    _sides: dict[tuple[int, Direction], _SideState] = field(init=False, repr=False)
+    _ns_match: dict[tuple[LabelSelector, str], bool] = field(init=False, repr=False)
+    _peer_sets: dict[tuple[str, Peer], frozenset[int]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        groups: dict[tuple[object, ...], list[Pod]] = {}
+        for pod in self.cluster.pods:
+            key = (pod.namespace, tuple(sorted(pod.labels.items())), pod.ports, pod.host_network)
+            groups.setdefault(key, []).append(pod)
+        self.classes = []
+        self._class_of = {}
+        self._by_namespace = defaultdict(list)
+        for pods in groups.values():
+            first = pods[0]
+            cls = PodClass(len(self.classes), first.namespace, first.labels, first.ports,
+                           first.host_network, tuple(pods))
+            self.classes.append(cls)
+            self._by_namespace[cls.namespace].append(cls)
+            for p in pods:
+                self._class_of[p] = cls
+        self._policies_by_ns = defaultdict(list)
+        for pol in self.cluster.policies:
+            self._policies_by_ns[pol.namespace].append(pol)
+        self._compiled = {}
+        self._sides = {}
+        self._ns_match = {}
+        self._peer_sets = {}
+
+    # ----------------------------------------------------------------- lookups
+    def class_of(self, pod: Pod) -> PodClass:
+        return self._class_of[pod]
+
+    def namespace_labels(self, name: str) -> Mapping[str, str]:
+        return self.cluster.namespace(name).labels
+
+    def namespace_matches(self, selector: LabelSelector, namespace: str) -> bool:
+        key = (selector, namespace)
+        hit = self._ns_match.get(key)
+        if hit is None:
+            hit = compile_selector(selector)(self.namespace_labels(namespace))
+            self._ns_match[key] = hit
+        return hit
+
+    def policies_selecting(self, cls: PodClass) -> tuple[NetworkPolicy, ...]:
+        """Every policy whose podSelector selects the class (whatever its policyTypes)."""
+        return tuple(p for p in self._policies_by_ns.get(cls.namespace, ())
+                     if compile_selector(p.pod_selector)(cls.labels))
+
+    def _side(self, cls: PodClass, direction: Direction) -> _SideState:
+        key = (cls.index, direction)
+        state = self._sides.get(key)
+        if state is None:
+            pols = tuple(p for p in self.policies_selecting(cls) if p.isolates(direction))
+            rules = tuple(r for p in pols for r in self.compiled_rules(p, direction))
+            state = _SideState(pols, rules)
+            self._sides[key] = state
+        return state
+
+    def isolating_policies(self, cls: PodClass, direction: Direction) -> tuple[NetworkPolicy, ...]:
+        return self._side(cls, direction).policies
+
+    def is_isolated(self, cls: PodClass, direction: Direction) -> bool:
+        return not cls.host_network and bool(self._side(cls, direction).policies)
+
+    def rules_for(self, cls: PodClass, direction: Direction) -> tuple[CompiledRule, ...]:
+        return self._side(cls, direction).rules
+
+    def compiled_rules(self, policy: NetworkPolicy,
+                       direction: Direction) -> tuple[CompiledRule, ...]:
+        key = (id(policy), direction)
+        out = self._compiled.get(key)
+        if out is None:
+            compiled = []
+            for rule in policy.rules(direction):
+                ref = RuleRef(policy.ref, direction, rule.index, rule.location)
+                blocks = [p.ip_block for p in rule.peers if p.ip_block is not None]
+                addrs = AddressSet.everything() if not rule.peers else AddressSet()
+                for b in blocks:
+                    addrs = addrs.union(AddressSet.of_block(b))
+                compiled.append(CompiledRule(
+                    ref, rule, policy, PortSpec.compile(rule.ports),
+                    tuple(p for p in rule.peers if p.ip_block is None), addrs, not rule.peers))
+            out = tuple(compiled)
+            self._compiled[key] = out
+        return out
+
+    # ----------------------------------------------------------- peer matching
+    def peer_matches_class(self, peer: Peer, policy_namespace: str, cls: PodClass) -> bool:
+        """Does a selector peer match pods of ``cls``? (ipBlock peers never match pods.)"""
+        if peer.ip_block is not None or cls.host_network:
+            return False
+        if peer.namespace_selector is None:
+            if cls.namespace != policy_namespace:
+                return False
+        elif not self.namespace_matches(peer.namespace_selector, cls.namespace):
+            return False
+        return peer.pod_selector is None or compile_selector(peer.pod_selector)(cls.labels)
+
+    def peer_classes(self, peer: Peer, policy_namespace: str) -> frozenset[int]:
+        """Indices of every class a selector peer matches, computed once per distinct peer."""
+        key = (policy_namespace if peer.namespace_selector is None else "", peer)
+        hit = self._peer_sets.get(key)
+        if hit is None:
+            if peer.namespace_selector is None:
+                namespaces: Iterable[str] = (policy_namespace,)
+            else:
+                namespaces = [ns for ns in self._by_namespace
+                              if self.namespace_matches(peer.namespace_selector, ns)]
+            match = compile_selector(peer.pod_selector) if peer.pod_selector else None
+            hit = frozenset(c.index for ns in namespaces for c in self._by_namespace.get(ns, ())
+                            if not c.host_network and (match is None or match(c.labels)))
+            self._peer_sets[key] = hit
+        return hit
+
+    def rule_matches_class(self, rule: CompiledRule, cls: PodClass) -> bool:
+        if cls.host_network:
+            return rule.all_peers
+        return rule.all_peers or any(
+            self.peer_matches_class(p, rule.policy.namespace, cls) for p in rule.selector_peers)
+
+    # ------------------------------------------------------------------ sides
+    def contributions(self, subject: PodClass, direction: Direction, other: Endpoint,
+                      dst_ports: tuple[ContainerPort, ...] | None) -> list[Contribution]:
+        """Rules of ``subject``'s isolating policies that match ``other``, with their ports."""
+        out: list[Contribution] = []
+        other_addresses = _addresses_of(other)
+        for rule in self.rules_for(subject, direction):
+            if isinstance(other, PodClass) and not other.host_network:
+                if self.rule_matches_class(rule, other):
+                    out.append(Contribution(rule, rule.ports.resolve(dst_ports)))
+                continue
+            matched = rule.ip_addresses if other_addresses is None \
+                else rule.ip_addresses.intersection(other_addresses)
+            if matched:
+                out.append(Contribution(rule, rule.ports.resolve(dst_ports), matched))
+        return out
+
+    def side_verdict(self, subject: Endpoint, direction: Direction, other: Endpoint,
+                     dst_ports: tuple[ContainerPort, ...] | None,
+                     port: int | None, protocol: Protocol | None) -> tuple[SideVerdict, PortSet]:
+        """One side of a connection, and the ports that side allows towards ``other``."""
+        if isinstance(subject, ExternalEndpoint):
+            return SideVerdict(direction, subject.name, SideStatus.NOT_A_POD), PortSet.all()
+        name = subject.name
+        if subject.host_network:
+            return (SideVerdict(direction, name, SideStatus.NOT_GOVERNED,
+                                notes=(HOST_NETWORK_NOTE,)), PortSet.all())
+        pols = self.isolating_policies(subject, direction)
+        if not pols:
+            return SideVerdict(direction, name, SideStatus.NOT_ISOLATED), PortSet.all()
+        refs = tuple(p.ref for p in pols)
+        contribs = self.contributions(subject, direction, other, dst_ports)
+        if port is not None and protocol is not None:
+            contribs = [c for c in contribs if c.ports.contains(protocol, port)]
+        allowed = PortSet.none()
+        for c in contribs:
+            allowed = allowed.union(c.ports)
+        notes = self._notes(subject, direction, other, contribs)
+        rules = tuple(c.rule.ref for c in contribs)
+        if not contribs:
+            return SideVerdict(direction, name, SideStatus.BLOCKED, refs, notes=notes), allowed
+        if isinstance(other, PodClass) and not other.host_network:
+            return SideVerdict(direction, name, SideStatus.ALLOWED, refs, rules,
+                               notes=notes), allowed
+        covered = AddressSet()
+        for c in contribs:
+            covered = covered.union(c.addresses or AddressSet())
+        wanted = _addresses_of(other)
+        if (wanted is not None and not wanted.difference(covered)) or \
+                (wanted is None and not AddressSet.everything().difference(covered)):
+            return SideVerdict(direction, name, SideStatus.ALLOWED, refs, rules, covered,
+                               notes), allowed
+        return SideVerdict(direction, name, SideStatus.PARTIAL, refs, rules, covered,
+                           notes), allowed
+
+    def _notes(self, subject: PodClass, direction: Direction, other: Endpoint,
+               contribs: Sequence[Contribution]) -> tuple[str, ...]:
+        notes: list[str] = []
+        if isinstance(other, PodClass) and not other.host_network and any(
+                r.has_ip_blocks for r in self.rules_for(subject, direction)):
+            notes.append(IPBLOCK_NOTE)
+        if isinstance(other, PodClass) and other.host_network:
+            notes.append(f"{other.name} is a {HOST_NETWORK_NOTE}: only ipBlocks of node "
+                         "addresses or an empty peer list match it")
+        return tuple(notes)
+
+    # ------------------------------------------------------------------ queries
+    def can_reach(self, src: Endpoint, dst: Endpoint, port: int | None = None,
+                  protocol: Protocol | None = Protocol.TCP) -> Verdict:
+        """Egress of ``src`` AND ingress of ``dst``, each explained."""
+        proto = protocol if port is not None else None
+        dst_ports = dst.ports if isinstance(dst, PodClass) else None
+        eg, eg_ports = self.side_verdict(src, Direction.EGRESS, dst, dst_ports, port, proto)
+        ing, ing_ports = self.side_verdict(dst, Direction.INGRESS, src, dst_ports, port, proto)
+        src_name = src.name
+        dst_name = dst.name
+        if port is None and not eg_ports.intersection(ing_ports):
+            outcome = Outcome.BLOCKED
+            if eg.status is SideStatus.ALLOWED and ing.status is SideStatus.ALLOWED:
+                eg = SideVerdict(eg.direction, eg.subject, eg.status, eg.isolating_policies,
+                                 eg.allowing_rules, eg.allowed_addresses,
+                                 (*eg.notes, f"allows {eg_ports} only"))
+                ing = SideVerdict(ing.direction, ing.subject, ing.status,
+                                  ing.isolating_policies, ing.allowing_rules,
+                                  ing.allowed_addresses, (*ing.notes, f"allows {ing_ports} only"))
+        elif SideStatus.BLOCKED in (eg.status, ing.status):
+            outcome = Outcome.BLOCKED
+        elif eg.status is SideStatus.PARTIAL or ing.status is SideStatus.PARTIAL:
+            outcome = Outcome.CONDITIONAL
+        else:
+            outcome = Outcome.ALLOWED
+        condition = ""
+        if outcome is Outcome.CONDITIONAL:
+            part = eg if eg.status is SideStatus.PARTIAL else ing
+            peer = dst_name if part is eg else src_name
+            condition = f"allowed only if {peer} resolves into {part.allowed_addresses}"
+        return Verdict(src_name, dst_name, proto, port, eg, ing, outcome, condition)
+
+    def allowed_ports(self, src: Endpoint, dst: Endpoint) -> PortSet:
+        dst_ports = dst.ports if isinstance(dst, PodClass) else None
+        _, eg = self.side_verdict(src, Direction.EGRESS, dst, dst_ports, None, None)
+        _, ing = self.side_verdict(dst, Direction.INGRESS, src, dst_ports, None, None)
+        return eg.intersection(ing)
+
+    # --------------------------------------------------------------- endpoints
+    def find(self, text: str) -> Endpoint:
+        """``ns/workload``, ``ns/pod``, ``ns/name[Kind]``, an IP or a CIDR → an endpoint.
+
+        Raises LookupError with a message that names what was searched.
+        """
+        try:
+            net = ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            pass
+        else:
+            for cls in self.classes:
+                if any(ip == text for p in cls.pods for ip in p.ips) and not cls.host_network:
+                    return cls
+            return ExternalEndpoint(text, AddressSet.of_networks([net]))
+        ns, sep, name = text.partition("/")
+        if not sep or not ns or not name:
+            raise LookupError(f"{text!r}: expected namespace/name, namespace/name[Kind] or an IP")
+        kind = None
+        if name.endswith("]") and "[" in name:
+            name, _, kind = name[:-1].partition("[")
+        for cls in self._by_namespace.get(ns, ()):
+            for pod in cls.pods:
+                if pod.owner.name == name and (kind is None or pod.owner.kind == kind):
+                    return cls
+        for cls in self._by_namespace.get(ns, ()):
+            if any(p.name == name for p in cls.pods):
+                return cls
+        known = sorted({p.owner.name for c in self._by_namespace.get(ns, ()) for p in c.pods})
+        hint = f"; workloads there: {', '.join(known[:10])}" if known else \
+            f"; no workload in namespace {ns!r}"
+        raise LookupError(f"no workload or pod {text!r}{hint}")
+
+
+def _addresses_of(endpoint: Endpoint) -> AddressSet | None:
+    if isinstance(endpoint, ExternalEndpoint):
+        return endpoint.addresses
+    return endpoint.addresses if endpoint.host_network else AddressSet()

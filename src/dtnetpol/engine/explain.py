@@ -1,0 +1,108 @@
+"""Verdicts that carry their own explanation: which policies isolate a side, which rule allows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from dtnetpol.engine.addresses import AddressSet
+from dtnetpol.model.location import SourceLocation
+from dtnetpol.model.policy import Direction, Protocol
+
+IPBLOCK_NOTE = ("an ipBlock matches only addresses outside the cluster network, never pod IPs "
+                "(whether a CNI applies it to pod IPs is implementation-defined)")
+
+
+class SideStatus(StrEnum):
+    """How one side (egress of the source, ingress of the destination) decides."""
+
+    NOT_ISOLATED = "not-isolated"   # no policy selects the pod for this direction: all allowed
+    ALLOWED = "allowed"             # isolated, and at least one rule allows it
+    BLOCKED = "blocked"             # isolated, and no rule allows it
+    PARTIAL = "partial"             # isolated; rules allow part of the peer's addresses only
+    NOT_GOVERNED = "not-governed"   # host-network pod: NetworkPolicy has no effect on it
+    NOT_A_POD = "not-a-pod"         # an address outside the pod network: no policy applies
+
+
+@dataclass(frozen=True)
+class RuleRef:
+    """One rule of one policy, with where it is written."""
+
+    policy: str
+    direction: Direction
+    index: int
+    location: SourceLocation | None = field(default=None, compare=False)
+
+    def __str__(self) -> str:
+        where = ""
+        if self.location is not None and self.location.line is not None:
+            where = f" ({self.location.file}:{self.location.line})"
+        return f"{self.policy} {self.direction.word}[{self.index}]{where}"
+
+
+@dataclass(frozen=True)
+class SideVerdict:
+    direction: Direction
+    subject: str
+    status: SideStatus
+    isolating_policies: tuple[str, ...] = ()
+    allowing_rules: tuple[RuleRef, ...] = ()
+    allowed_addresses: AddressSet | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def allows(self) -> bool:
+        return self.status not in (SideStatus.BLOCKED, SideStatus.PARTIAL)
+
+    def describe(self) -> str:
+        side = f"{self.direction.word} of {self.subject}"
+        if self.status is SideStatus.NOT_ISOLATED:
+            return f"{side}: not isolated (no policy selects it for {self.direction.value}): " \
+                   "allowed"
+        if self.status is SideStatus.NOT_GOVERNED:
+            return f"{side}: host-network pod, not governed by NetworkPolicy"
+        if self.status is SideStatus.NOT_A_POD:
+            return f"{side}: not a pod, no NetworkPolicy applies"
+        pols = ", ".join(self.isolating_policies)
+        if self.status is SideStatus.ALLOWED:
+            rules = ", ".join(str(r) for r in self.allowing_rules)
+            return f"{side}: isolated by {pols}; allowed by {rules}"
+        if self.status is SideStatus.PARTIAL:
+            return (f"{side}: isolated by {pols}; allowed only for {self.allowed_addresses} "
+                    f"by {', '.join(str(r) for r in self.allowing_rules)}")
+        return f"{side}: isolated by {pols}; no rule allows it"
+
+
+class Outcome(StrEnum):
+    ALLOWED = "allowed"
+    BLOCKED = "blocked"
+    CONDITIONAL = "conditional"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Can ``source`` reach ``destination`` on ``port``/``protocol``: both sides explained."""
+
+    source: str
+    destination: str
+    protocol: Protocol | None
+    port: int | None
+    egress: SideVerdict
+    ingress: SideVerdict
+    outcome: Outcome
+    condition: str = ""
+
+    @property
+    def allowed(self) -> bool:
+        return self.outcome is Outcome.ALLOWED
+
+    @property
+    def blocked_by(self) -> str | None:
+        e, i = not self.egress.allows, not self.ingress.allows
+        if e and i:
+            return "both"
+        if e:
+            return "egress"
+        if i:
+            return "ingress"
+        return None
