@@ -1,0 +1,1 @@
+"""Property tests of the engine against a from-the-text reference evaluator."""

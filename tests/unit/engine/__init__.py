@@ -1,0 +1,1 @@
+"""Unit tests of dtnetpol.engine (a package so helpers import relatively: ``from .builders``)."""
