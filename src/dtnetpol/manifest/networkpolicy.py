@@ -1,0 +1,548 @@
+"""networking.k8s.io/v1 NetworkPolicy: API validation and conversion to the model.
+
+The checks mirror what the API server does on create (``ValidateNetworkPolicy`` in
+``pkg/apis/networking/validation`` and the label-selector checks of
+``apimachinery/pkg/apis/meta/v1/validation``), plus the strict field validation ``kubectl
+apply`` asks for (unknown fields are rejected). A policy with any problem is not converted: the
+API server would not have stored it, so analysing it would describe a cluster that cannot exist.
+
+Decisions where the API leaves room:
+
+- ``null`` is the same as an absent field; a ``null`` list item is an empty object (so
+  ``ingress: [~]`` allows everything, as in the API).
+- ``spec.podSelector`` is optional in the API (absent = ``{}``, every pod of the namespace).
+- CIDRs are parsed as the API does without the ``StrictIPCIDRValidation`` feature gate: host
+  bits after the prefix (``10.0.0.1/24``) and leading zeros are accepted; the value is read as
+  the masked network and a note says that stricter API servers reject it.
+- ``status`` is accepted at the top level: ``kubectl get -o yaml`` on 1.24–1.27 writes
+  ``status: {}``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from dtnetpol.manifest._fields import Field, is_int, quote_hint, root, type_name
+from dtnetpol.manifest._names import (
+    dns1123_label_error,
+    dns1123_subdomain_error,
+    label_key_error,
+    label_value_error,
+    port_name_error,
+)
+from dtnetpol.manifest.problems import Problem
+from dtnetpol.model.location import SourceLocation
+from dtnetpol.model.policy import (
+    Direction,
+    IPBlock,
+    IPNetwork,
+    LabelSelector,
+    NetworkPolicy,
+    Peer,
+    PolicyPort,
+    Protocol,
+    Requirement,
+    Rule,
+    default_policy_types,
+)
+
+TOP_FIELDS = frozenset({"apiVersion", "kind", "metadata", "spec", "status"})
+METADATA_FIELDS = frozenset({
+    "name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation",
+    "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "labels",
+    "annotations", "ownerReferences", "finalizers", "managedFields",
+})
+SPEC_FIELDS = frozenset({"podSelector", "ingress", "egress", "policyTypes"})
+SELECTOR_FIELDS = frozenset({"matchLabels", "matchExpressions"})
+REQUIREMENT_FIELDS = frozenset({"key", "operator", "values"})
+PEER_FIELDS = frozenset({"podSelector", "namespaceSelector", "ipBlock"})
+IPBLOCK_FIELDS = frozenset({"cidr", "except"})
+PORT_FIELDS = frozenset({"protocol", "port", "endPort"})
+OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
+
+_CIDR_RE = re.compile(r"([0-9A-Fa-f:.]+)/([0-9]+)\Z")
+_IPV4_RE = re.compile(r"[0-9]+(\.[0-9]+){3}\Z")
+
+
+def parse_cidr(text: str) -> tuple[IPNetwork | None, str | None, str | None]:
+    """Parse a CIDR as the API server does (legacy rules).
+
+    Returns:
+        (network, error, note): ``error`` when the API rejects the value; ``note`` when it is
+        accepted only without ``StrictIPCIDRValidation`` (host bits set, leading zeros,
+        IPv4-mapped IPv6), with the network it is read as.
+    """
+    match = _CIDR_RE.match(text)
+    if match is None:
+        return None, "must be a CIDR such as 10.9.8.0/24 or 2001:db8::/64", None
+    address, prefix = match.groups()
+    odd: list[str] = []
+    if _IPV4_RE.match(address):
+        octets = address.split(".")
+        if any(len(o) > 1 and o.startswith("0") for o in octets):
+            odd.append("leading zeros")
+            address = ".".join(str(int(o)) if int(o) < 1000 else o for o in octets)
+    if len(prefix) > 1 and prefix.startswith("0"):
+        odd.append("leading zeros")
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return None, f"{address!r} is not an IPv4 or IPv6 address", None
+    if int(prefix) > ip.max_prefixlen:
+        return None, f"prefix length must be at most {ip.max_prefixlen}", None
+    network = ipaddress.ip_network(f"{ip}/{int(prefix)}", strict=False)
+    if network.network_address != ip:
+        odd.append("bits set beyond the prefix length")
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        odd.append("an IPv4-mapped IPv6 address")
+    note = None
+    if odd:
+        reasons = " and ".join(dict.fromkeys(odd))
+        note = (f"CIDR {text!r} has {reasons}; read as {network} (API servers with "
+                "StrictIPCIDRValidation reject it)")
+    return network, None, note
+
+
+class _Validator:
+    """Collects problems (and notes) while converting one NetworkPolicy."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.notes: list[tuple[SourceLocation, str]] = []
+
+    def add(self, loc: SourceLocation, code: str, message: str) -> None:
+        self.problems.append(Problem(loc, code, message))
+
+    def wrong_type(self, f: Field, expected: str) -> None:
+        self.add(f.loc, "wrong-type", f"must be {expected}, not {type_name(f.value)}")
+
+    def missing(self, parent: Field, key: str, what: str = "") -> None:
+        self.add(parent.loc.at(parent.child_path(key)), "missing-field",
+                 f"required field {key!r} is missing{what}")
+
+    def known(self, f: Field, allowed: frozenset[str], what: str,
+              hints: Mapping[str, str] | None = None) -> None:
+        """Flag every key of ``f`` that ``allowed`` lacks (``f`` must be a mapping)."""
+        for key in f.value:
+            if key in allowed:
+                continue
+            child = f.get(key) if isinstance(key, str) else None
+            loc = child.loc if child is not None else f.loc.at(f"{f.path}[{key}]")
+            hint = (hints or {}).get(key) if isinstance(key, str) else None
+            fields = ", ".join(sorted(allowed - {"status"}))
+            self.add(loc, "unknown-field",
+                     f"unknown field {key!r}: " + (hint or f"{what} has only {fields}"))
+
+    def mapping(self, f: Field | None) -> Field | None:
+        """``f`` if it is a mapping; null or absent gives None; anything else a problem."""
+        if f is None or f.value is None:
+            return None
+        if not isinstance(f.value, Mapping):
+            self.wrong_type(f, "a mapping")
+            return None
+        return f
+
+    def items(self, f: Field | None) -> list[Field]:
+        """Items of a list field; null or absent gives none; a non-list is a problem."""
+        if f is None or f.value is None:
+            return []
+        if not isinstance(f.value, list):
+            self.wrong_type(f, "a list")
+            return []
+        return f.items()
+
+    def strings(self, f: Field | None) -> list[tuple[Field, str]]:
+        out = []
+        for item in self.items(f):
+            if isinstance(item.value, str):
+                out.append((item, item.value))
+            else:
+                self.wrong_type(item, "a string")
+        return out
+
+    # --- metadata ----------------------------------------------------------------------
+
+    def metadata(self, top: Field) -> tuple[str | None, str, tuple[tuple[str, str], ...]]:
+        mf = top.get("metadata")
+        meta = self.mapping(mf)
+        if meta is None:
+            if mf is None or mf.value is None:
+                self.add(top.loc.at(top.child_path("metadata.name")), "missing-field",
+                         "required field 'name' is missing")
+            return None, "default", ()
+        self.known(meta, METADATA_FIELDS, "metadata")
+        name = meta.get("name")
+        policy_name: str | None = None
+        if name is None or name.value is None or name.value == "":
+            self.missing(meta, "name")
+        elif not isinstance(name.value, str):
+            self.wrong_type(name, "a string")
+        else:
+            error = dns1123_subdomain_error(name.value)
+            if error is not None:
+                self.add(name.loc, "invalid-name", f"name {name.value!r} {error}")
+            policy_name = name.value
+        namespace = "default"
+        ns = meta.get("namespace")
+        if ns is not None and ns.value not in (None, ""):
+            if not isinstance(ns.value, str):
+                self.wrong_type(ns, "a string")
+            else:
+                error = dns1123_label_error(ns.value)
+                if error is not None:
+                    self.add(ns.loc, "invalid-name", f"namespace {ns.value!r} {error}")
+                namespace = ns.value
+        labels = self.mapping(meta.get("labels"))
+        if labels is not None:
+            self.label_map(labels)
+        annotations: list[tuple[str, str]] = []
+        notes = self.mapping(meta.get("annotations"))
+        if notes is not None:
+            for key, entry in notes.entries():
+                if not isinstance(key, str):
+                    self.add(entry.loc, "wrong-type",
+                             f"annotation key must be a string, not {type_name(key)}")
+                    continue
+                error = label_key_error(key.lower())
+                if error is not None:
+                    self.add(entry.loc, "invalid-label-key", f"annotation key {key!r} {error}")
+                if entry.value is None:
+                    annotations.append((key, ""))
+                elif isinstance(entry.value, str):
+                    annotations.append((key, entry.value))
+                else:
+                    self.wrong_type(entry, "a string")
+        return policy_name, namespace, tuple(sorted(annotations))
+
+    # --- selectors ---------------------------------------------------------------------
+
+    def label_map(self, f: Field) -> list[tuple[str, str]]:
+        """Validate a ``map[string]string`` of labels; returns its valid pairs."""
+        pairs: list[tuple[str, str]] = []
+        for key, entry in f.entries():
+            if not isinstance(key, str):
+                self.add(entry.loc, "wrong-type",
+                         f"label key must be a string, not {type_name(key)}")
+                continue
+            error = label_key_error(key)
+            if error is not None:
+                self.add(entry.loc, "invalid-label-key", f"label key {key!r} {error}")
+            value = "" if entry.value is None else entry.value
+            if not isinstance(value, str):
+                self.add(entry.loc, "wrong-type", f"label value must be a string, not "
+                         f"{type_name(value)}" + quote_hint(key, value))
+                continue
+            error = label_value_error(value)
+            if error is not None:
+                self.add(entry.loc, "invalid-label-value", f"label value {value!r} {error}")
+            pairs.append((key, value))
+        return pairs
+
+    def selector(self, f: Field | None) -> LabelSelector | None:
+        """A label selector, or None when absent or null (or invalid)."""
+        sel = self.mapping(f)
+        if sel is None:
+            return None
+        self.known(sel, SELECTOR_FIELDS, "a label selector")
+        labels: list[tuple[str, str]] = []
+        match_labels = self.mapping(sel.get("matchLabels"))
+        if match_labels is not None:
+            labels = self.label_map(match_labels)
+        requirements = [self.requirement(item)
+                        for item in self.items(sel.get("matchExpressions"))]
+        return LabelSelector(
+            match_labels=tuple(sorted(labels)),
+            match_expressions=tuple(r for r in requirements if r is not None))
+
+    def requirement(self, item: Field) -> Requirement | None:
+        if item.value is None:
+            item = Field({}, item.loc)
+        elif not isinstance(item.value, Mapping):
+            self.wrong_type(item, "a mapping")
+            return None
+        self.known(item, REQUIREMENT_FIELDS, "a matchExpressions item")
+        key = self._required_str(item, "key")
+        if key is not None:
+            error = label_key_error(key)
+            if error is not None:
+                kf = item.get("key")
+                assert kf is not None
+                self.add(kf.loc, "invalid-label-key", f"label key {key!r} {error}")
+        operator = self._required_str(item, "operator")
+        if operator is not None and operator not in OPERATORS:
+            of = item.get("operator")
+            assert of is not None
+            hint = next((o for o in OPERATORS if o.lower() == operator.lower()), None)
+            self.add(of.loc, "invalid-selector-operator",
+                     f"operator {operator!r} is not one of In, NotIn, Exists, DoesNotExist"
+                     + (f" (operators are case-sensitive: {hint})" if hint else ""))
+        values_field = item.get("values")
+        values = self.strings(values_field)
+        for vf, value in values:
+            error = label_value_error(value)
+            if error is not None:
+                self.add(vf.loc, "invalid-label-value", f"label value {value!r} {error}")
+        values_loc = (values_field.loc if values_field is not None
+                      else item.loc.at(item.child_path("values")))
+        if operator in ("In", "NotIn") and not values:
+            if values_field is None or isinstance(values_field.value, list | type(None)):
+                self.add(values_loc, "invalid-selector-values",
+                         f"values must be given and non-empty with operator {operator}")
+        elif operator in ("Exists", "DoesNotExist") and values:
+            self.add(values_loc, "invalid-selector-values",
+                     f"values may not be given with operator {operator}")
+        if key is None or operator not in OPERATORS:
+            return None
+        return Requirement(key, operator, tuple(v for _, v in values))
+
+    def _required_str(self, parent: Field, key: str) -> str | None:
+        f = parent.get(key)
+        if f is None or f.value is None:
+            self.missing(parent, key)
+            return None
+        if not isinstance(f.value, str):
+            self.wrong_type(f, "a string")
+            return None
+        return f.value
+
+    # --- peers -------------------------------------------------------------------------
+
+    def peer(self, item: Field, direction: Direction) -> Peer | None:
+        if item.value is None:
+            item = Field({}, item.loc)
+        elif not isinstance(item.value, Mapping):
+            self.wrong_type(item, "a mapping")
+            return None
+        side = "from" if direction is Direction.INGRESS else "to"
+        self.known(item, PEER_FIELDS, "a peer", hints={
+            "ports": f"ports belongs to the rule, not to the peer: outdent it to line up "
+                     f"with {side!r}",
+            "from": "a peer has only podSelector, namespaceSelector, ipBlock",
+            "to": "a peer has only podSelector, namespaceSelector, ipBlock",
+        })
+        present = [k for k in ("podSelector", "namespaceSelector", "ipBlock")
+                   if item.has(k) and item.value[k] is not None]
+        pod_selector = self.selector(item.get("podSelector"))
+        namespace_selector = self.selector(item.get("namespaceSelector"))
+        ip_block = None
+        ip_field = self.mapping(item.get("ipBlock"))
+        if ip_field is not None:
+            ip_block = self.ip_block(ip_field)
+        if not present:
+            self.add(item.loc, "empty-peer",
+                     "a peer needs podSelector, namespaceSelector or ipBlock (to allow every "
+                     f"peer, leave out {side!r} instead)")
+            return None
+        if "ipBlock" in present and len(present) > 1:
+            self.add(item.loc, "ipblock-with-selector",
+                     "ipBlock may not be combined with podSelector or namespaceSelector in "
+                     "one peer (make them separate list items)")
+            return None
+        return Peer(pod_selector=pod_selector, namespace_selector=namespace_selector,
+                    ip_block=ip_block, location=item.loc)
+
+    def ip_block(self, f: Field) -> IPBlock | None:
+        self.known(f, IPBLOCK_FIELDS, "an ipBlock")
+        cidr_field = f.get("cidr")
+        if cidr_field is None or cidr_field.value in (None, ""):
+            self.add(cidr_field.loc if cidr_field is not None else f.loc.at(f.child_path("cidr")),
+                     "missing-field", "required field 'cidr' is missing")
+            cidr = None
+        elif not isinstance(cidr_field.value, str):
+            self.wrong_type(cidr_field, "a string")
+            cidr = None
+        else:
+            cidr = self.cidr(cidr_field, cidr_field.value)
+        excepts: list[IPNetwork] = []
+        for ef, text in self.strings(f.get("except")):
+            network = self.cidr(ef, text)
+            if network is None or cidr is None:
+                continue
+            inside = (network.version == cidr.version and network.subnet_of(cidr)  # type: ignore[arg-type]
+                      and network.prefixlen > cidr.prefixlen)
+            if not inside:
+                self.add(ef.loc, "except-outside-cidr",
+                         f"except {text!r} must be a strict subset of cidr {cidr}")
+                continue
+            excepts.append(network)
+        if cidr is None:
+            return None
+        return IPBlock(cidr=cidr, excepts=tuple(excepts))
+
+    def cidr(self, f: Field, text: str) -> IPNetwork | None:
+        network, error, note = parse_cidr(text)
+        if error is not None:
+            self.add(f.loc, "invalid-cidr", f"invalid CIDR {text!r}: {error}")
+            return None
+        if note is not None:
+            self.notes.append((f.loc, note))
+        return network
+
+    # --- ports -------------------------------------------------------------------------
+
+    def port(self, item: Field) -> PolicyPort | None:
+        if item.value is None:
+            return PolicyPort(location=item.loc)
+        if not isinstance(item.value, Mapping):
+            self.wrong_type(item, "a mapping")
+            return None
+        self.known(item, PORT_FIELDS, "a port")
+        ok = True
+        protocol = Protocol.TCP
+        pf = item.get("protocol")
+        if pf is not None and pf.value is not None:
+            if not isinstance(pf.value, str):
+                self.wrong_type(pf, "a string")
+                ok = False
+            elif pf.value not in Protocol.__members__:
+                hint = (f" (protocols are case-sensitive: {pf.value.upper()})"
+                        if pf.value.upper() in Protocol.__members__ else "")
+                self.add(pf.loc, "invalid-protocol",
+                         f"protocol {pf.value!r} is not one of TCP, UDP, SCTP{hint}")
+                ok = False
+            else:
+                protocol = Protocol(pf.value)
+        port: int | str | None = None
+        nf = item.get("port")
+        if nf is not None and nf.value is not None:
+            if is_int(nf.value):
+                port = int(nf.value)
+                if not 1 <= port <= 65535:
+                    self.add(nf.loc, "invalid-port", f"port {port} must be between 1 and 65535")
+                    ok = False
+            elif isinstance(nf.value, str):
+                port = nf.value
+                error = port_name_error(port)
+                if error is not None:
+                    hint = (f" (a quoted number is a port name: write port: {port})"
+                            if port.isdigit() else "")
+                    self.add(nf.loc, "invalid-port-name",
+                             f"named port {port!r} {error}{hint}")
+                    ok = False
+            else:
+                self.wrong_type(nf, "an integer or a port name")
+                ok = False
+        end_port: int | None = None
+        ef = item.get("endPort")
+        if ef is not None and ef.value is not None:
+            if not is_int(ef.value):
+                self.wrong_type(ef, "an integer")
+                ok = False
+            else:
+                end_port = int(ef.value)
+                error = None
+                if nf is None or nf.value is None:
+                    error = "endPort may not be given without port"
+                elif not is_int(nf.value):
+                    error = "endPort requires a numeric port, not a named port"
+                elif isinstance(port, int) and end_port < port:
+                    error = f"endPort {end_port} must be greater than or equal to port {port}"
+                elif not 1 <= end_port <= 65535:
+                    error = f"endPort {end_port} must be between 1 and 65535"
+                if error is not None:
+                    self.add(ef.loc, "invalid-end-port", error)
+                    ok = False
+        if not ok:
+            return None
+        return PolicyPort(protocol=protocol, port=port, end_port=end_port, location=item.loc)
+
+    # --- rules and spec ----------------------------------------------------------------
+
+    def rules(self, spec: Field, direction: Direction) -> list[Rule]:
+        key = direction.value.lower()
+        side, other = ("from", "to") if direction is Direction.INGRESS else ("to", "from")
+        allowed = frozenset({side, "ports"})
+        out: list[Rule] = []
+        for index, item in enumerate(self.items(spec.get(key))):
+            if item.value is None:
+                item = Field({}, item.loc)
+            elif not isinstance(item.value, Mapping):
+                self.wrong_type(item, "a mapping")
+                continue
+            self.known(item, allowed, f"an {key} rule", hints={
+                other: f"{key} rules use {side!r}, not {other!r}",
+            })
+            peers = [self.peer(p, direction) for p in self.items(item.get(side))]
+            ports = [self.port(p) for p in self.items(item.get("ports"))]
+            out.append(Rule(direction=direction, index=index,
+                            peers=tuple(p for p in peers if p is not None),
+                            ports=tuple(p for p in ports if p is not None),
+                            location=item.loc))
+        return out
+
+    def policy_types(self, spec: Field) -> list[Direction]:
+        f = spec.get("policyTypes")
+        items = self.items(f)
+        if len(items) > 2:
+            assert f is not None
+            self.add(f.loc, "invalid-policy-type", "may not list more than two policyTypes")
+            return []
+        out: list[Direction] = []
+        for item, value in self.strings(f):
+            if value in (d.value for d in Direction):
+                out.append(Direction(value))
+            else:
+                hint = next((f" (policy types are case-sensitive: {d.value})" for d in Direction
+                             if d.value.lower() == value.lower()), "")
+                self.add(item.loc, "invalid-policy-type",
+                         f"policy type {value!r} is not Ingress or Egress{hint}")
+        return out
+
+
+def _validate(body: Any, loc: SourceLocation) -> tuple[NetworkPolicy | None, _Validator]:
+    v = _Validator()
+    top = root(body, loc)
+    if not isinstance(body, Mapping):
+        v.wrong_type(top, "a mapping")
+        return None, v
+    v.known(top, TOP_FIELDS, "a NetworkPolicy")
+    name, namespace, annotations = v.metadata(top)
+    spec = v.mapping(top.get("spec"))
+    if spec is None:
+        spec = Field({}, loc.at(top.child_path("spec")))
+    v.known(spec, SPEC_FIELDS, "spec")
+    pod_selector = v.selector(spec.get("podSelector"))
+    ingress = v.rules(spec, Direction.INGRESS)
+    egress = v.rules(spec, Direction.EGRESS)
+    declared = v.policy_types(spec)
+    if v.problems or name is None:
+        return None, v
+    policy = NetworkPolicy(
+        namespace=namespace,
+        name=name,
+        pod_selector=pod_selector or LabelSelector(),
+        policy_types=default_policy_types(declared or None, bool(egress)),
+        ingress=tuple(ingress),
+        egress=tuple(egress),
+        policy_types_declared=bool(declared),
+        annotations=annotations,
+        location=loc,
+    )
+    return policy, v
+
+
+def parse_network_policy(body: Any, loc: SourceLocation
+                         ) -> tuple[NetworkPolicy | None, list[Problem]]:
+    """Validate a NetworkPolicy object as the API server would and convert it.
+
+    Args:
+        body: the loaded object (a mapping; line marks are used when present).
+        loc: where the object starts; its ``path`` prefixes every problem path (``items[2]``).
+
+    Returns:
+        The policy with ``policyTypes`` defaulted and no problems, or None and every problem
+        found (all of them, not just the first).
+    """
+    policy, v = _validate(body, loc)
+    return policy, v.problems
+
+
+def parse_network_policy_with_notes(
+        body: Any, loc: SourceLocation
+) -> tuple[NetworkPolicy | None, list[Problem], list[tuple[SourceLocation, str]]]:
+    """Like :func:`parse_network_policy`, plus notes on values only lenient servers accept."""
+    policy, v = _validate(body, loc)
+    return policy, v.problems, v.notes
