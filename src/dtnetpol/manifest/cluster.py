@@ -1,0 +1,303 @@
+"""Loaded documents -> one :class:`Cluster`.
+
+Handles what real inputs contain: ``kind: List`` and typed lists (``kubectl get -o yaml``,
+API responses whose items lack ``kind``), objects given twice, pods next to the workloads that
+own them, namespaces referenced but not given, and kinds the model does not cover (kept as
+:class:`RawObject`, so a DynaKube survives for the Dynatrace checks).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from dtnetpol.errors import InputError
+from dtnetpol.manifest._fields import Field, missing, opt_list, opt_str, root, type_name
+from dtnetpol.manifest.networkpolicy import parse_network_policy_with_notes
+from dtnetpol.manifest.objects import (
+    CLUSTER_SCOPED_KINDS,
+    KIND_GROUPS,
+    POD_TEMPLATE_HASH_LABEL,
+    WORKLOAD_KINDS,
+    Header,
+    is_modelled,
+    parse_endpoint_slice,
+    parse_endpoints,
+    parse_header,
+    parse_namespace,
+    parse_node,
+    parse_pod,
+    parse_service,
+    parse_workload,
+)
+from dtnetpol.manifest.problems import Problem
+from dtnetpol.model.cluster import (
+    NAME_LABEL,
+    Cluster,
+    EndpointAddresses,
+    Namespace,
+    Node,
+    Pod,
+    RawObject,
+    Service,
+)
+from dtnetpol.model.location import SourceLocation
+from dtnetpol.model.policy import NetworkPolicy
+
+Model = Namespace | Pod | NetworkPolicy | Service | Node | RawObject | list[EndpointAddresses]
+_Key = tuple[str, str, str]  # (kind, or apiVersion/kind when not modelled; namespace; name)
+
+CLIENT_SIDE_GROUPS = ("kustomize.config.k8s.io",)
+
+
+@dataclass
+class _Entry:
+    header: Header
+    model: Model
+
+
+def _skipped_label(raw: RawObject) -> str:
+    """The kind, with its apiVersion when a modelled kind has a foreign group (Calico)."""
+    return f"{raw.kind} ({raw.api_version})" if raw.kind in KIND_GROUPS else raw.kind
+
+
+def _where(loc: SourceLocation | None) -> str:
+    if loc is None:
+        return "?"
+    where = f"{loc.file}:{loc.line}" if loc.line is not None else loc.file
+    return f"{where} (document {loc.document}{', ' + loc.path if loc.path else ''})"
+
+
+class _Builder:
+    def __init__(self, strict: bool) -> None:
+        self.strict = strict
+        self.entries: dict[_Key, _Entry] = {}
+        self.problems: list[Problem] = []
+        self.warnings: list[str] = []
+        self.skipped: Counter[str] = Counter()
+
+    # --- reading ----------------------------------------------------------------------
+
+    def add(self, body: Any, loc: SourceLocation, kind: str | None = None,
+            api_version: str | None = None) -> None:
+        top = root(body, loc)
+        if not isinstance(body, Mapping):
+            raise InputError(f"a Kubernetes object must be a mapping, not {type_name(body)}",
+                             loc)
+        kind = opt_str(top, "kind") or kind
+        if not kind:
+            raise missing(top, "kind")
+        api_version = opt_str(top, "apiVersion") or api_version
+        if kind == "List" or (kind.endswith("List") and "items" in body):
+            item_kind = kind[: -len("List")] or None
+            for item in opt_list(top, "items"):
+                self.add(item.value, item.loc, item_kind, api_version if item_kind else None)
+            return
+        if (not is_modelled(kind, api_version) and api_version is not None
+                and api_version.startswith(CLIENT_SIDE_GROUPS)):
+            self.skipped[kind] += 1  # kustomization.yaml and friends: not cluster objects
+            return
+        header = parse_header(top, kind, api_version or "")
+        if not is_modelled(kind, api_version):
+            self._raw(header, body)
+            return
+        model = self._model(header, top)
+        if model is not None:
+            self._store(header, model)
+
+    def _model(self, h: Header, top: Field) -> Model | None:
+        kind = h.kind
+        if kind == "NetworkPolicy":
+            return self._policy(h, top)
+        if kind == "Namespace":
+            return parse_namespace(h)
+        if kind == "Pod":
+            return parse_pod(h, top)
+        if kind in WORKLOAD_KINDS:
+            return parse_workload(h, top)
+        if kind == "Service":
+            return parse_service(h, top)
+        if kind == "Endpoints":
+            return parse_endpoints(h, top)
+        if kind == "EndpointSlice":
+            slice_ = parse_endpoint_slice(h, top)
+            if slice_ is None:
+                self.warnings.append(
+                    f"EndpointSlice {h.namespace or 'default'}/{h.name} at {_where(h.loc)} has "
+                    "no kubernetes.io/service-name label; ignored")
+                return None
+            return [slice_]
+        if kind == "Node":
+            return parse_node(h, top)
+        raise AssertionError(f"kind {kind} is in KIND_GROUPS but not handled")
+
+    def _policy(self, h: Header, top: Field) -> NetworkPolicy | None:
+        policy, problems, notes = parse_network_policy_with_notes(top.value, top.loc)
+        for loc, note in notes:
+            self.warnings.append(f"{_where(loc)}: {loc.path}: {note}")
+        if not problems:
+            return policy
+        first = problems[0]
+        if self.strict:
+            raise InputError(f"{first.code}: {first.message} (the API server would reject this "
+                             "NetworkPolicy)", first.location)
+        self.problems.extend(problems)
+        count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
+        self.warnings.append(
+            f"NetworkPolicy {h.namespace or 'default'}/{h.name} at {_where(h.loc)} ignored: "
+            f"the API server would reject it ({count}; first: {first.location.path}: "
+            f"{first.message})")
+        return None
+
+    def _raw(self, h: Header, body: Mapping[str, Any]) -> None:
+        self._store(h, RawObject(api_version=h.api_version, kind=h.kind, namespace=h.namespace,
+                                 name=h.name, body=body, location=h.loc))
+
+    def _store(self, h: Header, model: Model) -> None:
+        namespace = "" if h.kind in CLUSTER_SCOPED_KINDS else (h.namespace or "default")
+        if isinstance(model, RawObject):
+            namespace = h.namespace or ""
+        kind = h.kind if is_modelled(h.kind, h.api_version) else f"{h.api_version}/{h.kind}"
+        key = (kind, namespace, h.name)
+        previous = self.entries.pop(key, None)
+        if previous is not None:
+            ref = f"{namespace}/{h.name}" if namespace else h.name
+            self.warnings.append(
+                f"{h.kind} {ref} is given twice, at {_where(previous.header.loc)} and at "
+                f"{_where(h.loc)}; the later one is used")
+        self.entries[key] = _Entry(h, model)
+
+    # --- assembling -------------------------------------------------------------------
+
+    def finish(self) -> tuple[Cluster, list[Problem]]:
+        namespaces: dict[str, Namespace] = {}
+        policies: list[NetworkPolicy] = []
+        services: list[Service] = []
+        endpoints: list[EndpointAddresses] = []
+        nodes: list[Node] = []
+        others: list[RawObject] = []
+        for entry in self.entries.values():
+            model = entry.model
+            if isinstance(model, Namespace):
+                namespaces[model.name] = model
+            elif isinstance(model, NetworkPolicy):
+                policies.append(model)
+            elif isinstance(model, Service):
+                services.append(model)
+            elif isinstance(model, Node):
+                nodes.append(model)
+            elif isinstance(model, RawObject):
+                others.append(model)
+                self.skipped[_skipped_label(model)] += 1
+            elif isinstance(model, list):
+                endpoints.extend(model)
+        pods = self._pods()
+        used = ({p.namespace for p in pods} | {p.namespace for p in policies}
+                | {s.namespace for s in services} | {e.namespace for e in endpoints})
+        for name in sorted(used - namespaces.keys()):
+            namespaces[name] = Namespace(name=name, labels={NAME_LABEL: name}, assumed=True)
+            self.warnings.append(
+                f'namespace "{name}" not given; assumed with only its {NAME_LABEL} label')
+        cluster = Cluster(
+            namespaces=dict(sorted(namespaces.items())),
+            pods=tuple(pods),
+            policies=tuple(policies),
+            services=tuple(services),
+            endpoints=tuple(endpoints),
+            nodes=tuple(nodes),
+            others=tuple(others),
+            skipped_kinds=dict(sorted(self.skipped.items())),
+            warnings=tuple(self.warnings),
+        )
+        return cluster, list(self.problems)
+
+    def _pods(self) -> list[Pod]:
+        """Workload templates and pods; a pod or ReplicaSet/Job whose owner is given is folded
+        into the owner's template (its IPs are kept there)."""
+        workloads: dict[tuple[str, str, str], _Entry] = {}
+        for entry in self.entries.values():
+            if isinstance(entry.model, Pod) and entry.header.kind in WORKLOAD_KINDS:
+                pod = entry.model
+                workloads[(pod.namespace, entry.header.kind, pod.name)] = entry
+
+        def stand_in(ns: str, kind: str, name: str) -> tuple[str, str, str] | None:
+            key = (ns, kind, name)
+            seen = set()
+            if key not in workloads:
+                return None
+            while key not in seen:
+                seen.add(key)
+                owner = workloads[key].header.owner
+                if owner is None or (ns, owner.kind, owner.name) not in workloads:
+                    break
+                key = (ns, owner.kind, owner.name)
+            return key
+
+        ips: dict[tuple[str, str, str], list[str]] = {}
+        kept: list[tuple[str, str, str] | Pod] = []
+        for entry in self.entries.values():
+            model = entry.model
+            if not isinstance(model, Pod):
+                continue
+            h = entry.header
+            if h.kind in WORKLOAD_KINDS:
+                key = (model.namespace, h.kind, model.name)
+                if stand_in(*key) == key:
+                    kept.append(key)
+                continue
+            target = None
+            if h.owner is not None:
+                target = stand_in(model.namespace, h.owner.kind, h.owner.name)
+                if target is None and h.owner.kind == "ReplicaSet":
+                    target = self._deployment_of(model, h.owner.name, stand_in)
+            if target is None:
+                kept.append(model)
+            else:
+                ips.setdefault(target, []).extend(model.ips)
+        out: list[Pod] = []
+        for item in kept:
+            if isinstance(item, Pod):
+                out.append(item)
+                continue
+            template = workloads[item].model
+            assert isinstance(template, Pod)
+            extra = tuple(dict.fromkeys(ips.get(item, ())))
+            out.append(replace(template, ips=extra) if extra else template)
+        return out
+
+    @staticmethod
+    def _deployment_of(pod: Pod, replica_set: str, stand_in: Any) -> tuple[str, str, str] | None:
+        """The given Deployment of a pod whose ReplicaSet is not given, by the name rule
+        ``<deployment>-<pod-template-hash>``."""
+        suffix = pod.labels.get(POD_TEMPLATE_HASH_LABEL)
+        if not suffix or not replica_set.endswith(f"-{suffix}"):
+            return None
+        result: tuple[str, str, str] | None = stand_in(
+            pod.namespace, "Deployment", replica_set[: -len(suffix) - 1])
+        return result
+
+
+def build_cluster(documents: Iterable[tuple[Any, SourceLocation]], *, strict: bool = True
+                  ) -> tuple[Cluster, list[Problem]]:
+    """Build the cluster model from loaded objects.
+
+    Args:
+        documents: (body, location) pairs, e.g. from ``read_documents``; the location's
+            ``path`` prefixes field paths (empty for a whole document).
+        strict: True: a NetworkPolicy the API server would reject raises InputError (its first
+            problem). False (the linter): it is left out, a warning says so, and all its
+            problems are returned.
+
+    Returns:
+        The cluster and the NetworkPolicy problems (always empty when ``strict``).
+
+    Raises:
+        InputError: an object without meaning: not a mapping, no kind, no metadata.name,
+            fields of the wrong type (labels not a mapping, containerPort not an integer).
+    """
+    builder = _Builder(strict)
+    for body, loc in documents:
+        builder.add(body, loc)
+    return builder.finish()

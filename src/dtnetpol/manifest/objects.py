@@ -1,0 +1,303 @@
+"""Kubernetes objects other than NetworkPolicy, converted to the model.
+
+Only what policy analysis needs is read: labels, container ports, hostNetwork, addresses.
+Workloads (Deployment, StatefulSet, ...) become one model :class:`Pod` standing for every pod
+of their template, because NetworkPolicies select pods by template labels and manifests
+rarely contain the pods themselves. Fields of the wrong type raise :class:`InputError`: unlike
+a NetworkPolicy problem they leave nothing sensible to analyse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from dtnetpol.errors import InputError
+from dtnetpol.manifest._fields import (
+    Field,
+    fail,
+    map_items,
+    missing,
+    need_map,
+    need_str,
+    opt_bool,
+    opt_int,
+    opt_list,
+    opt_map,
+    opt_str,
+    string_map,
+    wrong_type,
+)
+from dtnetpol.model.cluster import (
+    NAME_LABEL,
+    ContainerPort,
+    EndpointAddresses,
+    Namespace,
+    Node,
+    Pod,
+    Service,
+    ServicePort,
+    WorkloadRef,
+)
+from dtnetpol.model.location import SourceLocation
+from dtnetpol.model.policy import Protocol
+
+# kind -> API groups it is modelled for ("" is the core group, apiVersion "v1").
+KIND_GROUPS: Mapping[str, frozenset[str]] = {
+    "Namespace": frozenset({""}),
+    "Pod": frozenset({""}),
+    "Service": frozenset({""}),
+    "Endpoints": frozenset({""}),
+    "Node": frozenset({""}),
+    "ReplicationController": frozenset({""}),
+    "Deployment": frozenset({"apps", "extensions"}),
+    "ReplicaSet": frozenset({"apps", "extensions"}),
+    "DaemonSet": frozenset({"apps", "extensions"}),
+    "StatefulSet": frozenset({"apps"}),
+    "Job": frozenset({"batch"}),
+    "CronJob": frozenset({"batch"}),
+    "EndpointSlice": frozenset({"discovery.k8s.io"}),
+    "NetworkPolicy": frozenset({"networking.k8s.io"}),
+}
+WORKLOAD_KINDS = frozenset({
+    "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob",
+    "ReplicationController",
+})
+CLUSTER_SCOPED_KINDS = frozenset({"Namespace", "Node"})
+SERVICE_NAME_LABEL = "kubernetes.io/service-name"
+POD_TEMPLATE_HASH_LABEL = "pod-template-hash"
+
+
+def api_group(api_version: str | None) -> str | None:
+    """``apps/v1`` -> ``apps``, ``v1`` -> ``""``; None when not given."""
+    if api_version is None:
+        return None
+    return api_version.rsplit("/", 1)[0] if "/" in api_version else ""
+
+
+def is_modelled(kind: str, api_version: str | None) -> bool:
+    """True when ``kind`` of that API group is turned into a model object.
+
+    A missing apiVersion (items of a ``kind: List``) is taken as the kind's usual group. A
+    kind of another group, such as Calico's ``projectcalico.org/v3`` NetworkPolicy, is not.
+    """
+    groups = KIND_GROUPS.get(kind)
+    if groups is None:
+        return False
+    group = api_group(api_version)
+    return group is None or group in groups
+
+
+@dataclass(frozen=True)
+class OwnerRef:
+    kind: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Header:
+    """What every object has: type, name, namespace, labels, controlling owner."""
+
+    api_version: str
+    kind: str
+    name: str
+    namespace: str | None
+    labels: dict[str, str] = field(hash=False)
+    owner: OwnerRef | None
+    loc: SourceLocation
+
+
+def parse_header(top: Field, kind: str, api_version: str) -> Header:
+    """Read metadata; raises InputError for a missing name or mistyped metadata."""
+    meta = opt_map(top, "metadata")
+    if meta is None:
+        raise InputError("required field is missing", top.loc.at(top.child_path("metadata.name")))
+    name = need_str(meta, "name")
+    namespace = opt_str(meta, "namespace") or None
+    labels = string_map(meta, "labels")
+    string_map(meta, "annotations")
+    owners: list[tuple[bool, OwnerRef]] = []
+    for ref in map_items(meta, "ownerReferences"):
+        owners.append((opt_bool(ref, "controller"),
+                       OwnerRef(need_str(ref, "kind"), need_str(ref, "name"))))
+    owner = next((o for c, o in owners if c), owners[0][1] if owners else None)
+    return Header(api_version, kind, name, namespace, labels, owner, top.loc)
+
+
+def _namespace_of(h: Header) -> str:
+    return h.namespace or "default"
+
+
+def _protocol(parent: Field, key: str = "protocol") -> Protocol:
+    text = opt_str(parent, key)
+    if text is None:
+        return Protocol.TCP
+    if text not in Protocol.__members__:
+        f = parent.get(key)
+        assert f is not None
+        raise fail(f, f"protocol {text!r} is not one of TCP, UDP, SCTP")
+    return Protocol(text)
+
+
+def _port_number(parent: Field, key: str) -> int | None:
+    value = opt_int(parent, key)
+    if value is not None and not 1 <= value <= 65535:
+        f = parent.get(key)
+        assert f is not None
+        raise fail(f, f"port {value} must be between 1 and 65535")
+    return value
+
+
+def _strings(parent: Field, key: str) -> list[str]:
+    out = []
+    for item in opt_list(parent, key):
+        if not isinstance(item.value, str):
+            raise wrong_type(item, "a string")
+        out.append(item.value)
+    return out
+
+
+def _container_ports(pod_spec: Field) -> tuple[ContainerPort, ...]:
+    """Ports of regular containers and of sidecars (init containers that keep running)."""
+    containers = map_items(pod_spec, "containers")
+    containers += [c for c in map_items(pod_spec, "initContainers")
+                   if opt_str(c, "restartPolicy") == "Always"]
+    ports: list[ContainerPort] = []
+    for container in containers:
+        for item in map_items(container, "ports"):
+            number = _port_number(item, "containerPort")
+            if number is None:
+                raise missing(item, "containerPort")
+            ports.append(ContainerPort(port=number, protocol=_protocol(item),
+                                       name=opt_str(item, "name") or None))
+    return tuple(ports)
+
+
+def template_of(h: Header, top: Field) -> Field:
+    """The pod template of a workload (CronJob: ``spec.jobTemplate.spec.template``)."""
+    spec = need_map(top, "spec")
+    if h.kind == "CronJob":
+        spec = need_map(need_map(spec, "jobTemplate"), "spec")
+    return need_map(spec, "template")
+
+
+def parse_workload(h: Header, top: Field) -> Pod:
+    """One Pod standing for every pod of a workload's template."""
+    template = template_of(h, top)
+    meta = opt_map(template, "metadata")
+    labels = string_map(meta, "labels") if meta is not None else {}
+    pod_spec = need_map(template, "spec")
+    ns = _namespace_of(h)
+    return Pod(namespace=ns, name=h.name, owner=WorkloadRef(ns, h.name, h.kind), labels=labels,
+               ports=_container_ports(pod_spec), host_network=opt_bool(pod_spec, "hostNetwork"),
+               location=h.loc)
+
+
+def parse_pod(h: Header, top: Field) -> Pod:
+    spec = need_map(top, "spec")
+    ns = _namespace_of(h)
+    owner = (WorkloadRef(ns, h.owner.name, h.owner.kind) if h.owner is not None
+             else WorkloadRef(ns, h.name, "Pod"))
+    ips: list[str] = []
+    status = opt_map(top, "status")
+    if status is not None:
+        ips = [need_str(item, "ip") for item in map_items(status, "podIPs")]
+        if not ips:
+            ip = opt_str(status, "podIP")
+            ips = [ip] if ip else []
+    return Pod(namespace=ns, name=h.name, owner=owner, labels=h.labels,
+               ports=_container_ports(spec), host_network=opt_bool(spec, "hostNetwork"),
+               ips=tuple(ips), node=opt_str(spec, "nodeName") or None, location=h.loc)
+
+
+def parse_namespace(h: Header) -> Namespace:
+    """A namespace; the API server always adds the ``kubernetes.io/metadata.name`` label."""
+    return Namespace(name=h.name, labels={**h.labels, NAME_LABEL: h.name}, location=h.loc)
+
+
+def parse_service(h: Header, top: Field) -> Service:
+    spec = opt_map(top, "spec") or Field({}, top.loc.at(top.child_path("spec")))
+    selector = string_map(spec, "selector") if opt_map(spec, "selector") is not None else None
+    ports: list[ServicePort] = []
+    for item in map_items(spec, "ports"):
+        number = _port_number(item, "port")
+        if number is None:
+            raise missing(item, "port")
+        target: int | str = number
+        tf = item.get("targetPort")
+        if tf is not None and tf.value is not None:
+            if isinstance(tf.value, bool) or not isinstance(tf.value, int | str):
+                raise wrong_type(tf, "an integer or a port name")
+            target = tf.value
+        ports.append(ServicePort(port=number, target_port=target, protocol=_protocol(item),
+                                 name=opt_str(item, "name") or None))
+    ips = _strings(spec, "clusterIPs")
+    if not ips:
+        ip = opt_str(spec, "clusterIP")
+        ips = [ip] if ip else []
+    return Service(namespace=_namespace_of(h), name=h.name, selector=selector,
+                   ports=tuple(ports), cluster_ips=tuple(ip for ip in ips if ip != "None"),
+                   type=opt_str(spec, "type") or "ClusterIP", location=h.loc)
+
+
+def _endpoint_ports(parent: Field) -> tuple[ServicePort, ...]:
+    ports = []
+    for item in map_items(parent, "ports"):
+        number = _port_number(item, "port")
+        if number is None:  # EndpointSlice: no port means "all ports"; nothing to record
+            continue
+        ports.append(ServicePort(port=number, target_port=number, protocol=_protocol(item),
+                                 name=opt_str(item, "name") or None))
+    return tuple(ports)
+
+
+def parse_endpoints(h: Header, top: Field) -> list[EndpointAddresses]:
+    """One entry per subset (addresses with their ports); ready addresses only."""
+    ns = _namespace_of(h)
+    out = []
+    for subset in map_items(top, "subsets"):
+        addresses = tuple(need_str(a, "ip") for a in map_items(subset, "addresses"))
+        out.append(EndpointAddresses(ns, h.name, addresses, _endpoint_ports(subset),
+                                     location=subset.loc))
+    if not out:
+        out.append(EndpointAddresses(ns, h.name, (), (), location=h.loc))
+    return out
+
+
+def parse_endpoint_slice(h: Header, top: Field) -> EndpointAddresses | None:
+    """The ready endpoints of a slice, for the Service named by its service-name label."""
+    service = h.labels.get(SERVICE_NAME_LABEL)
+    if not service:
+        return None
+    addresses: list[str] = []
+    for endpoint in map_items(top, "endpoints"):
+        conditions = opt_map(endpoint, "conditions")
+        if conditions is not None and conditions.value.get("ready") is False:
+            continue
+        addresses.extend(_strings(endpoint, "addresses"))
+    return EndpointAddresses(_namespace_of(h), service, tuple(addresses), _endpoint_ports(top),
+                             location=h.loc)
+
+
+def parse_node(h: Header, top: Field) -> Node:
+    addresses: list[str] = []
+    status = opt_map(top, "status")
+    if status is not None:
+        for item in map_items(status, "addresses"):
+            if opt_str(item, "type") in ("InternalIP", "ExternalIP"):
+                addresses.append(need_str(item, "address"))
+    cidrs: list[str] = []
+    spec = opt_map(top, "spec")
+    if spec is not None:
+        cidrs = _strings(spec, "podCIDRs")
+        if not cidrs:
+            cidr = opt_str(spec, "podCIDR")
+            cidrs = [cidr] if cidr else []
+    return Node(name=h.name, labels=h.labels, addresses=tuple(addresses),
+                pod_cidrs=tuple(cidrs), location=h.loc)
+
+
+def body_of(top: Field) -> Mapping[str, Any]:
+    value: Mapping[str, Any] = top.value
+    return value
