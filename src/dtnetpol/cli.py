@@ -1,0 +1,185 @@
+"""Command line: subcommands, output formats, documented exit codes.
+
+Exit codes: 0 success (and for can-reach: allowed); 1 a finding the command was asked to
+fail on (blocked connection, blocked required flow, lint finding at --fail-on); 2 bad input
+or usage. Reports go to stdout, warnings and progress to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from enum import StrEnum
+from typing import NoReturn, TextIO
+
+from dtnetpol import __version__
+from dtnetpol.engine.analysis import Analyzer, Endpoint, PodClass
+from dtnetpol.engine.connlist import connection_list
+from dtnetpol.engine.explain import Outcome
+from dtnetpol.engine.ports import parse_port_query
+from dtnetpol.engine.posture import WorkloadPosture, workload_posture
+from dtnetpol.errors import DtnetpolError, UsageError
+from dtnetpol.model.cluster import Cluster
+from dtnetpol.render import engine_json, engine_table
+from dtnetpol.render.console import use_colour
+from dtnetpol.sources import load_cluster
+
+EXIT_OK, EXIT_FINDING, EXIT_INPUT = 0, 1, 2
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_INPUT)
+
+
+def _common(p: argparse.ArgumentParser, formats: Sequence[str]) -> None:
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="manifest files or directories (recursive), or - for stdin")
+    p.add_argument("-o", "--output", choices=list(formats), default="table",
+                   help="output format (default: table)")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="list skipped kinds and every warning")
+    p.add_argument("--skip-invalid", action="store_true",
+                   help="drop NetworkPolicies the API server would reject (with a warning) "
+                        "instead of failing")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="dtnetpol", description="Kubernetes NetworkPolicy analysis that keeps "
+                     "Dynatrace working.")
+    parser.add_argument("--version", action="version", version=f"dtnetpol {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    fmts = [f.value for f in OutputFormat]
+
+    p = sub.add_parser("can-reach", help="can SRC open a connection to DST (on a port)?")
+    _common(p, fmts)
+    p.add_argument("--from", dest="src", required=True,
+                   help="ns/workload, ns/pod, ns/name[Kind], or an IP")
+    p.add_argument("--to", dest="dst", required=True,
+                   help="ns/workload, ns/pod, ns/name[Kind], or an IP")
+    p.add_argument("--port", help="PORT or PORT/PROTOCOL (TCP, UDP, SCTP); default: any port")
+    p.set_defaults(run=_cmd_can_reach)
+
+    p = sub.add_parser("explain", help="per workload: selecting policies, isolation, "
+                       "what each direction allows")
+    _common(p, fmts)
+    p.add_argument("--workload", help="only this workload (ns/name)")
+    p.set_defaults(run=_cmd_explain)
+
+    p = sub.add_parser("connlist", help="every allowed connection between workloads and "
+                       "external address ranges")
+    _common(p, fmts)
+    p.set_defaults(run=_cmd_connlist)
+    return parser
+
+
+def _load(args: argparse.Namespace, err: TextIO) -> Cluster:
+    stdin = sys.stdin if "-" in args.paths else None
+    cluster, _problems = load_cluster(args.paths, stdin=stdin,
+                                      strict=not getattr(args, "skip_invalid", False))
+    for w in cluster.warnings:
+        print(f"warning: {w}", file=err)
+    if cluster.skipped_kinds:
+        total = sum(cluster.skipped_kinds.values())
+        if args.verbose:
+            kinds = ", ".join(f"{k} ({n})" for k, n in sorted(cluster.skipped_kinds.items()))
+            print(f"skipped {total} objects of kinds not analysed: {kinds}", file=err)
+    return cluster
+
+
+def _endpoint(an: Analyzer, text: str, flag: str) -> Endpoint:
+    try:
+        return an.find(text)
+    except LookupError as e:
+        raise UsageError(f"{flag} {e.args[0]}") from None
+
+
+def _cmd_can_reach(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    port = protocol = None
+    if args.port:
+        try:
+            port, protocol = parse_port_query(args.port)
+        except ValueError as e:
+            raise UsageError(f"--port {args.port!r}: {e}; expected e.g. 8443 or 53/UDP") from None
+    an = Analyzer(_load(args, err))
+    src = _endpoint(an, args.src, "--from")
+    dst = _endpoint(an, args.dst, "--to")
+    verdict = an.can_reach(src, dst, port, protocol)
+    if args.output == OutputFormat.JSON:
+        out.write(engine_json.verdict_json(verdict))
+    else:
+        if port is None:
+            ports = an.allowed_ports(src, dst)
+            if ports:
+                print(f"allowed ports: {ports}", file=out)
+        out.write(engine_table.verdict_table(verdict, colour=use_colour(out)))
+    return EXIT_OK if verdict.outcome is Outcome.ALLOWED else EXIT_FINDING
+
+
+def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    an = Analyzer(_load(args, err))
+    postures: list[WorkloadPosture] = []
+    if args.workload:
+        cls = _endpoint(an, args.workload, "--workload")
+        if not isinstance(cls, PodClass):
+            raise UsageError(f"--workload {args.workload!r} is an address, not a workload")
+        ns, _, name = args.workload.partition("/")
+        every = workload_posture(an, cls)
+        postures = [p for p in every if p.workload.startswith(f"{ns}/{name.split('[')[0]}[")] \
+            or every
+    else:
+        for c in an.classes:
+            postures.extend(workload_posture(an, c))
+        postures.sort(key=lambda p: p.workload)
+    if args.output == OutputFormat.JSON:
+        out.write(engine_json.posture_json(postures))
+    else:
+        out.write(engine_table.posture_table(postures, colour=use_colour(out)))
+    return EXIT_OK
+
+
+def _cmd_connlist(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    conns = connection_list(Analyzer(_load(args, err)))
+    if args.output == OutputFormat.JSON:
+        out.write(engine_json.connlist_json(conns))
+    else:
+        out.write(engine_table.connlist_table(conns, colour=use_colour(out)))
+    return EXIT_OK
+
+
+Command = Callable[[argparse.Namespace, TextIO, TextIO], int]
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
+         err: TextIO | None = None) -> int:
+    """Entry point; returns the exit code (``dtnetpol`` script calls sys.exit on it)."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:
+        return int(e.code or 0)
+    run: Command = args.run
+    try:
+        return run(args, out, err)
+    except DtnetpolError as e:
+        print(f"dtnetpol: error: {e}", file=err)
+        return e.exit_code
+    except BrokenPipeError:
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print("dtnetpol: interrupted", file=err)
+        return 130
+
+
+def entry() -> NoReturn:
+    sys.exit(main())

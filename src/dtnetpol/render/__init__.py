@@ -1,0 +1,1 @@
+"""Output formats. Every renderer returns a string; only the CLI writes."""

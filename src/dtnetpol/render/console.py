@@ -1,0 +1,32 @@
+"""A rich console that renders into a string, coloured only when asked (TTY, no NO_COLOR)."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from collections.abc import Iterable
+
+from rich.console import Console, RenderableType
+
+DEFAULT_WIDTH = 100
+
+
+def use_colour(stream: object = None) -> bool:
+    """Colour only on a terminal and never when NO_COLOR is set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    out = stream if stream is not None else sys.stdout
+    isatty = getattr(out, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def render(renderables: Iterable[RenderableType], *, colour: bool = False,
+           width: int | None = None) -> str:
+    buf = io.StringIO()
+    console = Console(file=buf, width=width or DEFAULT_WIDTH, force_terminal=colour,
+                      color_system="standard" if colour else None, no_color=not colour,
+                      highlight=False, soft_wrap=False)
+    for r in renderables:
+        console.print(r)
+    return buf.getvalue()

@@ -1,0 +1,71 @@
+"""Versioned JSON for can-reach, explain and connlist (apiVersion dtnetpol/v1)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from dtnetpol.engine.connlist import Connection
+from dtnetpol.engine.explain import RuleRef, SideVerdict, Verdict
+from dtnetpol.engine.ports import PortSet
+from dtnetpol.engine.posture import DirectionPosture, WorkloadPosture
+
+API_VERSION = "dtnetpol/v1"
+
+
+def dumps(doc: Any) -> str:
+    return json.dumps(doc, indent=2, sort_keys=False) + "\n"
+
+
+def ports_json(ports: PortSet) -> str | list[dict[str, Any]]:
+    """``"all"`` or ``[{"protocol": "TCP", "ports": [[lo, hi], ...]}, ...]`` sorted by name."""
+    if ports.is_all:
+        return "all"
+    items = sorted(ports.items(), key=lambda i: i[0].value)
+    return [{"protocol": proto.value, "ports": [[lo, hi] for lo, hi in ivs]}
+            for proto, ivs in items]
+
+
+def connlist_json(conns: Sequence[Connection]) -> str:
+    return dumps({"apiVersion": API_VERSION, "kind": "ConnectionList",
+                  "connections": [{"src": c.src, "dst": c.dst, "conns": ports_json(c.ports)}
+                                  for c in conns]})
+
+
+def rule_json(r: RuleRef) -> dict[str, Any]:
+    loc = r.location
+    return {"policy": r.policy, "direction": r.direction.value, "rule": r.index,
+            "file": loc.file if loc else None, "line": loc.line if loc else None}
+
+
+def side_json(s: SideVerdict) -> dict[str, Any]:
+    return {"direction": s.direction.value, "subject": s.subject, "status": s.status.value,
+            "allows": s.allows, "isolatingPolicies": list(s.isolating_policies),
+            "allowingRules": [rule_json(r) for r in s.allowing_rules],
+            "allowedAddresses": s.allowed_addresses.ranges()
+            if s.allowed_addresses is not None else None,
+            "notes": list(s.notes), "explanation": s.describe()}
+
+
+def verdict_json(v: Verdict) -> str:
+    return dumps({"apiVersion": API_VERSION, "kind": "Verdict", "source": v.source,
+                  "destination": v.destination,
+                  "protocol": v.protocol.value if v.protocol else None, "port": v.port,
+                  "verdict": v.outcome.value, "blockedBy": v.blocked_by,
+                  "condition": v.condition or None,
+                  "egress": side_json(v.egress), "ingress": side_json(v.ingress)})
+
+
+def _direction_json(d: DirectionPosture) -> dict[str, Any]:
+    return {"isolated": d.isolated, "policies": list(d.policies),
+            "rules": [{**rule_json(r.ref), "peers": list(r.peers), "ports": list(r.ports)}
+                      for r in d.rules]}
+
+
+def posture_json(postures: Sequence[WorkloadPosture]) -> str:
+    return dumps({"apiVersion": API_VERSION, "kind": "WorkloadPostureList", "workloads": [
+        {"workload": p.workload, "namespace": p.namespace, "labels": dict(p.labels),
+         "hostNetwork": p.host_network, "selectedBy": list(p.selected_by),
+         "ingress": _direction_json(p.ingress), "egress": _direction_json(p.egress),
+         "notes": list(p.notes)} for p in postures]})

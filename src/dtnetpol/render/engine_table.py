@@ -1,0 +1,97 @@
+"""Terminal tables for can-reach, explain and connlist."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.table import Table
+from rich.text import Text
+
+from dtnetpol.engine.connlist import Connection
+from dtnetpol.engine.explain import Outcome, SideStatus, SideVerdict, Verdict
+from dtnetpol.engine.posture import DirectionPosture, WorkloadPosture
+from dtnetpol.render.console import render
+
+_OUTCOME_STYLE = {Outcome.ALLOWED: "green", Outcome.BLOCKED: "bold red",
+                  Outcome.CONDITIONAL: "yellow"}
+
+
+_STATUS_STYLE = {SideStatus.BLOCKED: "bold red", SideStatus.PARTIAL: "yellow"}
+
+
+def verdict_table(v: Verdict, *, colour: bool = False, width: int | None = None) -> str:
+    """A verdict as an indented block: headline, then the egress side and the ingress side."""
+    port = "any port" if v.port is None else f"{v.port}/{v.protocol}"
+    by = f" (blocked by {v.blocked_by})" if v.blocked_by else ""
+    parts: list[Text | str] = [Text.assemble(
+        f"{v.source} -> {v.destination} on {port}: ",
+        (v.outcome.value.upper(), _OUTCOME_STYLE[v.outcome]), by)]
+    for side in (v.egress, v.ingress):
+        parts.append(Text.assemble(f"{side.direction.word} of {side.subject}: ",
+                                   (side.status.value, _STATUS_STYLE.get(side.status, "green"))))
+        parts.extend(f"  {line}" for line in _why(side))
+    if v.condition:
+        parts.append(Text(v.condition, style="yellow"))
+    return render(parts, colour=colour, width=width)
+
+
+def _why(side: SideVerdict) -> list[str]:
+    lines: list[str] = []
+    if side.status is SideStatus.NOT_A_POD:
+        lines.append("not a pod: no NetworkPolicy applies to this side")
+    if side.status is SideStatus.NOT_GOVERNED:
+        lines.append("host-network pod: not governed by NetworkPolicy")
+    if side.isolating_policies:
+        lines.append("isolated by: " + ", ".join(side.isolating_policies))
+    if side.status is SideStatus.NOT_ISOLATED:
+        lines.append(f"no policy selects it for {side.direction.value}: everything allowed")
+    lines.extend(f"allowed by: {r}" for r in side.allowing_rules)
+    if side.status is SideStatus.PARTIAL and side.allowed_addresses is not None:
+        lines.append(f"only for addresses {side.allowed_addresses}")
+    if side.status is SideStatus.BLOCKED:
+        lines.append("no rule of these policies allows it")
+    lines.extend(f"note: {n}" for n in side.notes)
+    return lines
+
+
+def _direction_table(d: DirectionPosture) -> Table | str:
+    if not d.isolated:
+        return f"{d.direction.value}: not isolated, everything allowed"
+    t = Table(title=f"{d.direction.value}: isolated by {', '.join(d.policies)}",
+              title_justify="left", show_header=True, header_style="bold")
+    t.add_column("rule", overflow="fold")
+    t.add_column("from" if d.direction.value == "Ingress" else "to", overflow="fold")
+    t.add_column("ports", overflow="fold")
+    if not d.rules:
+        t.add_row("-", "nothing allowed", "-")
+    for r in d.rules:
+        t.add_row(str(r.ref), "\n".join(r.peers), ", ".join(r.ports))
+    return t
+
+
+def posture_table(postures: Sequence[WorkloadPosture], *, colour: bool = False,
+                  width: int | None = None) -> str:
+    parts: list[Table | Text | str] = []
+    for p in postures:
+        parts.append(Text(p.workload, style="bold"))
+        labels = ", ".join(f"{k}={v}" for k, v in p.labels) or "(no labels)"
+        parts.append(f"labels: {labels}")
+        parts.append("selected by: " + (", ".join(p.selected_by) or "no policy"))
+        parts.extend(f"note: {n}" for n in p.notes)
+        parts.append(_direction_table(p.ingress))
+        parts.append(_direction_table(p.egress))
+        parts.append("")
+    isolated = sum(1 for p in postures if p.ingress.isolated or p.egress.isolated)
+    parts.append(f"{len(postures)} workloads, {isolated} isolated in at least one direction")
+    return render(parts, colour=colour, width=width)
+
+
+def connlist_table(conns: Sequence[Connection], *, colour: bool = False,
+                   width: int | None = None) -> str:
+    t = Table(show_header=True, header_style="bold")
+    t.add_column("source", overflow="fold")
+    t.add_column("destination", overflow="fold")
+    t.add_column("allowed", overflow="fold")
+    for c in conns:
+        t.add_row(c.src, c.dst, "all" if c.ports.is_all else str(c.ports))
+    return render([t, f"{len(conns)} allowed connections"], colour=colour, width=width)
