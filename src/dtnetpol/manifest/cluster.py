@@ -136,7 +136,7 @@ class _Builder:
     def _policy(self, h: Header, top: Field) -> NetworkPolicy | None:
         policy, problems, notes = parse_network_policy_with_notes(top.value, top.loc)
         for loc, note in notes:
-            self.warnings.append(f"{_where(loc)}: {loc.path}: {note}")
+            self.warnings.append(f"{_where(loc)}: {note}")
         if not problems:
             return policy
         first = problems[0]
