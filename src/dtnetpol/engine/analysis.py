@@ -361,7 +361,7 @@ class Analyzer:
                 if pod.owner.name == name and (kind is None or pod.owner.kind == kind):
                     return cls
         for cls in self._by_namespace.get(ns, ()):
-            if any(p.name == name for p in cls.pods):
+            if kind is None and any(p.name == name for p in cls.pods):
                 return cls
         known = sorted({p.owner.name for c in self._by_namespace.get(ns, ()) for p in c.pods})
         hint = f"; workloads there: {', '.join(known[:10])}" if known else \

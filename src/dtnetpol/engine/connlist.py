@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from dtnetpol.engine.addresses import V4_MAX, V6_MAX, format_range
-from dtnetpol.engine.analysis import Analyzer, PodClass
+from dtnetpol.engine.addresses import V4_MAX, V6_MAX, AddressSet, format_range
+from dtnetpol.engine.analysis import Analyzer, CompiledRule, PodClass
 from dtnetpol.engine.intervals import IntervalSet
 from dtnetpol.engine.ports import PortSet
-from dtnetpol.model.cluster import WorkloadRef
+from dtnetpol.model.cluster import ContainerPort, WorkloadRef
 from dtnetpol.model.policy import Direction
 
 
@@ -40,20 +40,67 @@ def _class_map(an: Analyzer, subject: PodClass,
     out: dict[int, PortSet] = {}
     for rule in an.rules_for(subject, direction):
         if rule.all_peers:
-            targets: Iterable[int] = (c.index for c in an.classes)
+            targets: Iterable[int] = (c.index for c in an.classes if not c.host_network)
         else:
             found: set[int] = set()
             for peer in rule.selector_peers:
                 found |= an.peer_classes(peer, rule.policy.namespace)
             targets = found
         for t in targets:
+            if an.classes[t].host_network and not rule.all_peers:
+                continue
             dst_ports = an.classes[t].ports if direction is Direction.EGRESS else subject.ports
             ports = rule.ports.resolve(dst_ports)
             if not ports:
                 continue
             prev = out.get(t)
             out[t] = ports if prev is None else prev.union(ports)
+    if direction is Direction.EGRESS:
+        for c in an.classes:
+            if c.host_network:
+                ports = covering_ports(an.rules_for(subject, direction), c.addresses, c.ports)
+                if ports:
+                    out[c.index] = ports
     return out
+
+
+def covering_ports(rules: Sequence[CompiledRule], wanted: AddressSet | None,
+                   dst_ports: tuple[ContainerPort, ...] | None) -> PortSet:
+    """Ports allowed towards every address of ``wanted`` by the union of ``rules``.
+
+    A port counts only if, for each address, some rule covering that address allows it
+    (the same union ``can_reach`` takes). Unknown addresses (None) match only rules with an
+    empty peer list.
+    """
+    everyone = PortSet.none()
+    pieces: list[_Piece] = []
+    for rule in rules:
+        ports = rule.ports.resolve(dst_ports)
+        if rule.all_peers:
+            everyone = everyone.union(ports)
+        elif wanted is not None:
+            hit = rule.ip_addresses.intersection(wanted)
+            for version, ivs in ((4, hit.v4), (6, hit.v6)):
+                if ivs:
+                    pieces.append((version, ivs, ports))
+    if wanted is None or not wanted:
+        return everyone
+    result: PortSet | None = None
+    for version, ivs in ((4, wanted.v4), (6, wanted.v6)):
+        if not ivs:
+            continue
+        mine = [(s, p) for v, s, p in pieces if v == version]
+        cuts = sorted({b for lo, hi in ivs for b in (lo, hi + 1)} |
+                      {b for s, _ in mine for lo, hi in s for b in (lo, hi + 1)})
+        for lo in cuts[:-1]:
+            if lo not in ivs:
+                continue
+            here = everyone
+            for s, p in mine:
+                if lo in s:
+                    here = here.union(p)
+            result = here if result is None else result.intersection(here)
+    return result if result is not None else everyone
 
 
 def _external_pieces(an: Analyzer, subject: PodClass, direction: Direction,
@@ -153,10 +200,4 @@ def connection_list(an: Analyzer) -> list[Connection]:
 
 
 def _host_network_ingress(an: Analyzer, src: PodClass, dst: PodClass) -> PortSet:
-    addrs = src.addresses
-    ports = PortSet.none()
-    for rule in an.rules_for(dst, Direction.INGRESS):
-        if rule.all_peers or (addrs is not None and rule.ip_addresses and
-                              not addrs.difference(rule.ip_addresses)):
-            ports = ports.union(rule.ports.resolve(dst.ports))
-    return ports
+    return covering_ports(an.rules_for(dst, Direction.INGRESS), src.addresses, dst.ports)

@@ -56,8 +56,6 @@ def test_find_errors_name_what_was_searched(text: str, message: str) -> None:
         an.find(text)
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: find('ns/name[Kind]') falls back to a pod "
-                   "named `name` and ignores the Kind asked for")
 def test_find_with_a_kind_that_does_not_exist_fails() -> None:
     an = Analyzer(cluster([pod("a", "web", owner="web", kind="Deployment")]))
     with pytest.raises(LookupError, match="no workload or pod"):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from dtnetpol.engine.analysis import Analyzer
 from dtnetpol.engine.connlist import connection_list
 from dtnetpol.model import Cluster
@@ -157,8 +155,6 @@ def test_host_network_source_is_matched_by_ip_blocks_only() -> None:
     assert not [t for t in got if t[1] == "a/db[Deployment]" and t[0] != "a/web[Deployment]"]
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: connection_list ignores egress ipBlocks "
-                   "that cover a host-network destination's node IP (can_reach allows it)")
 def test_egress_ip_block_to_a_host_network_destination_is_listed() -> None:
     c = cluster([pod("a", "x", {"app": "x"}),
                  pod("a", "agent", {"app": "agent"}, host_network=True, ips=["192.168.1.10"])],
@@ -169,8 +165,6 @@ def test_egress_ip_block_to_a_host_network_destination_is_listed() -> None:
     assert ("a/x[Deployment]", "a/agent[Deployment]", "TCP 9999") in conns(c)
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: _host_network_ingress needs one rule to "
-                   "cover every node address, can_reach takes the union of rules")
 def test_dual_stack_host_network_source_covered_by_two_rules_is_listed() -> None:
     c = cluster([pod("a", "web", {"app": "web"}),
                  pod("a", "agent", {"app": "agent"}, host_network=True,
