@@ -146,3 +146,11 @@ spec:
     assert conns[("0.0.0.0-255.255.255.255", "x/a[Pod]")] == "all"
     assert ("0.0.0.0-255.255.255.255", "x/b[Pod]") not in conns
     assert 'namespace "x" not given' in err
+
+
+def test_explain_table_shows_selectors_literally(golden: Callable[[str, str], None]) -> None:
+    # Selector text like "[app=frontend]" must not be eaten as terminal markup.
+    code, out, _ = run("explain", "--skip-invalid", "examples/cluster", "--workload", "shop/cart")
+    assert code == 0
+    assert "pods [app=frontend] in namespace shop" in out
+    golden("cli/explain-cart.txt", out)

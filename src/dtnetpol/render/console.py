@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterable
 
 from rich.console import Console, RenderableType
+from rich.text import Text
 
 DEFAULT_WIDTH = 100
 
@@ -21,6 +22,11 @@ def use_colour(stream: object = None) -> bool:
     return bool(isatty and isatty())
 
 
+def cells(*values: str) -> list[Text]:
+    """Table cells as literal text: user data must never be parsed as rich markup."""
+    return [Text(v) for v in values]
+
+
 def render(renderables: Iterable[RenderableType], *, colour: bool = False,
            width: int | None = None) -> str:
     buf = io.StringIO()
@@ -28,5 +34,6 @@ def render(renderables: Iterable[RenderableType], *, colour: bool = False,
                       color_system="standard" if colour else None, no_color=not colour,
                       highlight=False, soft_wrap=False)
     for r in renderables:
-        console.print(r)
+        # Plain strings are data (label values may contain "[...]"), never rich markup.
+        console.print(Text(r) if isinstance(r, str) else r)
     return buf.getvalue()

@@ -10,7 +10,7 @@ from rich.text import Text
 from dtnetpol.engine.connlist import Connection
 from dtnetpol.engine.explain import Outcome, SideStatus, SideVerdict, Verdict
 from dtnetpol.engine.posture import DirectionPosture, WorkloadPosture
-from dtnetpol.render.console import render
+from dtnetpol.render.console import cells, render
 
 _OUTCOME_STYLE = {Outcome.ALLOWED: "green", Outcome.BLOCKED: "bold red",
                   Outcome.CONDITIONAL: "yellow"}
@@ -57,15 +57,15 @@ def _why(side: SideVerdict) -> list[str]:
 def _direction_table(d: DirectionPosture) -> Table | str:
     if not d.isolated:
         return f"{d.direction.value}: not isolated, everything allowed"
-    t = Table(title=f"{d.direction.value}: isolated by {', '.join(d.policies)}",
+    t = Table(title=Text(f"{d.direction.value}: isolated by {', '.join(d.policies)}"),
               title_justify="left", show_header=True, header_style="bold")
     t.add_column("rule", overflow="fold")
     t.add_column("from" if d.direction.value == "Ingress" else "to", overflow="fold")
     t.add_column("ports", overflow="fold")
     if not d.rules:
-        t.add_row("-", "nothing allowed", "-")
+        t.add_row(*cells("-", "nothing allowed", "-"))
     for r in d.rules:
-        t.add_row(str(r.ref), "\n".join(r.peers), ", ".join(r.ports))
+        t.add_row(*cells(str(r.ref), "\n".join(r.peers), ", ".join(r.ports)))
     return t
 
 
@@ -93,5 +93,5 @@ def connlist_table(conns: Sequence[Connection], *, colour: bool = False,
     t.add_column("destination", overflow="fold")
     t.add_column("allowed", overflow="fold")
     for c in conns:
-        t.add_row(c.src, c.dst, "all" if c.ports.is_all else str(c.ports))
+        t.add_row(*cells(c.src, c.dst, "all" if c.ports.is_all else str(c.ports)))
     return render([t, f"{len(conns)} allowed connections"], colour=colour, width=width)
