@@ -65,6 +65,11 @@ class ExternalEndpoint:
 
     name: str
     addresses: AddressSet | None = None
+    as_namespace: str | None = None
+
+    # ``as_namespace``: traffic that the CNI attributes to a namespace's address set, matched
+    # by namespaceSelector-only peers (OpenShift OVN-Kubernetes puts host-network traffic,
+    # the API server's included, into the ``openshift-host-network`` namespace's set).
 
 
 Endpoint = PodClass | ExternalEndpoint
@@ -231,6 +236,11 @@ class Analyzer:
         return rule.all_peers or any(
             self.peer_matches_class(p, rule.policy.namespace, cls) for p in rule.selector_peers)
 
+    def _namespace_only_peer_matches(self, rule: CompiledRule, namespace: str) -> bool:
+        return any(p.pod_selector is None and p.namespace_selector is not None and
+                   self.namespace_matches(p.namespace_selector, namespace)
+                   for p in rule.selector_peers)
+
     # ------------------------------------------------------------------ sides
     def contributions(self, subject: PodClass, direction: Direction, other: Endpoint,
                       dst_ports: tuple[ContainerPort, ...] | None) -> list[Contribution]:
@@ -241,6 +251,11 @@ class Analyzer:
             if isinstance(other, PodClass) and not other.host_network:
                 if self.rule_matches_class(rule, other):
                     out.append(Contribution(rule, rule.ports.resolve(dst_ports)))
+                continue
+            if isinstance(other, ExternalEndpoint) and other.as_namespace is not None and \
+                    self._namespace_only_peer_matches(rule, other.as_namespace):
+                out.append(Contribution(rule, rule.ports.resolve(dst_ports), other_addresses
+                                        or AddressSet.everything()))
                 continue
             matched = rule.ip_addresses if other_addresses is None \
                 else rule.ip_addresses.intersection(other_addresses)

@@ -7,7 +7,7 @@ import pytest
 from dtnetpol.engine.analysis import Analyzer, ExternalEndpoint, PodClass
 from dtnetpol.engine.explain import Outcome, SideStatus
 
-from .builders import INGRESS, cluster, peer, pod, policy, rule, sel
+from .builders import INGRESS, cluster, peer, pod, policy, port, rule, sel
 
 
 def test_pods_that_no_policy_can_tell_apart_share_a_class() -> None:
@@ -84,3 +84,22 @@ def test_external_endpoint_side_is_not_a_pod() -> None:
     assert v.ingress.status is SideStatus.NOT_A_POD
     assert v.outcome is Outcome.ALLOWED
     assert v.ingress.describe().endswith("not a pod, no NetworkPolicy applies")
+
+
+def test_namespace_address_set_endpoint_matches_only_namespace_only_peers() -> None:
+    # OpenShift OVN-K: host-network traffic (the API server) is matched by a
+    # namespaceSelector peer without podSelector, never by one with a podSelector.
+    from dtnetpol.model.cluster import Namespace
+    hostnet = Namespace("openshift-host-network",
+                        {"kubernetes.io/metadata.name": "openshift-host-network",
+                         "policy-group.network.openshift.io/host-network": ""})
+    label = {"policy-group.network.openshift.io/host-network": ""}
+    for peer_kwargs, expected in (({"namespaces": label}, True),
+                                  ({"namespaces": label, "pods": {}}, False)):
+        c = cluster([pod("dynatrace", "webhook", {"app": "webhook"})],
+                    [policy("dynatrace", "in", {"app": "webhook"},
+                            ingress=[rule([peer(**peer_kwargs)], [port(8443)])])],
+                    namespaces=[hostnet])
+        an = Analyzer(c)
+        api = ExternalEndpoint("kube-apiserver", None, as_namespace="openshift-host-network")
+        assert an.can_reach(api, an.find("dynatrace/webhook"), 8443).allowed is expected
