@@ -1,0 +1,1 @@
+"""One module per lint rule; the explicit list is in :mod:`dtnetpol.lint.registry`."""

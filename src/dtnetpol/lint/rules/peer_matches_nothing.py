@@ -1,0 +1,126 @@
+"""A `from`/`to` peer whose selectors match no namespace or no pod.
+
+## What it does
+For every peer written with `namespaceSelector` and/or `podSelector`, reports when the
+namespace selector matches no namespace of the input, or when the pod selector matches no
+pod in the namespaces it applies to (the policy's own namespace when `namespaceSelector` is
+absent). Names the pod or namespace that came closest. The rule runs only when the input
+holds workloads; a namespace selector is judged only when the labels of every namespace
+are known (Namespace objects in the input) or it selects by name.
+
+## Why is this bad?
+A peer that matches nothing allows nothing: the connection the rule was written for stays
+blocked. The usual causes are a label typo, a pod selector that silently applies to the
+policy's own namespace because `namespaceSelector` is missing, and a namespace selector on
+a label the namespace does not carry (`name: kube-system` instead of
+`kubernetes.io/metadata.name: kube-system`). Selectors never match host-network pods.
+
+## Example
+```yaml
+ingress:
+  - from:
+      - namespaceSelector:
+          matchLabels: {name: monitoring}   # not a label namespaces carry by default
+```
+
+## Use instead
+```yaml
+ingress:
+  - from:
+      - namespaceSelector:
+          matchLabels: {kubernetes.io/metadata.name: monitoring}
+```
+
+## Options
+None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from dtnetpol.engine.selectors import compile_selector, explain_mismatch
+from dtnetpol.lint.context import LintContext
+from dtnetpol.lint.finding import Finding, Severity
+from dtnetpol.lint.rules._common import peer_at, selector_text
+from dtnetpol.lint.rules._nearest import nearest_miss
+from dtnetpol.model.cluster import NAME_LABEL
+from dtnetpol.model.policy import LabelSelector
+
+ID = "NPL003"
+NAME = "peer-matches-nothing"
+SEVERITY = Severity.WARNING
+OPTIONS: Mapping[str, str] = {}
+DEFAULT: Mapping[str, Any] = {}
+
+
+def _by_name_only(selector: LabelSelector) -> bool:
+    return (all(k == NAME_LABEL for k, _ in selector.match_labels)
+            and all(r.key == NAME_LABEL for r in selector.match_expressions))
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    if not ctx.has_pods:
+        return
+    an = ctx.analyzer
+    cluster = ctx.cluster
+    namespaces = sorted(set(cluster.namespaces) | {p.namespace for p in cluster.pods})
+    labels_known = all(not cluster.namespace(n).assumed for n in namespaces)
+    for policy in cluster.policies:
+        for rule in (*policy.ingress, *policy.egress):
+            for peer in rule.peers:
+                if peer.ip_block is not None:
+                    continue
+                if peer.namespace_selector is not None:
+                    ns_sel = peer.namespace_selector
+                    match = compile_selector(ns_sel)
+                    hits = [n for n in namespaces if match(cluster.namespace(n).labels)]
+                    if not hits:
+                        if not labels_known and not _by_name_only(ns_sel):
+                            continue
+                        yield Finding(
+                            ID, SEVERITY,
+                            f"namespaceSelector {selector_text(ns_sel)} matches no namespace "
+                            f"of the input{_nearest_namespace(ctx, ns_sel, namespaces)}",
+                            peer_at(ctx, policy, rule, peer, "namespaceSelector"),
+                            "select namespaces by a label they carry, e.g. "
+                            f"{NAME_LABEL}: <name>")
+                        continue
+                else:
+                    hits = [policy.namespace]
+                if peer.pod_selector is None:
+                    continue
+                if an.peer_classes(peer, policy.namespace):
+                    continue
+                candidates = [c for c in an.classes if c.namespace in hits]
+                pod_sel = selector_text(peer.pod_selector)
+                where = (f"namespace {policy.namespace} (the policy's own: the peer has no "
+                         "namespaceSelector)" if peer.namespace_selector is None
+                         else "namespaces " + ", ".join(hits))
+                hostnet = [c for c in candidates if c.host_network
+                           and compile_selector(peer.pod_selector)(c.labels)]
+                if hostnet:
+                    detail = (f"it matches only host-network pods ({hostnet[0].name}), which "
+                              "no selector ever matches")
+                elif not candidates:
+                    detail = "no workload runs there in the input"
+                else:
+                    detail = "no pod there carries these labels" + nearest_miss(
+                        peer.pod_selector, [c for c in candidates if not c.host_network])
+                yield Finding(
+                    ID, SEVERITY,
+                    f"podSelector {pod_sel} matches no pod in {where}: {detail}",
+                    peer_at(ctx, policy, rule, peer, "podSelector"),
+                    "match the labels of the peer's pod template, and add a "
+                    "namespaceSelector when the peer lives in another namespace")
+
+
+def _nearest_namespace(ctx: LintContext, selector: LabelSelector,
+                       namespaces: list[str]) -> str:
+    best: tuple[int, str, list[str]] | None = None
+    for n in namespaces:
+        misses = explain_mismatch(selector, ctx.cluster.namespace(n).labels)
+        if misses and (best is None or (len(misses), n) < best[:2]):
+            best = (len(misses), n, misses)
+    return "" if best is None else f"; closest: {best[1]} ({'; '.join(best[2])})"
