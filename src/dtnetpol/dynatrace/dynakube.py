@@ -73,6 +73,7 @@ FF_PUBLIC_REGISTRY = FEATURE_FLAG_PREFIX + "use-public-registry"
 FF_NODE_IMAGE_PULL = FEATURE_FLAG_PREFIX + "node-image-pull"
 FF_NO_PROXY = FEATURE_FLAG_PREFIX + "no-proxy"
 FF_AG_IGNORE_PROXY = FEATURE_FLAG_PREFIX + "activegate-ignore-proxy"
+FF_OA_IGNORE_PROXY = FEATURE_FLAG_PREFIX + "oneagent-ignore-proxy"
 
 ACTIVEGATE_CAPABILITIES = (
     "routing", "kubernetes-monitoring", "dynatrace-api", "metrics-ingest", "debugging",
@@ -346,6 +347,11 @@ class DynaKube:
     @property
     def activegate_ignores_proxy(self) -> bool:
         return _flag_true(self.feature_flags.get(FF_AG_IGNORE_PROXY))
+
+    @property
+    def oneagent_ignores_proxy(self) -> bool:
+        """OneAgent, code modules and log monitoring bypass spec.proxy (deprecated flag)."""
+        return _flag_true(self.feature_flags.get(FF_OA_IGNORE_PROXY))
 
     @property
     def code_modules_from_image(self) -> bool:

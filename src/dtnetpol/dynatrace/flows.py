@@ -941,6 +941,10 @@ def _image_registry(image: str) -> HostPort:
     return HostPort("registry-1.docker.io", 443)
 
 
+#: Sources that follow the OneAgent proxy setting (feature.dynatrace.com/oneagent-ignore-proxy).
+_ONEAGENT_PROXY_SOURCES = (OA.value, SourceKind.APP_PODS.value, LOGMON.value)
+
+
 def _proxy_for(spec: FlowSpec, ctx: FlowContext) -> tuple[FlowEnd, tuple[str, ...]] | None:
     """The proxy a tenant-bound flow must use instead, if any."""
     if not spec.tenant_traffic:
@@ -953,6 +957,8 @@ def _proxy_for(spec: FlowSpec, ctx: FlowContext) -> tuple[FlowEnd, tuple[str, ..
     if ctx.dynakube is not None:
         dk = ctx.dk
         if spec.source == AG.value and dk.activegate_ignores_proxy:
+            return None
+        if spec.source in _ONEAGENT_PROXY_SOURCES and dk.oneagent_ignores_proxy:
             return None
         if dk.proxy is not None:
             if dk.proxy.endpoint is not None:

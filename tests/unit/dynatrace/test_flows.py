@@ -287,3 +287,16 @@ def test_edgeconnect_flows() -> None:
     assert {"edgeconnect-to-apiserver", "dns-from-edgeconnect", "operator-to-edgeconnect-api",
             "operator-to-edgeconnect-registry"} <= set(flows)
     assert "edgeconnect-to-targets" not in flows
+
+
+def test_ignore_proxy_feature_flags() -> None:
+    spec = {"proxy": {"value": "proxy.corp:3128"}, "oneAgent": {"cloudNativeFullStack": {}},
+            "activeGate": {"capabilities": ["routing"]}}
+    flows = by_id(applicable_flows(dk(spec, annotations={
+        "feature.dynatrace.com/oneagent-ignore-proxy": "true",
+        "feature.dynatrace.com/activegate-ignore-proxy": "true"})))
+    assert flows["codemodules-to-endpoints"].destination.kind == DestKind.ONEAGENT_ENDPOINTS
+    assert flows["oneagent-to-endpoints"].destination.kind == DestKind.ONEAGENT_ENDPOINTS
+    assert flows["activegate-to-endpoints"].destination.kind == DestKind.ACTIVEGATE_ENDPOINTS
+    assert flows["operator-to-tenant"].destination.kind == DestKind.PROXY
+    assert flows["csi-to-tenant"].destination.kind == DestKind.PROXY
