@@ -176,6 +176,9 @@ def test_syntax_error_names_file_document_and_line(tmp_path: Path) -> None:
     ("a: !!python/name:os.system x\n", 1, "could not determine a constructor"),
     ("\tkind: A\n", 1, "found character that cannot start any token"),
     ("? [a]\n: 1\n", 1, "a mapping key must be a plain value"),
+    ("a: 1\nb: !!int abc\n", 2, "invalid tag:yaml.org,2002:int value"),
+    ("a: !!map [1]\n", 1, "expected a mapping, found sequence"),
+    ("a: !!seq {b: 1}\n", 1, "expected a sequence, found mapping"),
 ])
 def test_yaml_errors(text: str, line: int, message: str) -> None:
     with pytest.raises(InputError) as err:

@@ -49,6 +49,9 @@ class Document:
 
 def _construct_map(loader: Any, node: yaml.MappingNode) -> Iterator[MarkedMap]:
     """Build a MarkedMap; reject duplicate keys, which kubectl rejects too."""
+    if not isinstance(node, yaml.MappingNode):
+        raise yaml.constructor.ConstructorError(
+            None, None, f"expected a mapping, found {node.id}", node.start_mark)
     data = MarkedMap(node.start_mark.line + 1)
     yield data
     own = {id(k) for k, _ in node.value if k.tag != _MERGE_TAG}
@@ -72,6 +75,9 @@ def _construct_map(loader: Any, node: yaml.MappingNode) -> Iterator[MarkedMap]:
 
 
 def _construct_seq(loader: Any, node: yaml.SequenceNode) -> Iterator[MarkedList]:
+    if not isinstance(node, yaml.SequenceNode):
+        raise yaml.constructor.ConstructorError(
+            None, None, f"expected a sequence, found {node.id}", node.start_mark)
     data = MarkedList(node.start_mark.line + 1)
     yield data
     data.extend(loader.construct_object(child, deep=False) for child in node.value)
@@ -83,8 +89,17 @@ def _construct_timestamp(loader: Any, node: yaml.ScalarNode) -> str:
     return str(loader.construct_scalar(node))
 
 
+def _construct_object(loader: Any, node: yaml.Node, deep: bool = False) -> Any:
+    """Give value errors of scalars (``!!int abc``) the line of their node."""
+    try:
+        return _BASE.construct_object(loader, node, deep)
+    except (ValueError, TypeError) as exc:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"invalid {node.tag} value: {exc}", node.start_mark) from None
+
+
 _BASE: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_MarkedLoader: type[Any] = type("_MarkedLoader", (_BASE,), {})
+_MarkedLoader: type[Any] = type("_MarkedLoader", (_BASE,), {"construct_object": _construct_object})
 _MarkedLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _MarkedLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 _MarkedLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
@@ -128,6 +143,9 @@ def read_text(text: str, file: str) -> list[Document]:
         raise _yaml_error(exc, file, index) from None
     except RecursionError:
         raise InputError("YAML document is nested too deeply",
+                         SourceLocation(file, index)) from None
+    except (ValueError, TypeError) as exc:  # a constructor failing outside construct_object
+        raise InputError(f"YAML value error: {_one_line(str(exc))}",
                          SourceLocation(file, index)) from None
     finally:
         loader.dispose()
