@@ -488,8 +488,18 @@ def parse_endpoints(value: str, separator: str) -> tuple[HostPort, ...]:
     return tuple(out)
 
 
-def parse_label_selector(f: Field) -> LabelSelector:
-    """A metav1.LabelSelector (matchLabels, matchExpressions) into the model's selector."""
+def parse_label_selector(value: Any, location: SourceLocation | None = None) -> LabelSelector:
+    """A metav1.LabelSelector (matchLabels, matchExpressions) into the model's selector.
+
+    ``location`` (with its field path) is where the selector sits; null means ``{}``.
+
+    Raises:
+        InputError: for wrong types, an unknown operator or values that do not fit it.
+    """
+    return _label_selector(Field(value, _default_location(location)))
+
+
+def _label_selector(f: Field) -> LabelSelector:
     if f.value is None:
         return LabelSelector()
     if not isinstance(f.value, Mapping):
@@ -611,7 +621,7 @@ def parse_dynakube(body: Mapping[str, Any], location: SourceLocation | None = No
     if mode_field is not None:
         if mode.injects:
             sel = mode_field.get("namespaceSelector")
-            namespace_selector = (parse_label_selector(sel) if sel is not None
+            namespace_selector = (_label_selector(sel) if sel is not None
                                   else LabelSelector())
             code_modules_image = opt_str(mode_field, "codeModulesImage") or None
         if mode.has_oneagent_daemonset:
@@ -627,7 +637,7 @@ def parse_dynakube(body: Mapping[str, Any], location: SourceLocation | None = No
     me_selector: LabelSelector | None = None
     if me is not None and me_enabled:
         sel = me.get("namespaceSelector")
-        me_selector = parse_label_selector(sel) if sel is not None else LabelSelector()
+        me_selector = _label_selector(sel) if sel is not None else LabelSelector()
     otlp = _parse_otlp(spec, warnings)
     kubemon = _enabled(spec, "kubernetesMonitoring", warnings) is not None
     proxy = _parse_proxy(spec)
@@ -767,7 +777,7 @@ def _parse_otlp(spec: Field, warnings: list[str]) -> OtlpExporter | None:
         return None  # ExporterConfiguration.IsEnabled needs at least one signal
     sel = otlp.get("namespaceSelector")
     return OtlpExporter(tuple(signals),
-                        parse_label_selector(sel) if sel is not None else LabelSelector())
+                        _label_selector(sel) if sel is not None else LabelSelector())
 
 
 def _parse_proxy(spec: Field) -> Proxy | None:

@@ -258,3 +258,14 @@ def test_parse_edgeconnect() -> None:
     with pytest.raises(InputError) as err:
         parse_edgeconnect(broken)
     assert err.value.location is not None and err.value.location.path == "spec.apiServer"
+
+
+def test_parse_label_selector_public() -> None:
+    from dtnetpol.dynatrace.dynakube import parse_label_selector
+    assert parse_label_selector(None) == LabelSelector()
+    sel = parse_label_selector({"matchLabels": {"a": "b"},
+                                "matchExpressions": [{"key": "c", "operator": "Exists"}]})
+    assert sel == LabelSelector((("a", "b"),), (Requirement("c", "Exists"),))
+    with pytest.raises(InputError) as err:
+        parse_label_selector({"matchLabels": {"a": 1}}, SourceLocation("x.yaml", path="sel"))
+    assert err.value.location is not None and err.value.location.path == "sel.matchLabels[a]"
