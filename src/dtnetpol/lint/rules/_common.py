@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from dtnetpol.dynatrace.components import recognise
 from dtnetpol.engine.analysis import CompiledRule, PodClass
 from dtnetpol.lint.context import LintContext
+from dtnetpol.lint.rules._dynatrace import intended_component
 from dtnetpol.model.cluster import ContainerPort
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.model.policy import LabelSelector, NetworkPolicy, Peer, PolicyPort, Rule
@@ -101,3 +103,21 @@ def compiled(ctx: LintContext, policy: NetworkPolicy, rule: Rule) -> CompiledRul
         if c.rule is rule:
             return c
     raise LookupError(f"rule {rule.direction.word}[{rule.index}] is not in {policy.ref}")
+
+
+def intended_classes(ctx: LintContext, policy: NetworkPolicy) -> tuple[list[PodClass], str]:
+    """The pods a policy selects; for a policy that selects none but whose labels name a
+    Dynatrace component (``app.kubernetes.io/name: dynatrace-webhook``), that component's pods
+    in its namespace, with a note saying so (so its rules can still be judged)."""
+    selected = ctx.selected_classes(policy)
+    if selected:
+        return selected, ""
+    comp = intended_component(policy.pod_selector)
+    if comp is None:
+        return [], ""
+    classes = [c for c in ctx.analyzer.classes
+               if c.namespace == policy.namespace and recognise(c.labels) is comp.id]
+    if not classes:
+        return [], ""
+    return classes, (f" (the policy selects no pod; its labels name the {comp.display_name}, "
+                     "so it is judged as if it selected those pods)")

@@ -132,3 +132,102 @@ def could_select(selector: LabelSelector, pod: DynatracePod) -> bool:
         if have is None or (have != WILDCARD and have != value):
             return False
     return all(_requirement_ok(r, pod.labels) for r in selector.match_expressions)
+
+
+#: Labels seen in guides that name a component wrongly (reference §7), by value.
+KNOWN_WRONG_NAMES: Mapping[str, ComponentId] = {
+    "dynatrace-webhook": ComponentId.WEBHOOK,
+    "dynatrace-oneagent-csi-node": ComponentId.CSI_DRIVER,
+    "dynatrace-oneagent-csi-driver": ComponentId.CSI_DRIVER,
+    "dynatrace-csi-driver": ComponentId.CSI_DRIVER,
+    "dynatrace-activegate": ComponentId.ACTIVEGATE,
+    "dynatrace-oneagent": ComponentId.ONEAGENT,
+}
+_GENERIC_TOKENS = frozenset({"dynatrace", "operator", "app", "k8s", "io", "com", "internal"})
+
+
+def _tokens(text: str) -> set[str]:
+    out: set[str] = set()
+    for part in text.replace("/", "-").replace(".", "-").replace("_", "-").split("-"):
+        if part and part not in _GENERIC_TOKENS:
+            out.add(part)
+    return out
+
+
+def _hint_score(selector: LabelSelector, pod: DynatracePod) -> int:
+    values = [v for _, v in selector.match_labels] + [v for r in selector.match_expressions
+                                                      for v in r.values]
+    if any(KNOWN_WRONG_NAMES.get(v) is pod.component.id for v in values):
+        return 100
+    comp = pod.component
+    words: set[str] = set()
+    for w in (comp.id.value, comp.component_label or "", comp.app_label or ""):
+        words |= _tokens(w)
+    return max((len(words & _tokens(v)) for v in values), default=0)
+
+
+def closest_pod(selector: LabelSelector) -> tuple[DynatracePod, list[str], bool]:
+    """The Dynatrace pod a selector most likely meant, what differs, and whether a label
+    value names that component (``dynatrace-webhook`` names the webhook)."""
+    ranked = []
+    for order, dp in enumerate(dynatrace_pods()):
+        miss = mismatches(selector, dp)
+        score = _hint_score(selector, dp)
+        ranked.append(((-score, len(miss), order), dp, miss, score > 0))
+    ranked.sort(key=lambda r: r[0])
+    best = ranked[0]
+    return best[1], best[2], best[3]
+
+
+def looks_dynatrace(selector: LabelSelector) -> bool:
+    """Does the selector use Dynatrace labels (a key or value with ``dynatrace``, or an
+    operand's ``app.kubernetes.io/name``)?"""
+    operand_apps = {c.app_label for c in COMPONENTS.values()
+                    if c.app_label and c.label_family is not LabelFamily.INSTALL}
+    for key, value in selector.match_labels:
+        if "dynatrace" in key or "dynatrace" in value:
+            return True
+        if key == APP_NAME and value in operand_apps:
+            return True
+    return any("dynatrace" in r.key or any("dynatrace" in v for v in r.values)
+               for r in selector.match_expressions)
+
+
+def impossible(selector: LabelSelector | None) -> tuple[DynatracePod, list[str]] | None:
+    """For a selector on Dynatrace labels that no Dynatrace pod can satisfy: the closest pod
+    and what differs; None otherwise."""
+    if selector is None or selector.is_empty or not looks_dynatrace(selector):
+        return None
+    if not any(is_own_key(k) for k, _ in selector.match_labels) and \
+            not any(is_own_key(r.key) for r in selector.match_expressions):
+        return None
+    if any(not mismatches(selector, dp) for dp in dynatrace_pods()):
+        return None
+    dp, miss, _ = closest_pod(selector)
+    return dp, miss
+
+
+def intended_component(selector: LabelSelector | None) -> Component | None:
+    """The Dynatrace component an impossible selector names (``app.kubernetes.io/name:
+    dynatrace-webhook`` → the webhook), when a label value names one; else None."""
+    if impossible(selector) is None:
+        return None
+    assert selector is not None
+    dp, _, hinted = closest_pod(selector)
+    return dp.component if hinted else None
+
+
+def pods_for(selector: LabelSelector) -> tuple[list[DynatracePod], str]:
+    """Dynatrace pods a selector can select; for an impossible selector that names a
+    component, that component's pods and a note saying so."""
+    if selector.is_empty:
+        return [], ""
+    found = [dp for dp in dynatrace_pods() if could_select(selector, dp)]
+    if found:
+        return found, ""
+    comp = intended_component(selector)
+    if comp is None:
+        return [], ""
+    return ([dp for dp in dynatrace_pods() if dp.component.id is comp.id],
+            f" (the selector matches no Dynatrace pod; its labels name the "
+            f"{comp.display_name}, so it is judged as if it selected those pods)")

@@ -4,9 +4,12 @@
 When the API server's endpoint is known (the `default/kubernetes` Endpoints or
 EndpointSlice in the input, or `apiserver` in the configuration) and its port differs from
 the `kubernetes` Service port (443), finds egress rules meant for the API server: rules
-that allow port 443 to the endpoint's addresses, or whose `ipBlock` covers the `kubernetes`
-Service's cluster IP. Reports such a rule when the pods it applies to are still not allowed
-to reach the endpoint address on the endpoint port.
+that allow port 443 to the endpoint's addresses through a narrow `ipBlock` (/16 or smaller), or
+whose `ipBlock` covers the `kubernetes` Service's cluster IP; for pods known to need the API
+server (the Dynatrace operator, webhook, CSI driver, ActiveGate, extension controller,
+OpenTelemetry collector, EdgeConnect) any `ipBlock` with port 443 that covers the endpoint
+address counts (such as `0.0.0.0/0`). Reports such a rule when the pods it applies to are
+still not allowed to reach the endpoint address on the endpoint port.
 
 ## Why is this bad?
 `kubernetes.default.svc:443` is translated to the endpoint (often port 6443 on kubeadm,
@@ -42,11 +45,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from dtnetpol.dynatrace.components import ComponentId, recognise
 from dtnetpol.engine.addresses import AddressSet
 from dtnetpol.engine.analysis import CompiledRule
 from dtnetpol.lint.context import ApiServerEndpoint, LintContext
 from dtnetpol.lint.finding import Finding, Severity
 from dtnetpol.lint.rules._common import peer_at, port_at
+from dtnetpol.lint.rules._dynatrace import could_select, dynatrace_pods
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.model.policy import Direction, Protocol
 
@@ -56,14 +61,23 @@ SEVERITY = Severity.ERROR
 OPTIONS: Mapping[str, str] = {"service-port": "int"}
 DEFAULT: Mapping[str, Any] = {"service-port": 443}
 
+#: Dynatrace components that talk to the API server (reference §3, Egress).
+API_CLIENTS = frozenset({ComponentId.OPERATOR, ComponentId.WEBHOOK, ComponentId.CSI_DRIVER,
+                         ComponentId.ACTIVEGATE, ComponentId.EXTENSION_CONTROLLER,
+                         ComponentId.OTEL_COLLECTOR, ComponentId.EDGECONNECT,
+                         ComponentId.KUBEMON})
+
 
 def _meant(rule: CompiledRule, endpoint: ApiServerEndpoint, service_ips: AddressSet,
-           service_port: int) -> bool:
+           service_port: int, api_client: bool) -> bool:
     """Is this rule written for the API server? A narrow ipBlock (/16 or smaller) on the
-    kubernetes Service IP, or on the endpoint address with the Service port."""
+    kubernetes Service IP, or on the endpoint address with the Service port; for pods known
+    to be API clients (Dynatrace components) any ipBlock on the endpoint address counts."""
     for peer in rule.rule.peers:
         block = peer.ip_block
-        if block is None or block.cidr.prefixlen < (16 if block.cidr.version == 4 else 64):
+        if block is None:
+            continue
+        if not api_client and block.cidr.prefixlen < (16 if block.cidr.version == 4 else 64):
             continue
         addrs = AddressSet.of_block(block)
         if service_ips and addrs.intersection(service_ips):
@@ -98,16 +112,28 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     for policy in ctx.cluster.policies:
         if not policy.isolates(Direction.EGRESS):
             continue
+        subjects: list[tuple[list[CompiledRule], str | None]] = []
         if ctx.has_pods:
-            subjects = [list(an.rules_for(c, Direction.EGRESS))
-                        for c in ctx.selected_classes(policy) if not c.host_network]
+            for c in ctx.selected_classes(policy):
+                if not c.host_network:
+                    comp = recognise(c.labels)
+                    client = c.name if comp in API_CLIENTS else None
+                    subjects.append((list(an.rules_for(c, Direction.EGRESS)), client))
         else:
-            subjects = [[r for p in ctx.companions(policy, Direction.EGRESS)
-                         for r in an.compiled_rules(p, Direction.EGRESS)]]
+            rules = [r for p in ctx.companions(policy, Direction.EGRESS)
+                     for r in an.compiled_rules(p, Direction.EGRESS)]
+            client = next((f"the {dp.component.display_name} pods" for dp in dynatrace_pods()
+                           if dp.component.id in API_CLIENTS
+                           and not policy.pod_selector.is_empty
+                           and could_select(policy.pod_selector, dp)), None)
+            subjects.append((rules, client))
         for mine in an.compiled_rules(policy, Direction.EGRESS):
-            if id(mine) in reported or not _meant(mine, endpoint, service_ips, service_port):
+            if id(mine) in reported:
                 continue
-            if not subjects or all(_reaches(rules, endpoint) for rules in subjects):
+            broken = [client for rules, client in subjects
+                      if _meant(mine, endpoint, service_ips, service_port, client is not None)
+                      and not _reaches(rules, endpoint)]
+            if not broken:
                 continue
             reported.add(id(mine))
             rule = mine.rule
@@ -119,10 +145,16 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             else:
                 peer = next(p for p in rule.peers if p.ip_block is not None)
                 loc = peer_at(ctx, policy, rule, peer, "ipBlock.cidr")
+            clients = sorted({c for c in broken if c})
+            if clients:
+                what = (f"egress of {', '.join(clients)}, which need the API server, allows "
+                        f"port {service_port} towards it")
+            else:
+                what = (f"egress meant for the API server allows the kubernetes Service "
+                        f"(port {service_port} or its cluster IP)")
             yield Finding(
                 ID, SEVERITY,
-                f"egress meant for the API server allows the kubernetes Service "
-                f"({service_port} or its cluster IP), but policies see the endpoint after "
-                f"translation, {endpoint} ({endpoint.source}), which no rule allows",
+                f"{what}, but policies see the endpoint after Service translation, "
+                f"{endpoint} ({endpoint.source}), which no rule allows",
                 loc,
                 f"allow TCP {endpoint.port} to the endpoint address(es) with an ipBlock")

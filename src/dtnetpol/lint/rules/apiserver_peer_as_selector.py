@@ -63,8 +63,8 @@ from dtnetpol.engine.ports import PortSpec
 from dtnetpol.engine.selectors import compile_selector
 from dtnetpol.lint.context import LintContext
 from dtnetpol.lint.finding import Finding, Severity
-from dtnetpol.lint.rules._common import compiled, peer_at, selector_text
-from dtnetpol.lint.rules._dynatrace import could_select, dynatrace_pods
+from dtnetpol.lint.rules._common import compiled, intended_classes, peer_at, selector_text
+from dtnetpol.lint.rules._dynatrace import pods_for
 from dtnetpol.model.cluster import NAME_LABEL, ContainerPort, RawObject, Service
 from dtnetpol.model.policy import Direction, NetworkPolicy, Peer, Protocol
 
@@ -87,6 +87,7 @@ class _Target:
     pod_ports: tuple[ContainerPort, ...]
     targets: tuple[int, ...]
     service_ports: tuple[int, ...]
+    note: str = ""
 
 
 def _webhook_services(others: Sequence[RawObject]) -> list[tuple[str, str, int, str]]:
@@ -158,13 +159,16 @@ def _targets_with_pods(ctx: LintContext, policy: NetworkPolicy,
     an = ctx.analyzer
     out = []
     services = _webhook_services(ctx.cluster.others)
-    for cls in ctx.selected_classes(policy):
+    classes, note = intended_classes(ctx, policy)
+    own = list(an.compiled_rules(policy, Direction.INGRESS))
+    for cls in classes:
         if cls.host_network:
             continue
         rules = list(an.rules_for(cls, Direction.INGRESS))
+        rules += [r for r in own if r not in rules]
         if recognise(cls.labels) is ComponentId.WEBHOOK:
             out.append((_Target(f"the Dynatrace webhook pods ({cls.name})", cls.ports,
-                                tuple(webhook_ports), (443,)), rules))
+                                tuple(webhook_ports), (443,), note), rules))
         for ns, name, port, referrer in services:
             for svc in ctx.cluster.services:
                 if svc.namespace != ns or svc.name != name or not svc.selector:
@@ -187,12 +191,12 @@ def _targets_without_pods(ctx: LintContext, policy: NetworkPolicy,
     rules = [r for p in ctx.companions(policy, Direction.INGRESS)
              for r in an.compiled_rules(p, Direction.INGRESS)]
     out = []
-    if not policy.pod_selector.is_empty:
-        for dp in dynatrace_pods():
-            if dp.component.id is ComponentId.WEBHOOK and could_select(policy.pod_selector, dp):
-                out.append((_Target("the Dynatrace webhook pods", dp.ports,
-                                    tuple(webhook_ports), (443,)), rules))
-                break
+    candidates, note = pods_for(policy.pod_selector)
+    for dp in candidates:
+        if dp.component.id is ComponentId.WEBHOOK:
+            out.append((_Target("the Dynatrace webhook pods", dp.ports,
+                                tuple(webhook_ports), (443,), note), rules))
+            break
     match = compile_selector(policy.pod_selector)
     for ns, name, port, referrer in _webhook_services(ctx.cluster.others):
         for svc in ctx.cluster.services:
@@ -230,12 +234,14 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                     continue
                 peer = rule.peers[0]
                 peers = "; ".join(_describe(p) for p in rule.peers)
-                ports = ", ".join(str(p) for p in covered)
+                ports = ", ".join(str(p) if p in target.targets else
+                                  f"{p} (the Service port; the pods listen on "
+                                  f"{target.targets[0]})" for p in covered)
                 yield Finding(
                     ID, SEVERITY,
                     f"ingress on webhook port {ports} of {target.what} is allowed only from "
                     f"{peers}: the kube-apiserver is not a pod, so no namespace or pod "
-                    "selector matches its calls and the webhook times out",
+                    f"selector matches its calls and the webhook times out{target.note}",
                     peer_at(ctx, policy, rule, peer),
                     f"allow TCP {target.targets[0]} from the API server's addresses with an "
                     "ipBlock (control-plane or node CIDR); on OpenShift use a namespaceSelector "

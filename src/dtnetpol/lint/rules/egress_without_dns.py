@@ -114,6 +114,13 @@ def _missing(an: Analyzer, subject: PodClass | None, rules: Sequence[CompiledRul
     return [p for p in _PROTOCOLS if not allowed.contains(p, port)]
 
 
+def _blame(policies: Sequence[NetworkPolicy]) -> NetworkPolicy:
+    """The policy to report on: the first with egress rules (where a DNS rule belongs), else
+    the first (a default-deny)."""
+    ordered = sorted(policies, key=lambda p: p.ref)
+    return next((p for p in ordered if p.egress), ordered[0])
+
+
 def _where(ctx: LintContext, policy: NetworkPolicy) -> SourceLocation:
     if policy.egress:
         return policy_at(ctx, policy, "spec.egress")
@@ -140,10 +147,10 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             missing = _missing(an, cls, an.rules_for(cls, Direction.EGRESS), dns, real, port)
             if not missing:
                 continue
-            for pol in an.isolating_policies(cls, Direction.EGRESS):
-                entry = hits.setdefault(id(pol), (pol, [], set()))
-                entry[1].append(cls)
-                entry[2].update(missing)
+            pol = _blame(an.isolating_policies(cls, Direction.EGRESS))
+            entry = hits.setdefault(id(pol), (pol, [], set()))
+            entry[1].append(cls)
+            entry[2].update(missing)
     else:
         for pol in ctx.cluster.policies:
             if not pol.isolates(Direction.EGRESS):

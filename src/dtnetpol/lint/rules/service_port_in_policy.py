@@ -50,8 +50,8 @@ from dtnetpol.engine.ports import PortSpec
 from dtnetpol.engine.selectors import compile_selector
 from dtnetpol.lint.context import LintContext
 from dtnetpol.lint.finding import Finding, Severity
-from dtnetpol.lint.rules._common import compiled, port_at
-from dtnetpol.lint.rules._dynatrace import could_select, dynatrace_pods
+from dtnetpol.lint.rules._common import compiled, intended_classes, port_at
+from dtnetpol.lint.rules._dynatrace import pods_for
 from dtnetpol.model.cluster import ContainerPort, Service
 from dtnetpol.model.policy import Direction, LabelSelector, NetworkPolicy, Protocol, Rule
 
@@ -77,6 +77,7 @@ class _Dest:
     ports: tuple[ContainerPort, ...]
     backends: tuple[_Backend, ...]
     ports_known: bool
+    note: str = ""
 
 
 def _selects(svc: Service, labels: Mapping[str, str]) -> bool:
@@ -99,8 +100,9 @@ def _resolve(svc: Service, ports: Sequence[ContainerPort]) -> list[_Backend]:
 
 def _class_dests(ctx: LintContext, policy: NetworkPolicy, rule: Rule) -> list[_Dest]:
     an = ctx.analyzer
+    note = ""
     if rule.direction is Direction.INGRESS:
-        classes = ctx.selected_classes(policy)
+        classes, note = intended_classes(ctx, policy)
     else:
         if not rule.peers:
             return []
@@ -115,7 +117,7 @@ def _class_dests(ctx: LintContext, policy: NetworkPolicy, rule: Rule) -> list[_D
                     if svc.namespace == cls.namespace and _selects(svc, cls.labels)
                     for b in _resolve(svc, cls.ports)]
         if backends:
-            out.append(_Dest(cls.name, cls.ports, tuple(backends), True))
+            out.append(_Dest(cls.name, cls.ports, tuple(backends), True, note))
     return out
 
 
@@ -147,9 +149,10 @@ def _pseudo_dests(ctx: LintContext, policy: NetworkPolicy, rule: Rule) -> list[_
         if pod_sel.is_empty:
             continue
         seen: set[str] = set()
-        for dp in dynatrace_pods():
+        candidates, note = pods_for(pod_sel)
+        for dp in candidates:
             spec = dp.component.service
-            if spec is None or dp.component.id in seen or not could_select(pod_sel, dp):
+            if spec is None or dp.component.id in seen:
                 continue
             seen.add(dp.component.id)
             name = spec.name_pattern.replace("<dk>", "<dynakube>")
@@ -159,7 +162,7 @@ def _pseudo_dests(ctx: LintContext, policy: NetworkPolicy, rule: Rule) -> list[_
                                             if p.number == sp.target_port), None))
                              for sp in spec.ports)
             out.append(_Dest(f"the {dp.component.display_name} pods", dp.ports, dt_backends,
-                             True))
+                             True, note))
     return out
 
 
@@ -182,7 +185,8 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                     ID, SEVERITY,
                     f"port {pp.port}/{pp.protocol.value} is the port of {b.service}, which "
                     f"forwards to pod port {b.target} of {dest.what}; NetworkPolicy sees the "
-                    f"pod port after Service translation, so this allows none of that traffic",
+                    f"pod port after Service translation, so this allows none of that "
+                    f"traffic{dest.note}",
                     port_at(ctx, policy, rule, pp),
                     f"write port: {b.target}{name}, the Service's targetPort")
 

@@ -10,6 +10,8 @@ OpenTelemetry collector, KSPM, log monitoring, SQL executor, EdgeConnect, ...). 
 keys the operator owns are judged (`app.kubernetes.io/*`, `*.dynatrace.com/*`), so labels
 users add through the DynaKube do not count against a selector. A selector that matches a
 pod of the input is never reported. Names the closest component and what differs.
+Policies the API server would reject (see `invalid-policy`) are checked too, from the
+document as written.
 
 ## Why is this bad?
 Dynatrace has two label families, and guides on the web mix them: install pods carry
@@ -45,64 +47,19 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from dtnetpol.dynatrace.components import APP_NAME, COMPONENTS, LabelFamily
 from dtnetpol.engine.selectors import compile_selector
 from dtnetpol.lint.context import LintContext
 from dtnetpol.lint.finding import Finding, Severity
-from dtnetpol.lint.rules._common import peer_at, policy_at
-from dtnetpol.lint.rules._dynatrace import DynatracePod, dynatrace_pods, is_own_key, mismatches
+from dtnetpol.lint.rules._common import join, peer_at, policy_at
+from dtnetpol.lint.rules._dynatrace import DynatracePod, impossible
 from dtnetpol.model.location import SourceLocation
-from dtnetpol.model.policy import LabelSelector
+from dtnetpol.model.policy import LabelSelector, Requirement
 
 ID = "NPL016"
 NAME = "unknown-dynatrace-labels"
 SEVERITY = Severity.WARNING
 OPTIONS: Mapping[str, str] = {}
 DEFAULT: Mapping[str, Any] = {}
-
-_OPERAND_APPS = frozenset(c.app_label for c in COMPONENTS.values()
-                          if c.app_label and c.label_family is not LabelFamily.INSTALL)
-
-
-def _looks_dynatrace(sel: LabelSelector) -> bool:
-    for key, value in sel.match_labels:
-        if "dynatrace" in key or "dynatrace" in value:
-            return True
-        if key == APP_NAME and value in _OPERAND_APPS:
-            return True
-    return any("dynatrace" in r.key or any("dynatrace" in v for v in r.values)
-               for r in sel.match_expressions)
-
-
-def _hints(dp: DynatracePod) -> tuple[str, ...]:
-    c = dp.component
-    words = {c.id.value, c.component_label or "", c.app_label or ""}
-    return tuple(w for w in words if w and w not in ("dynatrace-operator",))
-
-
-def _closest(sel: LabelSelector) -> tuple[DynatracePod, list[str]]:
-    values = [v for _, v in sel.match_labels] + [v for r in sel.match_expressions
-                                                 for v in r.values]
-    ranked = []
-    for order, dp in enumerate(dynatrace_pods()):
-        miss = mismatches(sel, dp)
-        hinted = any(h in v for h in _hints(dp) for v in values
-                     if v not in ("dynatrace-operator",))
-        ranked.append(((0 if hinted else 1, len(miss), order), dp, miss))
-    ranked.sort(key=lambda r: r[0])
-    return ranked[0][1], ranked[0][2]
-
-
-def _judge(sel: LabelSelector | None) -> tuple[DynatracePod, list[str]] | None:
-    if sel is None or sel.is_empty or not _looks_dynatrace(sel):
-        return None
-    if not any(is_own_key(k) for k, _ in sel.match_labels) and \
-            not any(is_own_key(r.key) for r in sel.match_expressions):
-        return None
-    if any(not mismatches(sel, dp) for dp in dynatrace_pods()):
-        return None
-    return _closest(sel)
-
 
 def _finding(field: str, sel: LabelSelector, dp: DynatracePod, miss: list[str],
              loc: SourceLocation) -> Finding:
@@ -115,16 +72,63 @@ def _finding(field: str, sel: LabelSelector, dp: DynatracePod, miss: list[str],
         f"select the {dp.component.display_name} pods by their own labels: {{{wanted}}}")
 
 
+def _raw_selector(value: Any) -> LabelSelector | None:
+    """A selector read from an unconverted document, or None when it is malformed."""
+    if not isinstance(value, Mapping):
+        return None
+    labels = value.get("matchLabels") or {}
+    exprs = value.get("matchExpressions") or []
+    if not isinstance(labels, Mapping) or not isinstance(exprs, list):
+        return None
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in labels.items()):
+        return None
+    reqs = []
+    for e in exprs:
+        if not isinstance(e, Mapping):
+            return None
+        key, op, values = e.get("key"), e.get("operator"), e.get("values") or []
+        if not isinstance(key, str) or op not in ("In", "NotIn", "Exists", "DoesNotExist") \
+                or not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            return None
+        reqs.append(Requirement(key, str(op), tuple(values)))
+    return LabelSelector(tuple(sorted(labels.items())), tuple(reqs))
+
+
+def _rejected(ctx: LintContext) -> Iterator[Finding]:
+    """Policies the loader left out (API validation problems), judged as written."""
+    seen: set[tuple[str, int, str]] = set()
+    for problem in ctx.problems:
+        loc = problem.location
+        prefix = loc.path[: loc.path.index("]") + 1] if loc.path.startswith("items[") else ""
+        key = (loc.file, loc.document, prefix)
+        if key in seen:
+            continue
+        seen.add(key)
+        kind, _ = ctx.raw(loc, join(prefix, "kind"))
+        if kind != "NetworkPolicy":
+            continue
+        value, found = ctx.raw(loc, join(prefix, "spec.podSelector"))
+        selector = _raw_selector(value) if found else None
+        hit = impossible(selector)
+        if hit is not None and selector is not None and ctx.has_pods and any(
+                compile_selector(selector)(c.labels) for c in ctx.analyzer.classes):
+            continue
+        if hit is not None and selector is not None:
+            yield _finding("podSelector", selector, *hit,
+                           ctx.at(loc, join(prefix, "spec.podSelector")))
+
+
 def check(ctx: LintContext) -> Iterator[Finding]:
+    yield from _rejected(ctx)
     an = ctx.analyzer
     for policy in ctx.cluster.policies:
-        hit = _judge(policy.pod_selector)
+        hit = impossible(policy.pod_selector)
         if hit is not None and not (ctx.has_pods and ctx.selected_classes(policy)):
             yield _finding("podSelector", policy.pod_selector, *hit,
                            policy_at(ctx, policy, "spec.podSelector"))
         for rule in (*policy.ingress, *policy.egress):
             for peer in rule.peers:
-                hit = _judge(peer.pod_selector)
+                hit = impossible(peer.pod_selector)
                 if hit is None or peer.pod_selector is None:
                     continue
                 if ctx.has_pods and any(compile_selector(peer.pod_selector)(c.labels)
