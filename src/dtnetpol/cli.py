@@ -11,11 +11,13 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from enum import StrEnum
+from pathlib import Path
 from typing import NoReturn, TextIO
 
 from dtnetpol import __version__
 from dtnetpol.engine.analysis import Analyzer, Endpoint, PodClass
 from dtnetpol.engine.connlist import connection_list
+from dtnetpol.engine.diff import diff_connections
 from dtnetpol.engine.explain import Outcome
 from dtnetpol.engine.ports import parse_port_query
 from dtnetpol.engine.posture import WorkloadPosture, workload_posture
@@ -23,7 +25,7 @@ from dtnetpol.errors import DtnetpolError, UsageError
 from dtnetpol.model.cluster import Cluster
 from dtnetpol.render import engine_json, engine_table
 from dtnetpol.render.console import use_colour
-from dtnetpol.sources import load_cluster
+from dtnetpol.sources import git_revision, load_cluster
 
 EXIT_OK, EXIT_FINDING, EXIT_INPUT = 0, 1, 2
 
@@ -78,6 +80,18 @@ def build_parser() -> argparse.ArgumentParser:
                        "external address ranges")
     _common(p, fmts)
     p.set_defaults(run=_cmd_connlist)
+
+    p = sub.add_parser("diff", help="connections that appear and disappear between two "
+                       "policy sets (OLD NEW, or --git REV1..REV2 PATH...)")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="OLD NEW (files or directories); with --git: the paths to compare")
+    p.add_argument("--git", metavar="REV1..REV2",
+                   help="compare PATHs at two git revisions (REV alone: REV..working tree)")
+    p.add_argument("-o", "--output", choices=fmts, default="table")
+    p.add_argument("-v", "--verbose", action="store_true")
+    p.add_argument("--skip-invalid", action="store_true",
+                   help="drop NetworkPolicies the API server would reject")
+    p.set_defaults(run=_cmd_diff)
     return parser
 
 
@@ -152,6 +166,36 @@ def _cmd_connlist(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(engine_json.connlist_json(conns))
     else:
         out.write(engine_table.connlist_table(conns, colour=use_colour(out)))
+    return EXIT_OK
+
+
+def _load_paths(paths: list[str], args: argparse.Namespace, err: TextIO) -> Cluster:
+    ns = argparse.Namespace(**{**vars(args), "paths": paths})
+    return _load(ns, err)
+
+
+def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.git:
+        old_rev, new_rev = git_revision.parse_range(args.git)
+        with git_revision.revision_dir() as tmp:
+            old_paths = git_revision.export_revision(old_rev, args.paths, Path(tmp) / "old")
+            old = _load_paths(old_paths, args, err)
+            if new_rev:
+                new_paths = git_revision.export_revision(new_rev, args.paths,
+                                                         Path(tmp) / "new")
+                new = _load_paths(new_paths, args, err)
+            else:
+                new = _load_paths(args.paths, args, err)
+    else:
+        if len(args.paths) != 2:
+            raise UsageError("diff takes exactly two paths, OLD and NEW (or --git REV1..REV2)")
+        old = _load_paths(args.paths[:1], args, err)
+        new = _load_paths(args.paths[1:], args, err)
+    changes = diff_connections(connection_list(Analyzer(old)), connection_list(Analyzer(new)))
+    if args.output == OutputFormat.JSON:
+        out.write(engine_json.diff_json(changes))
+    else:
+        out.write(engine_table.diff_table(changes, colour=use_colour(out)))
     return EXIT_OK
 
 

@@ -37,6 +37,7 @@ def output(*argv: str) -> dict[str, Any]:
     ("can-reach", "--skip-invalid", "examples/cluster", "--from", "shop/frontend", "--to",
      "8.8.8.8"),
     ("explain", "--skip-invalid", "examples/cluster"),
+    ("diff", "--skip-invalid", "examples/cluster", "examples/cluster"),
 ])
 def test_output_validates(argv: tuple[str, ...], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPO)

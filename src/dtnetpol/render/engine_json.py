@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from dtnetpol.engine.connlist import Connection
+from dtnetpol.engine.diff import ConnectionChange
 from dtnetpol.engine.explain import RuleRef, SideVerdict, Verdict
 from dtnetpol.engine.ports import PortSet
 from dtnetpol.engine.posture import DirectionPosture, WorkloadPosture
@@ -69,3 +70,10 @@ def posture_json(postures: Sequence[WorkloadPosture]) -> str:
          "hostNetwork": p.host_network, "selectedBy": list(p.selected_by),
          "ingress": _direction_json(p.ingress), "egress": _direction_json(p.egress),
          "notes": list(p.notes)} for p in postures]})
+
+
+def diff_json(changes: Sequence[ConnectionChange]) -> str:
+    return dumps({"apiVersion": API_VERSION, "kind": "ConnectionDiff", "changes": [
+        {"src": c.src, "dst": c.dst, "change": c.change.value,
+         "before": ports_json(c.before) if c.before else None,
+         "after": ports_json(c.after) if c.after else None} for c in changes]})

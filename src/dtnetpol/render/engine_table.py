@@ -8,7 +8,9 @@ from rich.table import Table
 from rich.text import Text
 
 from dtnetpol.engine.connlist import Connection
+from dtnetpol.engine.diff import Change, ConnectionChange
 from dtnetpol.engine.explain import Outcome, SideStatus, SideVerdict, Verdict
+from dtnetpol.engine.ports import PortSet
 from dtnetpol.engine.posture import DirectionPosture, WorkloadPosture
 from dtnetpol.render.console import cells, render
 
@@ -95,3 +97,26 @@ def connlist_table(conns: Sequence[Connection], *, colour: bool = False,
     for c in conns:
         t.add_row(*cells(c.src, c.dst, "all" if c.ports.is_all else str(c.ports)))
     return render([t, f"{len(conns)} allowed connections"], colour=colour, width=width)
+
+
+_CHANGE_MARK = {Change.ADDED: "+", Change.REMOVED: "-", Change.CHANGED: "~"}
+
+
+def diff_table(changes: Sequence[ConnectionChange], *, colour: bool = False,
+               width: int | None = None) -> str:
+    if not changes:
+        return render(["no connection changes"], colour=colour, width=width)
+    t = Table(show_header=True, header_style="bold")
+    for col in ("", "source", "destination", "before", "after"):
+        t.add_column(col, overflow="fold")
+    for c in changes:
+        t.add_row(*cells(_CHANGE_MARK[c.change], c.src, c.dst,
+                         _ports_text(c.before), _ports_text(c.after)))
+    counts = {k: sum(1 for c in changes if c.change is k) for k in Change}
+    summary = ", ".join(f"{n} {k.value}" for k, n in counts.items())
+    return render([t, f"{len(changes)} connection changes: {summary}"], colour=colour,
+                  width=width)
+
+
+def _ports_text(p: PortSet) -> str:
+    return "-" if not p else "all" if p.is_all else str(p)
