@@ -23,6 +23,7 @@ from dtnetpol.lint.rules import (
     apiserver_peer_as_selector,
     broad_egress,
     broad_ingress,
+    dynatrace_selector_spans_components,
     egress_without_dns,
     invalid_policy,
     ipblock_overlaps_cluster,
@@ -133,6 +134,7 @@ _MODULES: tuple[ModuleType, ...] = (
     broad_ingress,
     missing_default_deny,
     unknown_dynatrace_labels,
+    dynatrace_selector_spans_components,
 )
 
 #: id → rule, in id order.

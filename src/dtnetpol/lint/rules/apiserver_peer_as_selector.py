@@ -128,7 +128,7 @@ def _target_ports(svc: Service, port: int, pod_ports: Sequence[ContainerPort]) -
     return out
 
 
-def _reaches_apiserver(peer: Peer, an: Any) -> bool:
+def _reaches_apiserver(peer: Peer) -> bool:
     """A selector peer that carries API-server traffic on some platform."""
     if peer.ip_block is not None:
         return True
@@ -144,8 +144,8 @@ def _reaches_apiserver(peer: Peer, an: Any) -> bool:
     return False
 
 
-def _admits(rule: CompiledRule, an: Any) -> bool:
-    return rule.all_peers or any(_reaches_apiserver(p, an) for p in rule.rule.peers)
+def _admits(rule: CompiledRule) -> bool:
+    return rule.all_peers or any(_reaches_apiserver(p) for p in rule.rule.peers)
 
 
 def _covers(spec: PortSpec, target: _Target) -> tuple[int, ...]:
@@ -212,7 +212,6 @@ def _targets_without_pods(ctx: LintContext, policy: NetworkPolicy,
 def check(ctx: LintContext) -> Iterator[Finding]:
     opts = {**DEFAULT, **ctx.rule_options(ID)}
     webhook_ports = [int(p) for p in opts["webhook-ports"]]
-    an = ctx.analyzer
     for policy in ctx.cluster.policies:
         if not policy.isolates(Direction.INGRESS) or not policy.ingress:
             continue
@@ -222,13 +221,13 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             continue
         for rule in policy.ingress:
             mine = compiled(ctx, policy, rule)
-            if _admits(mine, an):
+            if _admits(mine):
                 continue
             for target, rules in found:
                 covered = _covers(mine.ports, target)
                 if not covered:
                     continue
-                if any(_admits(r, an) and any(
+                if any(_admits(r) and any(
                         r.ports.resolve(target.pod_ports or None).contains(Protocol.TCP, t)
                         for t in target.targets) for r in rules if r is not mine):
                     continue
