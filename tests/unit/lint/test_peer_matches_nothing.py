@@ -54,3 +54,12 @@ def test_skips_label_selectors_when_namespace_labels_are_unknown(tmp_path: Path)
             + deployment("shop", "web", {"app": "web"})
             + deployment("monitoring", "prometheus", {"app": "prometheus"}))
     assert lint_text(tmp_path, text, "NPL003") == []
+
+
+def test_skips_peers_whose_namespaces_the_input_does_not_show(tmp_path: Path) -> None:
+    every = POLICY.format(ns_label=NS, app="x").replace(
+        "    - namespaceSelector:\n        matchLabels:\n          " + NS,
+        "    - namespaceSelector: {}")
+    assert lint_text(tmp_path, every + CLUSTER, "NPL003") == []
+    elsewhere = POLICY.format(ns_label="kubernetes.io/metadata.name: kube-system", app="dns")
+    assert lint_text(tmp_path, elsewhere + CLUSTER, "NPL003") == []

@@ -5,8 +5,12 @@ For every peer written with `namespaceSelector` and/or `podSelector`, reports wh
 namespace selector matches no namespace of the input, or when the pod selector matches no
 pod in the namespaces it applies to (the policy's own namespace when `namespaceSelector` is
 absent). Names the pod or namespace that came closest. The rule runs only when the input
-holds workloads; a namespace selector is judged only when the labels of every namespace
-are known (Namespace objects in the input) or it selects by name.
+holds workloads. A pod selector is judged only when every namespace it applies to holds
+workloads in the input and the namespace selector is not `{}` (the peer's pods may simply
+not be part of the input). A namespace selector is judged only when it names, or nearly
+names, a namespace or a namespace label value of the input (else the namespace may just not
+be part of the input), and only when the labels of every namespace are known (Namespace
+objects in the input) or it selects by name.
 
 ## Why is this bad?
 A peer that matches nothing allows nothing: the connection the rule was written for stays
@@ -37,6 +41,7 @@ None.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -79,6 +84,8 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                     if not hits:
                         if not labels_known and not _by_name_only(ns_sel):
                             continue
+                        if not _means_input_namespace(ctx, ns_sel, namespaces):
+                            continue  # likely a namespace the input does not show
                         yield Finding(
                             ID, SEVERITY,
                             f"namespaceSelector {selector_text(ns_sel)} matches no namespace "
@@ -93,18 +100,23 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                     continue
                 if an.peer_classes(peer, policy.namespace):
                     continue
+                if peer.namespace_selector is not None and peer.namespace_selector.is_empty:
+                    continue  # every namespace: also those the input does not show
+                with_pods = {c.namespace for c in an.classes}
+                if any(n not in with_pods for n in hits):
+                    continue  # some of those namespaces' workloads are not in the input
                 candidates = [c for c in an.classes if c.namespace in hits]
                 pod_sel = selector_text(peer.pod_selector)
+                shown = ", ".join(hits[:3]) + (f" and {len(hits) - 3} more"
+                                               if len(hits) > 3 else "")
                 where = (f"namespace {policy.namespace} (the policy's own: the peer has no "
                          "namespaceSelector)" if peer.namespace_selector is None
-                         else "namespaces " + ", ".join(hits))
+                         else f"namespace{'s' if len(hits) > 1 else ''} {shown}")
                 hostnet = [c for c in candidates if c.host_network
                            and compile_selector(peer.pod_selector)(c.labels)]
                 if hostnet:
                     detail = (f"it matches only host-network pods ({hostnet[0].name}), which "
                               "no selector ever matches")
-                elif not candidates:
-                    detail = "no workload runs there in the input"
                 else:
                     detail = "no pod there carries these labels" + nearest_miss(
                         peer.pod_selector, [c for c in candidates if not c.host_network])
@@ -114,6 +126,18 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                     peer_at(ctx, policy, rule, peer, "podSelector"),
                     "match the labels of the peer's pod template, and add a "
                     "namespaceSelector when the peer lives in another namespace")
+
+
+def _means_input_namespace(ctx: LintContext, selector: LabelSelector,
+                           namespaces: list[str]) -> bool:
+    """Does the selector name (or nearly name) a namespace, or a namespace label value, of
+    the input? Then a miss is a mistake, not a namespace left out of the input."""
+    known = set(namespaces) | {v for n in namespaces
+                               for v in ctx.cluster.namespace(n).labels.values() if v}
+    values = [v for _, v in selector.match_labels] + [v for r in selector.match_expressions
+                                                      if r.operator == "In" for v in r.values]
+    return any(v in known or difflib.get_close_matches(v, sorted(known), n=1, cutoff=0.8)
+               for v in values)
 
 
 def _nearest_namespace(ctx: LintContext, selector: LabelSelector,
