@@ -12,6 +12,9 @@ OpenShift host-network namespace label without a podSelector, or `konnectivity-a
 
 Without workloads in the input, policies whose podSelector can select the Dynatrace
 webhook pods are checked.
+When a policy selects no pod but its labels name a Dynatrace component
+(`app.kubernetes.io/name: dynatrace-webhook`), its rules are judged against that
+component's pods, and the message says so.
 
 ## Why is this bad?
 The API server is not a pod. Its calls come from a control-plane or node address, so

@@ -9,6 +9,9 @@ listen on it, and the rule does not allow the target port as well.
 Without workloads in the input the rule still judges Services against the selectors, and
 knows the Services the Dynatrace Operator creates (webhook 443 → 8443, ActiveGate
 443 → 9999 and 80 → 9998).
+When a policy selects no pod but its labels name a Dynatrace component
+(`app.kubernetes.io/name: dynatrace-webhook`), its rules are judged against that
+component's pods, and the message says so.
 
 ## Why is this bad?
 NetworkPolicy matches packets after Service translation: it sees the **pod** port. A rule
