@@ -22,6 +22,7 @@ from dtnetpol.engine.explain import Outcome
 from dtnetpol.engine.ports import parse_port_query
 from dtnetpol.engine.posture import WorkloadPosture, workload_posture
 from dtnetpol.errors import DtnetpolError, UsageError
+from dtnetpol.lint.cli import add_lint_commands
 from dtnetpol.model.cluster import Cluster
 from dtnetpol.render import engine_json, engine_table
 from dtnetpol.render.console import use_colour
@@ -80,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "external address ranges")
     _common(p, fmts)
     p.set_defaults(run=_cmd_connlist)
+
+    add_lint_commands(sub)
 
     p = sub.add_parser("diff", help="connections that appear and disappear between two "
                        "policy sets (OLD NEW, or --git REV1..REV2 PATH...)")
