@@ -55,6 +55,19 @@ def _common(p: argparse.ArgumentParser, formats: Sequence[str]) -> None:
                         "instead of failing")
 
 
+def _namespace_flags(p: argparse.ArgumentParser) -> None:
+    # kubectl's conventions: -n narrows the report to a namespace, -A is every namespace.
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("-n", "--namespace", help="report only workloads of this namespace "
+                   "(connections where either end is in it)")
+    g.add_argument("-A", "--all-namespaces", action="store_true",
+                   help="report every namespace (the default)")
+
+
+def _in_namespace(name: str, namespace: str | None) -> bool:
+    return namespace is None or name.startswith(namespace + "/")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="dtnetpol", description="Kubernetes NetworkPolicy analysis that keeps "
                      "Dynatrace working.")
@@ -75,11 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
                        "what each direction allows")
     _common(p, fmts)
     p.add_argument("--workload", help="only this workload (ns/name)")
+    _namespace_flags(p)
     p.set_defaults(run=_cmd_explain)
 
     p = sub.add_parser("connlist", help="every allowed connection between workloads and "
                        "external address ranges")
     _common(p, fmts)
+    _namespace_flags(p)
     p.set_defaults(run=_cmd_connlist)
 
     add_lint_commands(sub)
@@ -154,7 +169,8 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             or every
     else:
         for c in an.classes:
-            postures.extend(workload_posture(an, c))
+            if _in_namespace(c.namespace + "/", args.namespace):
+                postures.extend(workload_posture(an, c))
         postures.sort(key=lambda p: p.workload)
     if args.output == OutputFormat.JSON:
         out.write(engine_json.posture_json(postures))
@@ -164,7 +180,8 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_connlist(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    conns = connection_list(Analyzer(_load(args, err)))
+    conns = [c for c in connection_list(Analyzer(_load(args, err)))
+             if _in_namespace(c.src, args.namespace) or _in_namespace(c.dst, args.namespace)]
     if args.output == OutputFormat.JSON:
         out.write(engine_json.connlist_json(conns))
     else:

@@ -154,3 +154,18 @@ def test_explain_table_shows_selectors_literally(golden: Callable[[str, str], No
     assert code == 0
     assert "pods [app=frontend] in namespace shop" in out
     golden("cli/explain-cart.txt", out)
+
+
+def test_namespace_flag_narrows_connlist_and_explain() -> None:
+    code, out, _ = run("connlist", "--skip-invalid", "examples/cluster", "-n", "payments",
+                       "-o", "json")
+    assert code == 0
+    conns = json.loads(out)["connections"]
+    assert conns and all("payments/" in c["src"] or "payments/" in c["dst"] for c in conns)
+    code, out, _ = run("explain", "--skip-invalid", "examples/cluster", "-n", "shop",
+                       "-o", "json")
+    names = [w["workload"] for w in json.loads(out)["workloads"]]
+    assert names == ["shop/cart[Deployment]", "shop/db[StatefulSet]",
+                     "shop/frontend[Deployment]"]
+    code, _, err = run("connlist", "examples/cluster", "-n", "shop", "-A")
+    assert code == 2 and "not allowed with" in err
