@@ -326,10 +326,13 @@ def _apiserver_sources(install: InstallFacts) -> tuple[PlanPeer, list[str]]:
         notes.append(f"Left out: {s.description} (give --apiserver-cidr).")
     if not sources:
         names = "; ".join(s.description for s in install.platform.webhook_sources)
+        self_hosted = any(s.kind is ApiServerSourceKind.NODE_CIDR
+                          for s in install.platform.webhook_sources)
+        hint = (" (or --apiserver IP:PORT: on self-hosted clusters the endpoint address "
+                "usually is the source)") if self_hosted else ""
         raise InputError(f"the webhook's ingress from the API server needs its source "
                          f"addresses on {install.platform.display_name} ({names}): give "
-                         "--apiserver-cidr CIDR (or --apiserver IP:PORT on self-hosted "
-                         "clusters, where the endpoint address usually is the source)")
+                         f"--apiserver-cidr CIDR{hint}")
     for s in sources:
         notes.extend(s.extra_steps)
         if not s.verified:

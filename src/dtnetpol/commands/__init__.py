@@ -1,0 +1,1 @@
+"""Edge modules, one per subcommand: each exposes ``register(subparsers)``."""
