@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import replace
 from typing import Any
 
 from dtnetpol.generate._doc import MANAGED_BY, GeneratedDoc, Path, policy_header, rule_comment
@@ -49,9 +50,9 @@ def k8s_peers(peer: PlanPeer) -> tuple[Peer, ...]:
     return tuple(Peer(ip_block=b) for b in ip_blocks(peer.cidrs, peer.excepts))
 
 
-def _rule(direction: Direction, index: int, rule: PlanRule) -> Rule:
+def _rule(direction: Direction, index: int, peers: tuple[Peer, ...], rule: PlanRule) -> Rule:
     ports = tuple(PolicyPort(p.protocol, p.number) for p in rule.ports)
-    return Rule(direction, index, k8s_peers(rule.peer), ports)
+    return Rule(direction, index, peers, ports)
 
 
 def _merge(policy: PlanPolicy) -> list[tuple[tuple[Peer, ...], PlanRule]]:
@@ -63,9 +64,9 @@ def _merge(policy: PlanPolicy) -> list[tuple[tuple[Peer, ...], PlanRule]]:
             if seen == peers:
                 ports = tuple(sorted(set(prev.ports) | set(rule.ports)))
                 notes = tuple(dict.fromkeys((*prev.peer.notes, *rule.peer.notes)))
-                merged_peer = PlanPeer(prev.peer.kind, _join(prev.peer.description,
-                                                             rule.peer.description),
-                                       cidrs=prev.peer.cidrs, notes=notes)
+                merged_peer = replace(prev.peer, description=_join(prev.peer.description,
+                                                                    rule.peer.description),
+                                      notes=notes)
                 out[i] = (seen, PlanRule(merged_peer, ports, (*prev.flows, *rule.flows)))
                 break
         else:
@@ -79,8 +80,9 @@ def _join(a: str, b: str) -> str:
 
 def network_policy(policy: PlanPolicy) -> tuple[NetworkPolicy, list[PlanRule]]:
     """The model object for a planned policy, and the (merged) rules in its order."""
-    merged = [r for _, r in _merge(policy)]
-    rules = tuple(_rule(policy.direction, i, r) for i, r in enumerate(merged))
+    pairs = _merge(policy)
+    merged = [r for _, r in pairs]
+    rules = tuple(_rule(policy.direction, i, peers, r) for i, (peers, r) in enumerate(pairs))
     ingress = rules if policy.direction is Direction.INGRESS else ()
     egress = rules if policy.direction is Direction.EGRESS else ()
     np = NetworkPolicy(namespace=policy.selected.namespace, name=policy.name,
