@@ -532,7 +532,13 @@ class _Builder:
         if dkind is DestKind.DNS:
             return _dns_peer(self.inp.install)
         if dkind is DestKind.APISERVER:
-            return _apiserver_peer(self.inp.install)
+            peer = _apiserver_peer(self.inp.install)
+            if not peer.address_known:
+                self.warnings.append(
+                    "the API server's endpoint address is unknown: its egress rules admit "
+                    "0.0.0.0/0 on the API port until you fill it in (give the default/"
+                    "kubernetes EndpointSlice in PATH or --apiserver IP:PORT)")
+            return peer
         if dkind is DestKind.KUBELET:
             return _nodes_peer(self.inp, "(kubelet)")
         return _hosts_peer(flow, self.inp)
