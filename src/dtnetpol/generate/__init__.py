@@ -5,11 +5,13 @@ reads files or writes YAML to disk (:mod:`~dtnetpol.generate.yaml_out` turns doc
 text).
 
 * :func:`generate`: flows → :class:`GenerateResult` for one :class:`Flavor`.
+* :func:`fix`: the smallest new policies for the blocked sides of required flows.
 * :func:`monitored_namespaces`: which Namespaces a DynaKube instruments (the operator's own
   matching: its namespace selectors, minus the ignored-namespace patterns).
 """
 
 from dtnetpol.generate._doc import GeneratedDoc
+from dtnetpol.generate._fix import BlockedSide, FixResult, fix
 from dtnetpol.generate._flavor import CalicoEdition, Flavor
 from dtnetpol.generate._generate import GenerateOptions, GenerateResult, generate
 from dtnetpol.generate._namespaces import ignored_namespace_patterns, monitored_namespaces
@@ -29,7 +31,9 @@ from dtnetpol.generate._plan import (
 __all__ = [
     "PRIVATE_V4",
     "PRIVATE_V6",
+    "BlockedSide",
     "CalicoEdition",
+    "FixResult",
     "Flavor",
     "GenerateOptions",
     "GenerateResult",
@@ -42,6 +46,7 @@ __all__ = [
     "PlanRule",
     "Skipped",
     "build_plan",
+    "fix",
     "generate",
     "ignored_namespace_patterns",
     "monitored_namespaces",

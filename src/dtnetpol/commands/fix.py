@@ -1,0 +1,94 @@
+"""``dtnetpol fix``: the smallest new policies that unblock the required Dynatrace flows.
+
+Edge module: loads PATH (the user's manifests, DynaKube included or given with
+``--dynakube``), asks :func:`dtnetpol.generate.fix` which sides of the required flows block,
+and prints the new policies as YAML, or writes them as new files into ``--write DIR``. It
+never opens the user's files for writing, and never overwrites a file in DIR.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from dtnetpol.commands.generate import add_generate_flags, add_install_flags, load_inputs
+from dtnetpol.dynatrace import applicable_flows
+from dtnetpol.errors import InputError
+from dtnetpol.generate import CalicoEdition, Flavor, GenerateOptions, fix
+from dtnetpol.generate.yaml_out import document_yaml, stream_yaml
+
+EXIT_OK = 0
+
+
+def register(subparsers: Any) -> None:
+    """Add ``fix`` to the CLI's subparsers."""
+    p = subparsers.add_parser(
+        "fix", help="new policies that unblock the required Dynatrace flows",
+        description="For every required Dynatrace flow the policies in PATH block, write the "
+                    "smallest new NetworkPolicy that lets it through. The files in PATH are "
+                    "never changed.")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="manifest files or directories (recursive), or - for stdin")
+    p.add_argument("--dynakube", action="append", default=[], metavar="FILE",
+                   help="the DynaKube (and EdgeConnect) manifests (default: those in PATH)")
+    add_install_flags(p)
+    add_generate_flags(p)
+    p.add_argument("--write", metavar="DIR",
+                   help="write each new policy as a new file into DIR (existing files are "
+                        "never overwritten)")
+    p.add_argument("-v", "--verbose", action="store_true", help="list every blocked side")
+    p.add_argument("--skip-invalid", action="store_true",
+                   help="drop NetworkPolicies the API server would reject (with a warning) "
+                        "instead of failing")
+    p.set_defaults(run=run, flavor=Flavor.KUBERNETES.value)
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Handler of ``dtnetpol fix``."""
+    stdin = sys.stdin if "-" in args.paths or "-" in args.dynakube else None
+    inputs = load_inputs(args, stdin)
+    flows = applicable_flows(inputs.dynakubes, inputs.install, edgeconnects=inputs.edgeconnects)
+    addresses = [a for n in inputs.cluster.nodes for a in n.addresses]
+    options = GenerateOptions(
+        flavor=Flavor.KUBERNETES, install=inputs.install, dynakubes=inputs.dynakubes,
+        monitored=inputs.monitored, tenant_cidrs=tuple(args.tenant_cidr),
+        proxy_cidrs=tuple(args.proxy_cidr), node_cidrs=tuple(args.node_cidr),
+        observed_node_addresses=tuple(addresses),
+        calico_edition=CalicoEdition(args.calico_edition))
+    result = fix(inputs.cluster, flows, options)
+    for w in (*inputs.warnings, *result.warnings):
+        print(f"warning: {w}", file=err)
+    if args.verbose:
+        for b in result.blocked:
+            ports = ", ".join(str(p) for p in b.ports)
+            print(f"blocked: {b.flow.id}: {b.direction.word} of {b.subject} ({ports})",
+                  file=err)
+    flows_fixed = sorted({b.flow.id for b in result.blocked})
+    if not result.documents:
+        print("nothing to fix: no required Dynatrace flow is blocked", file=err)
+        return EXIT_OK
+    if args.write:
+        folder = Path(args.write)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for doc in result.documents:
+                target = folder / doc.filename
+                text = document_yaml(doc)
+                if target.exists():
+                    if target.read_text(encoding="utf-8") == text:
+                        continue
+                    raise InputError(f"--write {args.write}: {target.name} exists; not "
+                                     "overwriting it (remove it or pick another folder)")
+                target.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"--write {args.write}: {exc.strerror or exc}") from None
+        print(f"wrote {len(result.documents)} policies for {len(flows_fixed)} blocked flows "
+              f"to {folder}", file=err)
+    else:
+        preamble = (f"dtnetpol fix: {len(result.documents)} new policies for "
+                    f"{len(flows_fixed)} blocked required flows: {', '.join(flows_fixed)}.",
+                    "Apply them next to your policies; nothing existing needs to change.")
+        out.write(stream_yaml(result.documents, preamble))
+    return EXIT_OK
