@@ -19,7 +19,14 @@ from typing import Any
 
 from dtnetpol.dynatrace.flows import InstallFacts
 from dtnetpol.dynatrace.platforms import Platform
-from dtnetpol.generate._doc import MANAGED_BY, GeneratedDoc, Path, policy_header, rule_comment
+from dtnetpol.generate._doc import (
+    MANAGED_BY,
+    GeneratedDoc,
+    Path,
+    policy_header,
+    rule_comment,
+    wrap,
+)
 from dtnetpol.generate._kubernetes import selector_dict
 from dtnetpol.generate._plan import PeerKind, PlanPeer, PlanPolicy, PlanPort, PlanRule, is_ip
 from dtnetpol.model import Direction, LabelSelector
@@ -150,7 +157,11 @@ def cilium_doc(policy: PlanPolicy, install: InstallFacts) -> GeneratedDoc:
     rules = [b for b, _, _ in merged]
     comments: dict[Path, tuple[str, ...]] = {}
     for i, (_, rule, extra) in enumerate(merged):
-        comments[("spec", direction.word, i)] = rule_comment(rule) + ((extra,) if extra else ())
+        # Address caveats (ipBlock, node ranges) do not apply to entities.
+        notes = rule.peer.kind not in (PeerKind.APISERVER, PeerKind.APISERVER_SOURCE,
+                                       PeerKind.NODES)
+        comments[("spec", direction.word, i)] = rule_comment(rule, peer_notes=notes) + (
+            tuple(wrap(extra)) if extra else ())
     spec: dict[str, Any] = {"endpointSelector": selector_dict(sel.selector),
                             direction.word: rules}
     body_doc = {"apiVersion": API_VERSION, "kind": KIND,

@@ -59,11 +59,13 @@ def policy_header(policy: PlanPolicy, kind: str, extra: Iterable[str] = ()) -> t
     return tuple(lines)
 
 
-def rule_comment(rule: PlanRule, ports: str | None = None) -> tuple[str, ...]:
-    """Comment lines above one rule: its flows, the peer, and the peer's caveats."""
+def rule_comment(rule: PlanRule, ports: str | None = None,
+                 peer_notes: bool = True) -> tuple[str, ...]:
+    """Comment lines above one rule: its flows, the peer, and (``peer_notes``) the caveats of
+    the peer's addresses."""
     shown = ports if ports is not None else ", ".join(str(p) for p in rule.ports)
     lines = wrap(f"{', '.join(rule.flow_ids)}: {rule.peer.description}, {shown}")
-    for note in rule.peer.notes:
+    for note in rule.peer.notes if peer_notes else ():
         lines.extend(wrap(note))
     for flow in rule.flows:
         if flow.ports_assumed:
