@@ -60,7 +60,6 @@ def test_generated_policies_let_every_flow_through(sample: str, platform: str) -
     s = proof.scenario(_dynakubes(sample), platform)
     assert s.docs, "nothing generated"
     assert proof.blocked(s, required_only=False) == []
-    assert proof.check_blocked(s) == []
 
 
 @needs_corpus

@@ -427,12 +427,3 @@ def extra_connections(s: Scenario) -> list[str]:
             out.append(f"{conn.src} → {conn.dst}: {extra} not needed")
     return out
 
-
-def check_blocked(s: Scenario) -> list[str]:
-    """Blocked required flows according to ``dtnetpol check``'s core, when it exists."""
-    try:
-        from dtnetpol.dynatrace import check  # type: ignore[attr-defined]
-    except ImportError:
-        return []
-    _ = check
-    return []
