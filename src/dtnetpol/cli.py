@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from dtnetpol import __version__
+from dtnetpol.commands import fix as fix_cmd
+from dtnetpol.commands import generate as generate_cmd
 from dtnetpol.engine.analysis import Analyzer, Endpoint, PodClass
 from dtnetpol.engine.connlist import connection_list
 from dtnetpol.engine.diff import diff_connections
@@ -99,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_connlist)
 
     add_lint_commands(sub)
+    generate_cmd.register(sub)
+    fix_cmd.register(sub)
 
     p = sub.add_parser("diff", help="connections that appear and disappear between two "
                        "policy sets (OLD NEW, or --git REV1..REV2 PATH...)")
