@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from dtnetpol.dynatrace.components import recognise
+from dtnetpol.dynatrace.label_templates import intended_component
 from dtnetpol.engine.analysis import CompiledRule, PodClass
 from dtnetpol.lint.context import LintContext
-from dtnetpol.lint.rules._dynatrace import intended_component
 from dtnetpol.model.cluster import ContainerPort
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.model.policy import LabelSelector, NetworkPolicy, Peer, PolicyPort, Rule

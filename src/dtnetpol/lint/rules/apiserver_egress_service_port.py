@@ -46,12 +46,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from dtnetpol.dynatrace.components import ComponentId, recognise
+from dtnetpol.dynatrace.label_templates import could_select, dynatrace_pods
 from dtnetpol.engine.addresses import AddressSet
 from dtnetpol.engine.analysis import CompiledRule
 from dtnetpol.lint.context import ApiServerEndpoint, LintContext
 from dtnetpol.lint.finding import Finding, Severity
 from dtnetpol.lint.rules._common import peer_at, port_at
-from dtnetpol.lint.rules._dynatrace import could_select, dynatrace_pods
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.model.policy import Direction, Protocol
 

@@ -61,13 +61,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from dtnetpol.dynatrace.components import ComponentId, recognise
+from dtnetpol.dynatrace.label_templates import pods_for
 from dtnetpol.engine.analysis import CompiledRule
 from dtnetpol.engine.ports import PortSpec
 from dtnetpol.engine.selectors import compile_selector
 from dtnetpol.lint.context import LintContext
 from dtnetpol.lint.finding import Finding, Severity
 from dtnetpol.lint.rules._common import compiled, intended_classes, peer_at, selector_text
-from dtnetpol.lint.rules._dynatrace import pods_for
 from dtnetpol.model.cluster import NAME_LABEL, ContainerPort, RawObject, Service
 from dtnetpol.model.policy import Direction, NetworkPolicy, Peer, Protocol
 

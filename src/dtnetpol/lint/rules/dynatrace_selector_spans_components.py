@@ -39,10 +39,10 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from dtnetpol.dynatrace.components import COMPONENTS, ComponentId, recognise
+from dtnetpol.dynatrace.label_templates import could_select, dynatrace_pods
 from dtnetpol.lint.context import LintContext
 from dtnetpol.lint.finding import Finding, Severity
 from dtnetpol.lint.rules._common import policy_at
-from dtnetpol.lint.rules._dynatrace import could_select, dynatrace_pods
 from dtnetpol.model.policy import NetworkPolicy
 
 ID = "NPL017"

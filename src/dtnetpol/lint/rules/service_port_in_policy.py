@@ -49,12 +49,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from dtnetpol.dynatrace.label_templates import pods_for
 from dtnetpol.engine.ports import PortSpec
 from dtnetpol.engine.selectors import compile_selector
 from dtnetpol.lint.context import LintContext
 from dtnetpol.lint.finding import Finding, Severity
 from dtnetpol.lint.rules._common import compiled, intended_classes, port_at
-from dtnetpol.lint.rules._dynatrace import pods_for
 from dtnetpol.model.cluster import ContainerPort, Service
 from dtnetpol.model.policy import Direction, LabelSelector, NetworkPolicy, Protocol, Rule
 

@@ -47,11 +47,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from dtnetpol.dynatrace.label_templates import DynatracePod, impossible
 from dtnetpol.engine.selectors import compile_selector
 from dtnetpol.lint.context import LintContext
 from dtnetpol.lint.finding import Finding, Severity
 from dtnetpol.lint.rules._common import join, peer_at, policy_at
-from dtnetpol.lint.rules._dynatrace import DynatracePod, impossible
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.model.policy import LabelSelector, Requirement
 
