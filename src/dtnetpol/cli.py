@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from dtnetpol import __version__
+from dtnetpol.commands import check as check_cmd
 from dtnetpol.commands import fix as fix_cmd
 from dtnetpol.commands import generate as generate_cmd
 from dtnetpol.engine.analysis import Analyzer, Endpoint, PodClass
@@ -100,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     _namespace_flags(p)
     p.set_defaults(run=_cmd_connlist)
 
+    check_cmd.register(sub)
     add_lint_commands(sub)
     generate_cmd.register(sub)
     fix_cmd.register(sub)

@@ -185,16 +185,17 @@ def _blocked_ports(an: Analyzer, subject: PodClass, direction: Direction,
 
 
 def fix(cluster: Cluster, flows: Sequence[Flow], options: GenerateOptions,
-        required_only: bool = True) -> FixResult:
+        required_only: bool = True, analyzer: Analyzer | None = None) -> FixResult:
     """New policies for the blocked sides of ``flows`` on ``cluster`` (required flows only,
-    unless ``required_only`` is False).
+    unless ``required_only`` is False). ``analyzer``: ``cluster`` already compiled, so that
+    callers asking flow by flow compile it once.
 
     Raises:
         InputError: as :func:`~dtnetpol.generate.generate` (an address that must be given).
     """
     plan = build_plan([f for f in flows if f.required or not required_only],
                       options.plan_input())
-    an = Analyzer(cluster)
+    an = analyzer if analyzer is not None else Analyzer(cluster)
     ends = _Ends(an, plan.install, options)
     found: list[BlockedSide] = []
     docs: list[GeneratedDoc] = []

@@ -1,0 +1,32 @@
+"""Dynatrace flows checked against the user's policies: verdicts, nearest misses, fixes.
+
+Pure core: a compiled cluster (:class:`~dtnetpol.engine.analysis.Analyzer`) and the flows of
+:func:`dtnetpol.dynatrace.applicable_flows` in, a :class:`CheckReport` out.
+"""
+
+from dtnetpol.check.endpoints import Addresses, End, FlowEnds
+from dtnetpol.check.flow_check import (
+    CheckOptions,
+    CheckReport,
+    FlowResult,
+    FlowVerdict,
+    PortResult,
+    check_flows,
+    ports_text,
+)
+from dtnetpol.check.nearest import NearMiss, nearest_misses
+
+__all__ = [
+    "Addresses",
+    "CheckOptions",
+    "CheckReport",
+    "End",
+    "FlowEnds",
+    "FlowResult",
+    "FlowVerdict",
+    "NearMiss",
+    "PortResult",
+    "check_flows",
+    "nearest_misses",
+    "ports_text",
+]

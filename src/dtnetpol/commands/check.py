@@ -1,0 +1,86 @@
+"""``dtnetpol check``: which Dynatrace flows the policies block, why, and the fix.
+
+Edge module: loads PATH (DynaKube included, or given with ``--dynakube``), resolves the
+install facts like ``generate`` does, asks :func:`dtnetpol.check.check_flows` and renders the
+report. Exit 0 when every required flow is allowed, 1 when one is blocked (``--fail-on``
+widens that), 2 on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, TextIO
+
+from dtnetpol.check import Addresses, CheckOptions, CheckReport, check_flows
+from dtnetpol.commands.generate import Inputs, add_generate_flags, add_install_flags, load_inputs
+from dtnetpol.dynatrace import applicable_flows
+from dtnetpol.engine.analysis import Analyzer
+from dtnetpol.generate import CalicoEdition, Flavor, GenerateOptions
+from dtnetpol.render import check_json, check_table
+from dtnetpol.render.console import use_colour
+
+EXIT_OK, EXIT_FINDING = 0, 1
+FORMATS = ("table", "json")
+FAIL_ON = ("required", "optional", "conditional")
+
+
+def register(subparsers: Any) -> None:
+    """Add ``check`` to the CLI's subparsers."""
+    p = subparsers.add_parser(
+        "check", help="which Dynatrace flows the policies block, why, and the fix",
+        description="Check every network flow the DynaKube needs against the policies in "
+                    "PATH: allowed, blocked, conditional or not governed; for a blocked flow "
+                    "the side that blocks, the policies responsible, the nearest miss, what "
+                    "the user will see, and the smallest policy that fixes it.")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="manifest files or directories (recursive), or - for stdin")
+    p.add_argument("--dynakube", action="append", default=[], metavar="FILE",
+                   help="the DynaKube (and EdgeConnect) manifests (default: those in PATH)")
+    add_install_flags(p)
+    add_generate_flags(p)
+    p.add_argument("-o", "--output", choices=FORMATS, default="table",
+                   help="output format (default: table)")
+    p.add_argument("--fail-on", choices=FAIL_ON, default="required",
+                   help="exit 1 when a required flow is blocked (default), any flow is "
+                        "blocked (optional), or any flow is blocked or conditional")
+    p.add_argument("--no-fix", action="store_true", help="leave the fix YAML out")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="details for every flow, not only blocked and conditional ones")
+    p.add_argument("--skip-invalid", action="store_true",
+                   help="drop NetworkPolicies the API server would reject (with a warning) "
+                        "instead of failing")
+    p.set_defaults(run=run, flavor=Flavor.KUBERNETES.value)
+
+
+def build_report(args: argparse.Namespace, inputs: Inputs) -> CheckReport:
+    """The check for already loaded inputs (shared with commands that compare reports)."""
+    flows = applicable_flows(inputs.dynakubes, inputs.install, edgeconnects=inputs.edgeconnects)
+    addresses = tuple(a for n in inputs.cluster.nodes for a in n.addresses)
+    gen = None if getattr(args, "no_fix", False) else GenerateOptions(
+        flavor=Flavor.KUBERNETES, install=inputs.install, dynakubes=inputs.dynakubes,
+        monitored=inputs.monitored, tenant_cidrs=tuple(args.tenant_cidr),
+        proxy_cidrs=tuple(args.proxy_cidr), node_cidrs=tuple(args.node_cidr),
+        observed_node_addresses=addresses, calico_edition=CalicoEdition(args.calico_edition))
+    options = CheckOptions(
+        install=inputs.install,
+        addresses=Addresses(tuple(args.tenant_cidr), tuple(args.proxy_cidr),
+                            tuple(args.node_cidr), tuple(args.apiserver_cidr)),
+        generate=gen)
+    report = check_flows(Analyzer(inputs.cluster), flows, options)
+    return CheckReport(report.results, inputs.warnings)
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Handler of ``dtnetpol check``."""
+    stdin = sys.stdin if "-" in args.paths or "-" in args.dynakube else None
+    inputs = load_inputs(args, stdin)
+    report = build_report(args, inputs)
+    for w in report.warnings:
+        print(f"warning: {w}", file=err)
+    if args.output == "json":
+        out.write(check_json.check_json(report))
+    else:
+        out.write(check_table.check_table(report, colour=use_colour(out),
+                                          verbose=args.verbose))
+    return EXIT_FINDING if report.failing(args.fail_on) else EXIT_OK

@@ -1,0 +1,75 @@
+"""``dtnetpol check`` for people: a table of flows, then what explains each problem."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+
+from dtnetpol.check import CheckReport, FlowResult, FlowVerdict
+from dtnetpol.render.console import cells, render
+
+_STYLE = {FlowVerdict.ALLOWED: "green", FlowVerdict.BLOCKED: "bold red",
+          FlowVerdict.CONDITIONAL: "yellow", FlowVerdict.NOT_GOVERNED: "dim"}
+
+
+def summary_line(report: CheckReport) -> str:
+    s = report.summary()
+    return (f"{s['total']} flows: {s['allowed']} allowed, {s['blocked']} blocked "
+            f"({s['required_blocked']} required), {s['conditional']} conditional, "
+            f"{s['not-governed']} not governed")
+
+
+def details(r: FlowResult) -> list[str]:
+    """The lines that explain one flow: side, policies, nearest miss, symptom, condition."""
+    lines: list[str] = [f"{r.source} -> {r.destination} on {r.port_text}"]
+    if r.flow.spec.description:
+        lines.append(f"  what: {r.flow.spec.description}")
+    if r.blocked_by:
+        verb = "blocked" if r.verdict is FlowVerdict.BLOCKED else "narrowed"
+        lines.append(f"  {verb} by: {r.blocked_by}, isolated by {', '.join(r.policies)}")
+    bad = r.blocked_ports
+    if bad and len(bad) < len(r.flow.ports):
+        lines.append(f"  blocked ports: {', '.join(str(p) for p in bad)}")
+    for m in r.nearest_misses:
+        lines.append(f"  nearest miss: {m}")
+    if r.condition:
+        lines.append(f"  {r.condition}")
+    if r.reason:
+        lines.append(f"  not governed: {r.reason}")
+    if r.inferred:
+        lines.append(f"  inferred (not in the manifests): {', '.join(r.inferred)}")
+    if r.verdict in (FlowVerdict.BLOCKED, FlowVerdict.CONDITIONAL):
+        for s in r.symptoms[:3]:
+            lines.append(f"  you will see ({s.where.value}): {s.text}")
+    return lines
+
+
+def check_table(report: CheckReport, *, colour: bool = False, verbose: bool = False,
+                width: int | None = None) -> str:
+    t = Table(show_header=True, header_style="bold")
+    t.add_column("flow", overflow="fold")
+    t.add_column("source -> destination", overflow="fold")
+    t.add_column("port", overflow="fold")
+    t.add_column("req", overflow="fold")
+    t.add_column("verdict", overflow="fold")
+    for r in report.results:
+        verdict = Text(r.verdict.value, style=_STYLE[r.verdict])
+        if r.blocked_by:
+            verdict.append(f" ({r.blocked_by})")
+        t.add_row(*cells(r.id, f"{r.source} -> {r.destination}", r.port_text,
+                         "yes" if r.required else "no"), verdict)
+    parts: list[Text | Table | str] = [t]
+    for r in report.results:
+        if not verbose and r.verdict not in (FlowVerdict.BLOCKED, FlowVerdict.CONDITIONAL):
+            continue
+        parts.append("")
+        parts.append(Text.assemble((f"{r.verdict.value.upper()} ", _STYLE[r.verdict]),
+                                   (r.id, "bold"), " (required)" if r.required else
+                                   " (optional)"))
+        parts.extend(details(r))
+        if r.fix:
+            parts.append("  fix:")
+            parts.extend("    " + line for line in r.fix.rstrip("\n").splitlines())
+    parts.append("")
+    parts.append(summary_line(report))
+    return render(parts, colour=colour, width=width)
