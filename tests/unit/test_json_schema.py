@@ -38,6 +38,7 @@ def output(*argv: str) -> dict[str, Any]:
      "8.8.8.8"),
     ("explain", "--skip-invalid", "examples/cluster"),
     ("diff", "--skip-invalid", "examples/cluster", "examples/cluster"),
+    ("check", "--skip-invalid", "examples/cluster"),
 ])
 def test_output_validates(argv: tuple[str, ...], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPO)
