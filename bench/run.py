@@ -1,0 +1,591 @@
+"""Benchmarks: load, check, connlist and can-reach on generated clusters, against baselines.
+
+    python bench/run.py                       # S, M and L (L takes a few minutes)
+    python bench/run.py --size S --size M     # only these sizes
+    python bench/run.py --size M --no-nca     # without network-config-analyzer
+
+Every measurement runs in a fresh Python process (``--phase``), so that each peak RSS is that
+of one job alone and no cache survives from one measurement to the next. Per size it prints
+load, ``check`` (the CLI, end to end), ``connlist`` (engine, after load, and the CLI end to end),
+one ``can-reach`` query after load, and peak RSS; then the ratios:
+
+1. engine vs the naive evaluator of ``bench/naive.py`` (every pod pair, every rule): results
+   compared for identity, speed-up printed (S and M);
+2. ``check`` end to end vs the parse floor (PyYAML's C loader on the same files, nothing else);
+3. time growth M→L vs the growth of pods × policies (when M and L run together);
+4. dtnetpol vs network-config-analyzer (``nca --connectivity``, installed on first use into
+   ``bench/.nca-venv``) on S and M: wall time, peak RSS and whether the two maps agree.
+
+Results and the machine description go to ``bench/RESULTS.md`` (``--results``), rewritten by
+every run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import io
+import json
+import os
+import platform
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import generate, naive  # noqa: E402
+
+BENCH = ROOT / "bench"
+DATA = BENCH / ".data"
+NCA_VENV = BENCH / ".nca-venv"
+NCA_PACKAGE = "network-config-analyzer"
+SIZES = ("S", "M", "L")
+NAIVE_SIZES = ("S", "M")
+NCA_SIZES = ("S", "M")
+Json = dict[str, Any]
+
+
+# ============================================================== phases (in a fresh process)
+def _peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+    start = time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - start
+
+
+def manifest_files(folder: str) -> list[str]:
+    return sorted(str(p) for p in Path(folder).rglob("*.yaml"))
+
+
+def phase_floor(folder: str) -> Json:
+    """Parse every file with the fastest PyYAML loader and build nothing else."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    def parse() -> int:
+        docs = 0
+        for path in manifest_files(folder):
+            text = Path(path).read_text(encoding="utf-8")
+            docs += sum(1 for _ in yaml.load_all(text, Loader=loader))
+        return docs
+
+    docs, seconds = _timed(parse)
+    return {"seconds": seconds, "documents": docs, "loader": loader.__name__}
+
+
+def _cli_available(command: str) -> bool:
+    from dtnetpol.cli import build_parser
+
+    parser = build_parser()
+    for action in parser._actions:  # argparse keeps subcommands only here
+        if isinstance(action, argparse._SubParsersAction):
+            return command in action.choices
+    return False
+
+
+def phase_cli(folder: str, command: str, *extra: str) -> Json:
+    """``dtnetpol COMMAND FOLDER ...`` in-process, end to end (load, analysis, rendering)."""
+    if not _cli_available(command):
+        return {"available": False}
+    from dtnetpol.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code, seconds = _timed(lambda: main([command, folder, *extra], out, err))
+    return {"available": True, "seconds": seconds, "exit": code, "rss_mib": _peak_rss_mib(),
+            "stdout_lines": out.getvalue().count("\n"),
+            "stderr": err.getvalue()[-2000:]}
+
+
+def phase_engine(folder: str) -> Json:
+    """Load, then connlist on the engine; then one can-reach query on a fresh Analyzer."""
+    from dtnetpol.engine.analysis import Analyzer
+    from dtnetpol.engine.connlist import connection_list
+    from dtnetpol.model import Protocol
+    from dtnetpol.sources import load_cluster
+
+    (cluster, _), load_s = _timed(lambda: load_cluster([folder]))
+    load_rss = _peak_rss_mib()
+    conns, connlist_s = _timed(lambda: connection_list(Analyzer(cluster)))
+    src_name = next(f"{p.namespace}/{p.owner.name}" for p in cluster.pods
+                    if p.labels.get("tier") == "frontend")
+
+    def query() -> str:
+        an = Analyzer(cluster)
+        verdict = an.can_reach(an.find(src_name), an.find("kube-system/coredns"), 53,
+                               Protocol.UDP)
+        return verdict.outcome.value
+
+    outcome, reach_s = _timed(query)
+    return {"load_seconds": load_s, "load_rss_mib": load_rss, "connlist_seconds": connlist_s,
+            "connections": len(conns), "can_reach_seconds": reach_s,
+            "can_reach_query": f"{src_name} -> kube-system/coredns 53/UDP: {outcome}",
+            "pods": len(cluster.pods), "policies": len(cluster.policies),
+            "namespaces": len(cluster.namespaces), "rss_mib": _peak_rss_mib()}
+
+
+def engine_map(folder: str) -> tuple[naive.ConnMap, float, Any]:
+    """Workload → workload ports by the engine (Analyzer + connection_list timed)."""
+    from dtnetpol.engine.analysis import Analyzer
+    from dtnetpol.engine.connlist import connection_list
+    from dtnetpol.sources import load_cluster
+
+    cluster, _ = load_cluster([folder])
+    conns, seconds = _timed(lambda: connection_list(Analyzer(cluster)))
+    names = {str(p.owner) for p in cluster.pods}
+    table = {(c.src, c.dst): {proto.value: tuple((lo, hi) for lo, hi in ivs)
+                              for proto, ivs in c.ports.items()}
+             for c in conns if c.src in names and c.dst in names}
+    return table, seconds, cluster
+
+
+def _map_diff(a: naive.ConnMap, b: naive.ConnMap, limit: int = 8) -> list[str]:
+    out = []
+    for key in sorted(set(a) | set(b)):
+        if a.get(key) != b.get(key):
+            out.append(f"{key[0]} -> {key[1]}: {a.get(key)} vs {b.get(key)}")
+            if len(out) >= limit:
+                break
+    return out
+
+
+def phase_naive(folder: str) -> Json:
+    engine, engine_s, cluster = engine_map(folder)
+    reference, naive_s = _timed(lambda: naive.connections(cluster))
+    return {"engine_seconds": engine_s, "naive_seconds": naive_s,
+            "speedup": naive_s / engine_s, "identical": engine == reference,
+            "pairs": len(engine), "naive_pairs": len(reference),
+            "differences": _map_diff(engine, reference)}
+
+
+# ---------------------------------------------------------------- network-config-analyzer
+_NCA_LINE = re.compile(r"^(\S+) => (\S+) : (.*)$")
+_NCA_SET = re.compile(r"\{protocols:([A-Z, ]+)(?:,dst_ports:([0-9,\-]+))?\}")
+
+
+def parse_nca(text: str) -> naive.ConnMap:
+    """``nca -o txt_no_fw_rules`` lines → workload (or address range) pairs → ports."""
+    out: naive.ConnMap = {}
+    for line in text.splitlines():
+        m = _NCA_LINE.match(line.strip())
+        if not m:
+            continue
+        src, dst, conn = m.groups()
+        if conn.startswith("All connections"):
+            ports: naive.Ports = dict(naive.ALL)
+        else:
+            ports = {}
+            for protos, numbers in _NCA_SET.findall(conn):
+                ranges: list[tuple[int, int]] = []
+                for part in numbers.split(",") if numbers else ["1-65535"]:
+                    lo, _, hi = part.partition("-")
+                    ranges.append((int(lo), int(hi or lo)))
+                for proto in (p.strip() for p in protos.split(",")):
+                    if proto in naive.PROTOCOLS:
+                        ports = naive.union(ports, {proto: naive.merge(ranges)})
+        if ports:
+            out[(src, dst)] = naive.union(out.get((src, dst), {}), ports)
+    return out
+
+
+def phase_compare_nca(folder: str, nca_output: str) -> Json:
+    """Compare the workload → workload part of both maps; explain each kind of difference."""
+    engine, _, cluster = engine_map(folder)
+    names = {str(p.owner) for p in cluster.pods}
+    host = {str(p.owner) for p in cluster.pods if p.host_network}
+    theirs_all = parse_nca(Path(nca_output).read_text(encoding="utf-8"))
+    theirs = {k: v for k, v in theirs_all.items() if k[0] in names and k[1] in names}
+    differ = sorted(k for k in set(engine) | set(theirs) if engine.get(k) != theirs.get(k))
+    via_host = [k for k in differ if k[0] in host or k[1] in host]
+    other = [k for k in differ if k not in via_host]
+    return {"ours": len(engine), "theirs": len(theirs), "agree": not differ,
+            "differ": len(differ), "differ_host_network": len(via_host),
+            "differ_other": len(other),
+            "examples_host_network": _map_diff({k: engine.get(k, {}) for k in via_host[:5]},
+                                               {k: theirs.get(k, {}) for k in via_host[:5]}),
+            "examples_other": _map_diff({k: engine.get(k, {}) for k in other[:5]},
+                                        {k: theirs.get(k, {}) for k in other[:5]})}
+
+
+PHASES: dict[str, Callable[..., Json]] = {
+    "floor": phase_floor, "cli": phase_cli, "engine": phase_engine, "naive": phase_naive,
+    "compare-nca": phase_compare_nca,
+}
+
+
+# ======================================================================= orchestration
+@dataclass
+class Child:
+    seconds: float
+    rss_mib: float
+    exit: int
+    stdout: str
+    stderr: str
+
+
+def run_child(cmd: Sequence[str], timeout: float | None = None,
+              cwd: Path | None = None) -> Child:
+    """Run ``cmd``; wall time and the peak RSS of that process alone (``wait4``)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=cwd)
+        status, usage = 0, None
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if timeout is not None and time.perf_counter() - start > timeout:
+                proc.kill()
+                _, status, usage = os.wait4(proc.pid, 0)
+                status = -9
+                break
+            time.sleep(0.02)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status) if status != -9 else -9
+        out.seek(0)
+        err.seek(0)
+        return Child(seconds, usage.ru_maxrss / 1024 if usage else 0.0, proc.returncode,
+                     out.read().decode(errors="replace"), err.read().decode(errors="replace"))
+
+
+def phase(name: str, *args: str) -> Json:
+    child = run_child([sys.executable, str(Path(__file__).resolve()), "--phase", name, "--",
+                       *args],
+                      cwd=ROOT)
+    if child.exit != 0:
+        raise RuntimeError(f"phase {name} failed ({child.exit}):\n{child.stderr[-3000:]}")
+    result: Json = json.loads(child.stdout.strip().splitlines()[-1])
+    result["process_seconds"] = child.seconds
+    result["process_rss_mib"] = child.rss_mib
+    return result
+
+
+def ensure_nca(log: Callable[[str], None]) -> tuple[Path | None, str]:
+    """The ``nca`` executable of bench/.nca-venv, installed on first use; or why not."""
+    nca = NCA_VENV / "bin" / "nca"
+    if nca.exists():
+        return nca, _nca_version(NCA_VENV)
+    log(f"installing {NCA_PACKAGE} into {NCA_VENV.relative_to(ROOT)} (a peer, not a dependency)")
+    steps = [[sys.executable, "-m", "venv", str(NCA_VENV)],
+             [str(NCA_VENV / "bin" / "python"), "-m", "pip", "install", "-q", NCA_PACKAGE]]
+    for step in steps:
+        child = run_child(step, timeout=1800)
+        if child.exit != 0:
+            return None, (f"cannot install {NCA_PACKAGE} here: `{' '.join(step[-3:])}` exited "
+                          f"{child.exit}: {(child.stderr or child.stdout).strip()[-400:]}")
+    if not nca.exists():
+        return None, f"{NCA_PACKAGE} installed but has no `nca` command"
+    return nca, _nca_version(NCA_VENV)
+
+
+def _nca_version(venv: Path) -> str:
+    child = run_child([str(venv / "bin" / "python"), "-m", "pip", "show", NCA_PACKAGE])
+    m = re.search(r"^Version: (\S+)", child.stdout, re.M)
+    return m.group(1) if m else "unknown version"
+
+
+def run_nca(nca: Path, folder: str, work: Path, timeout: float) -> Json:
+    out_file = work / "nca-connectivity.txt"
+    child = run_child([str(nca), "--connectivity", "-r", folder, "--output_format",
+                       "txt_no_fw_rules", "--output_endpoints", "deployments",
+                       "-f", str(out_file)], timeout=timeout, cwd=work)
+    if child.exit == -9:
+        return {"ok": False, "why": f"timed out after {timeout:.0f} s", "seconds": child.seconds}
+    if not out_file.exists():
+        return {"ok": False, "why": f"exit {child.exit}, no output: {child.stderr[-400:]}",
+                "seconds": child.seconds}
+    return {"ok": True, "seconds": child.seconds, "rss_mib": child.rss_mib, "exit": child.exit,
+            "output": str(out_file)}
+
+
+@dataclass
+class SizeResult:
+    size: str
+    written: dict[str, int]
+    floor: Json
+    engine: Json
+    check: Json
+    connlist_cli: Json
+    naive: Json | None = None
+    nca: Json | None = None
+    nca_compare: Json | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def measure(size: str, seed: int, args: argparse.Namespace, nca: Path | None,
+            log: Callable[[str], None]) -> SizeResult:
+    folder_path = generate.ensure(size, seed, DATA)
+    folder = str(folder_path)
+    meta = json.loads((folder_path.parent / "meta.json").read_text(encoding="utf-8"))
+    log(f"[{size}] {folder_path.relative_to(ROOT)}: {meta['written']}")
+    floor = phase("floor", folder)
+    log(f"[{size}] parse floor ({floor['loader']}): {floor['seconds']:.2f} s")
+    engine = phase("engine", folder)
+    log(f"[{size}] load {engine['load_seconds']:.2f} s, connlist (engine, after load) "
+        f"{engine['connlist_seconds']:.2f} s, can-reach after load "
+        f"{engine['can_reach_seconds'] * 1000:.0f} ms, peak RSS {engine['rss_mib']:.0f} MiB")
+    check = phase("cli", folder, "check")
+    if check["available"]:
+        log(f"[{size}] check (CLI, end to end) {check['seconds']:.2f} s, exit {check['exit']}, "
+            f"peak RSS {check['rss_mib']:.0f} MiB")
+    else:
+        log(f"[{size}] check: not available in this build")
+    connlist_cli = phase("cli", folder, "connlist", "-o", "json")
+    log(f"[{size}] connlist (CLI, end to end, JSON) {connlist_cli['seconds']:.2f} s, "
+        f"peak RSS {connlist_cli['rss_mib']:.0f} MiB")
+    result = SizeResult(size, meta["written"], floor, engine, check, connlist_cli)
+    if size in NAIVE_SIZES and not args.no_naive:
+        result.naive = phase("naive", folder)
+        n = result.naive
+        log(f"[{size}] naive evaluator {n['naive_seconds']:.2f} s vs engine "
+            f"{n['engine_seconds']:.3f} s: {n['speedup']:.0f}x, identical: {n['identical']}")
+    if size in NCA_SIZES and nca is not None:
+        with tempfile.TemporaryDirectory(prefix=f"nca-{size}-", dir=DATA) as tmp:
+            result.nca = run_nca(nca, folder, Path(tmp), args.nca_timeout)
+            if result.nca["ok"]:
+                result.nca_compare = phase("compare-nca", folder, result.nca["output"])
+        if result.nca["ok"]:
+            c = result.nca_compare
+            assert c is not None
+            log(f"[{size}] nca --connectivity {result.nca['seconds']:.2f} s, peak RSS "
+                f"{result.nca['rss_mib']:.0f} MiB; maps agree: {c['agree']} "
+                f"({c['differ']} of {c['ours']} pairs differ)")
+        else:
+            log(f"[{size}] nca: {result.nca['why']}")
+    return result
+
+
+# ============================================================================ report
+def machine() -> dict[str, str]:
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    import yaml
+
+    return {"cpu": f"{cpu}, {os.cpu_count()} logical CPUs", "memory": mem,
+            "os": f"{platform.system()} {platform.release()}",
+            "python": f"{platform.python_implementation()} {platform.python_version()}",
+            "pyyaml": f"{yaml.__version__} (libyaml: {getattr(yaml, '__with_libyaml__', False)})"}
+
+
+def _s(x: float | None) -> str:
+    return "–" if x is None else (f"{x:.2f} s" if x >= 0.1 else f"{x * 1000:.0f} ms")
+
+
+def _mib(x: float | None) -> str:
+    return "–" if x is None else f"{x:,.0f} MiB"
+
+
+def _ok(good: bool) -> str:
+    return "met" if good else "**missed**"
+
+
+def report(results: list[SizeResult], seed: int, nca_note: str) -> str:
+    by = {r.size: r for r in results}
+    m = machine()
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Generated by `python bench/run.py {' '.join('--size ' + r.size for r in results)}` "
+        f"on {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC (seed {seed}). Do not edit: rerun.",
+        "",
+        "## Machine",
+        "",
+        *(f"- {k}: {v}" for k, v in m.items()),
+        f"- network-config-analyzer: {nca_note}",
+        "",
+        "## Inputs (as written by bench/generate.py)",
+        "",
+        "| size | pods | workloads | namespaces | policies | nodes | documents |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in results:
+        w = r.written
+        lines.append(f"| {r.size} | {w['pods']:,} | {w['workloads']:,} | {w['namespaces']:,} | "
+                     f"{w['policies']:,} | {w['nodes']:,} | {w['documents']:,} |")
+    lines += [
+        "",
+        "## Times and memory",
+        "",
+        "Each column is a separate fresh process. *load*: files → Cluster. *connlist engine*: "
+        "Analyzer + connection list after load. *can-reach*: a fresh Analyzer and one query "
+        "after load. *check* and *connlist CLI*: `dtnetpol.cli.main([...])` end to end "
+        "(load, analysis, rendering). RSS is the peak of that process.",
+        "",
+        "| size | parse floor | load | connlist engine | can-reach | check (CLI) | "
+        "connlist CLI (JSON) | peak RSS load+connlist | peak RSS check |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in results:
+        e, c = r.engine, r.check
+        lines.append(
+            f"| {r.size} | {_s(r.floor['seconds'])} | {_s(e['load_seconds'])} | "
+            f"{_s(e['connlist_seconds'])} | {_s(e['can_reach_seconds'])} | "
+            f"{_s(c['seconds']) if c['available'] else 'not available'} | "
+            f"{_s(r.connlist_cli['seconds'])} | {_mib(e['rss_mib'])} | "
+            f"{_mib(c['rss_mib']) if c['available'] else '–'} |")
+    lines += ["", "can-reach queries: " + "; ".join(
+        f"{r.size}: `{r.engine['can_reach_query']}`" for r in results), ""]
+
+    lines += ["## Ratios", "", "### 1. Engine vs the naive evaluator (bench/naive.py)", "",
+              "Workload → workload connections with their ports; the engine's time is Analyzer "
+              "+ connection list (which also computes the external ranges).", "",
+              "| size | naive | engine | speed-up | identical | pairs |",
+              "| --- | ---: | ---: | ---: | --- | ---: |"]
+    for r in results:
+        if r.naive is not None:
+            n = r.naive
+            lines.append(f"| {r.size} | {_s(n['naive_seconds'])} | {_s(n['engine_seconds'])} "
+                         f"| {n['speedup']:.0f}× | {'yes' if n['identical'] else '**no**'} "
+                         f"| {n['pairs']:,} |")
+    lines += ["", "### 2. Total vs the parse floor", "",
+              "| size | parse floor | load / floor | check / floor | connlist CLI / floor |",
+              "| --- | ---: | ---: | ---: | ---: |"]
+    for r in results:
+        f = r.floor["seconds"]
+        check = f"{r.check['seconds'] / f:.2f}×" if r.check["available"] else "–"
+        lines.append(f"| {r.size} | {_s(f)} | {r.engine['load_seconds'] / f:.2f}× | {check} | "
+                     f"{r.connlist_cli['seconds'] / f:.2f}× |")
+    lines += ["", "### 3. Growth M → L", ""]
+    if "M" in by and "L" in by:
+        mm, ll = by["M"], by["L"]
+        work = (ll.written["pods"] * ll.written["policies"]) / \
+            (mm.written["pods"] * mm.written["policies"])
+        lines.append(f"pods × policies grows {work:.0f}×. Time grows:")
+        lines.append("")
+        rows = [("parse floor", mm.floor["seconds"], ll.floor["seconds"]),
+                ("load", mm.engine["load_seconds"], ll.engine["load_seconds"]),
+                ("connlist engine", mm.engine["connlist_seconds"],
+                 ll.engine["connlist_seconds"]),
+                ("connlist CLI", mm.connlist_cli["seconds"], ll.connlist_cli["seconds"])]
+        if mm.check["available"] and ll.check["available"]:
+            rows.append(("check", mm.check["seconds"], ll.check["seconds"]))
+        lines += ["| measure | M | L | growth | growth / pods×policies growth |",
+                  "| --- | ---: | ---: | ---: | ---: |"]
+        lines += [f"| {name} | {_s(a)} | {_s(b)} | {b / a:.1f}× | {b / a / work:.3f} |"
+                  for name, a, b in rows]
+    else:
+        lines.append("Not measured in this run (needs `--size M --size L`).")
+    lines += ["", "### 4. dtnetpol vs network-config-analyzer", "",
+              "`nca --connectivity -r DIR -o txt_no_fw_rules --output_endpoints deployments` "
+              "against `dtnetpol connlist -o json` (CLI, end to end), wall time and peak RSS "
+              "of each process. The maps are compared on workload → workload pairs.", "",
+              "| size | nca | dtnetpol | speed-up | nca RSS | dtnetpol RSS | maps agree |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for r in results:
+        if r.nca is None:
+            continue
+        if not r.nca["ok"]:
+            lines.append(f"| {r.size} | {r.nca['why']} | | | | | |")
+            continue
+        c = r.nca_compare
+        assert c is not None
+        ours = r.connlist_cli["process_seconds"]
+        agree = "yes" if c["agree"] else \
+            f"no: {c['differ']} of {max(c['ours'], c['theirs']):,} pairs differ " \
+            f"({c['differ_host_network']} involve a host-network pod)"
+        lines.append(f"| {r.size} | {_s(r.nca['seconds'])} | {_s(ours)} | "
+                     f"{r.nca['seconds'] / ours:.0f}× | {_mib(r.nca['rss_mib'])} | "
+                     f"{_mib(r.connlist_cli['process_rss_mib'])} | {agree} |")
+    for r in results:
+        c = r.nca_compare
+        if c is not None and not c["agree"]:
+            lines += ["", f"Differences on {r.size} (dtnetpol vs nca):", ""]
+            lines += [f"- `{x}`" for x in c["examples_host_network"] + c["examples_other"]]
+    lines += ["", "## Targets", "", "| target | measured | |", "| --- | --- | --- |"]
+    if "L" in by:
+        ll = by["L"]
+        if ll.check["available"]:
+            lines.append(f"| L: check ≤ 10 s end to end | {_s(ll.check['seconds'])} | "
+                         f"{_ok(ll.check['seconds'] <= 10)} |")
+            lines.append(f"| L: peak memory ≤ 2 GiB (check) | {_mib(ll.check['rss_mib'])} | "
+                         f"{_ok(ll.check['rss_mib'] <= 2048)} |")
+            lines.append(f"| L: total ≤ 3× parse floor (check) | "
+                         f"{ll.check['seconds'] / ll.floor['seconds']:.2f}× | "
+                         f"{_ok(ll.check['seconds'] <= 3 * ll.floor['seconds'])} |")
+        else:
+            lines.append("| L: check ≤ 10 s, ≤ 2 GiB, ≤ 3× floor | check not available | "
+                         "**not measured** |")
+        lines.append(f"| L: peak memory ≤ 2 GiB (load + connlist) | "
+                     f"{_mib(ll.engine['rss_mib'])} | {_ok(ll.engine['rss_mib'] <= 2048)} |")
+    if "M" in by:
+        mm = by["M"]
+        lines.append(f"| M: connlist ≤ 5 s (engine after load / CLI end to end) | "
+                     f"{_s(mm.engine['connlist_seconds'])} / {_s(mm.connlist_cli['seconds'])} "
+                     f"| {_ok(mm.engine['connlist_seconds'] <= 5)} / "
+                     f"{_ok(mm.connlist_cli['seconds'] <= 5)} |")
+        if mm.naive is not None:
+            lines.append(f"| M: ≥ 100× the naive evaluator | {mm.naive['speedup']:.0f}× | "
+                         f"{_ok(mm.naive['speedup'] >= 100)} |")
+        if mm.nca is not None and mm.nca["ok"]:
+            x = mm.nca["seconds"] / mm.connlist_cli["process_seconds"]
+            lines.append(f"| M: ≥ 20× faster than network-config-analyzer | {x:.0f}× | "
+                         f"{_ok(x >= 20)} |")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--size", action="append", choices=SIZES,
+                   help="size to run (repeatable; default: S, M and L)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--no-naive", action="store_true", help="skip the naive evaluator")
+    p.add_argument("--no-nca", action="store_true", help="skip network-config-analyzer")
+    p.add_argument("--nca-timeout", type=float, default=3600.0, metavar="SECONDS")
+    p.add_argument("--results", type=Path, default=BENCH / "RESULTS.md",
+                   help="Markdown report to rewrite (default bench/RESULTS.md)")
+    p.add_argument("--no-results", action="store_true", help="print only")
+    p.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
+    p.add_argument("phase_args", nargs="*", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.phase:
+        print(json.dumps(PHASES[args.phase](*args.phase_args)))
+        return 0
+
+    def log(text: str) -> None:
+        print(text, flush=True)
+
+    sizes = [s for s in SIZES if s in (args.size or SIZES)]
+    DATA.mkdir(parents=True, exist_ok=True)
+    nca: Path | None = None
+    nca_note = "not run (--no-nca)"
+    if not args.no_nca and any(s in NCA_SIZES for s in sizes):
+        nca, nca_note = ensure_nca(log)
+        if nca is None:
+            log(f"network-config-analyzer: {nca_note}; carrying on without it")
+        else:
+            nca_note = f"{NCA_PACKAGE} {nca_note} in {NCA_VENV.relative_to(ROOT)}"
+    results = [measure(size, args.seed, args, nca, log) for size in sizes]
+    text = report(results, args.seed, nca_note)
+    if not args.no_results:
+        args.results.write_text(text, encoding="utf-8")
+        log(f"wrote {args.results}")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
