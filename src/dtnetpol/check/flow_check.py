@@ -306,7 +306,9 @@ class _Checker:
 def _named_for(doc: GeneratedDoc, flow: Flow) -> GeneratedDoc:
     """The document renamed after the flow, so that the fixes of several flows never share a
     name (applying one would replace the other)."""
-    name = re.sub(r"[^a-z0-9-]+", "-", flow.id.lower()).strip("-") + "-fix"
+    types = (doc.body.get("spec") or {}).get("policyTypes") or ["x"]
+    direction = "-".join(str(t).lower() for t in types)
+    name = f"{re.sub(r'[^a-z0-9-]+', '-', flow.id.lower()).strip('-')}-{direction}-fix"
     body = dict(doc.body)
     body["metadata"] = {**dict(body.get("metadata", {})), "name": name}
     header = tuple(line.replace(f"/{doc.name}:", f"/{name}:") for line in doc.header)

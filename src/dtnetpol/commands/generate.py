@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from dtnetpol.dynatrace import (
+    CrdValidator,
     DynaKube,
     EdgeConnect,
     HostPort,
@@ -35,6 +38,7 @@ from dtnetpol.generate import (
     monitored_namespaces,
 )
 from dtnetpol.generate.yaml_out import document_yaml, stream_yaml
+from dtnetpol.manifest.marks import item_line, key_line
 from dtnetpol.model import Cluster, Direction, SourceLocation
 from dtnetpol.sources import load_cluster, read_documents
 
@@ -92,6 +96,10 @@ def add_install_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-csi-driver", action="store_true",
                    help="the operator was installed without the CSI driver "
                         "(Helm csidriver.enabled=false)")
+    p.add_argument("--crd", metavar="FILE",
+                   help="the DynaKube CustomResourceDefinition (from the operator's release "
+                        "assets): every DynaKube is validated against its schema first "
+                        "(env DTNETPOL_DYNAKUBE_CRD)")
 
 
 def add_generate_flags(p: argparse.ArgumentParser) -> None:
@@ -132,7 +140,43 @@ def register(subparsers: Any) -> None:
     p.set_defaults(run=run)
 
 
-def _custom_resources(documents: Sequence[tuple[Any, SourceLocation]]
+def _path_line(body: Any, path: str) -> int | None:
+    """The YAML line of a field path such as ``spec.oneAgent.tolerations[0].key``."""
+    line: int | None = None
+    node = body
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+        if part.startswith("["):
+            index = int(part[1:-1])
+            if not isinstance(node, list) or index >= len(node):
+                break
+            line = item_line(node, index) or line
+            node = node[index]
+        else:
+            if not isinstance(node, dict) or part not in node:
+                break
+            line = key_line(node, part) or line
+            node = node[part]
+    return line
+
+
+def crd_validator(path: str | None) -> CrdValidator | None:
+    """The DynaKube CRD from ``--crd`` or ``DTNETPOL_DYNAKUBE_CRD``, compiled once."""
+    path = path or os.environ.get("DTNETPOL_DYNAKUBE_CRD")
+    if not path:
+        return None
+    for doc in read_documents([path]):
+        if isinstance(doc.body, dict) and doc.body.get("kind") == \
+                "CustomResourceDefinition":
+            try:
+                return CrdValidator(doc.body)
+            except ValueError as exc:
+                raise InputError(f"not a usable CustomResourceDefinition: {exc}",
+                                 doc.location) from None
+    raise InputError(f"--crd {path}: no CustomResourceDefinition in this file")
+
+
+def _custom_resources(documents: Sequence[tuple[Any, SourceLocation]],
+                      crd: CrdValidator | None = None
                       ) -> tuple[list[DynaKube], list[EdgeConnect]]:
     dks: list[DynaKube] = []
     ecs: list[EdgeConnect] = []
@@ -140,6 +184,15 @@ def _custom_resources(documents: Sequence[tuple[Any, SourceLocation]]
         if not isinstance(body, dict):
             continue
         kind = body.get("kind")
+        if kind == "DynaKube" and crd is not None:
+            problems = crd.validate(body)
+            if problems:
+                path, message = problems[0]
+                more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+                name = (body.get("metadata") or {}).get("name", "?")
+                raise InputError(f"DynaKube {name} does not match the CRD schema: "
+                                 f"{message}{more}",
+                                 loc.at(path, _path_line(body, path)))
         if kind == "DynaKube":
             dks.append(parse_dynakube(body, loc))
         elif kind == "EdgeConnect":
@@ -181,7 +234,7 @@ def load_inputs(args: argparse.Namespace, stdin: TextIO | None = None) -> Inputs
         docs = [(d.body, d.location) for d in read_documents(args.dynakube, stdin)]
     else:
         docs = [(o.body, o.location or SourceLocation(o.name)) for o in cluster.others]
-    dks, ecs = _custom_resources(docs)
+    dks, ecs = _custom_resources(docs, crd_validator(getattr(args, "crd", None)))
     if not dks and not ecs:
         where = ", ".join(args.dynakube) if args.dynakube else "PATH"
         raise InputError(f"no DynaKube or EdgeConnect found in {where} "

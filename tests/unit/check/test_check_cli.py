@@ -1,0 +1,185 @@
+"""``dtnetpol check`` end to end on the bundled example: verdicts, explanations, fixes, exits."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dtnetpol.cli import main
+
+REPO = Path(__file__).resolve().parents[3]
+SHARED = REPO.parent / "shared"
+CRD = SHARED / "corpora" / "dynatrace-operator-assets" / "dynakube-crd.yaml"
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def report(*argv: str) -> dict[str, Any]:
+    code, out, err = run("check", *argv, "-o", "json")
+    assert code in (0, 1), err
+    doc: dict[str, Any] = json.loads(out)
+    return doc
+
+
+def flows(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {f["id"]: f for f in doc["flows"]}
+
+
+@pytest.fixture(autouse=True)
+def _in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    monkeypatch.setenv("NO_COLOR", "1")
+
+
+def test_table_is_golden(golden: Any) -> None:
+    code, out, _ = run("check", "--skip-invalid", "examples/cluster")
+    assert code == 1
+    golden("cli/check.txt", out)
+
+
+def test_json_is_golden(golden: Any) -> None:
+    code, out, _ = run("check", "--skip-invalid", "examples/cluster", "-o", "json")
+    assert code == 1
+    golden("cli/check.json", out)
+
+
+def test_json_has_the_documented_keys_per_flow() -> None:
+    doc = report("--skip-invalid", "examples/cluster")
+    assert doc["apiVersion"] == "dtnetpol/v1" and doc["kind"] == "CheckReport"
+    for f in doc["flows"]:
+        assert {"id", "source", "destination", "protocol", "port", "required", "verdict",
+                "blocked_by", "policies", "symptom", "fix"} <= f.keys()
+    s = doc["summary"]
+    assert s["total"] == len(doc["flows"])
+    assert sum(s[k] for k in ("allowed", "blocked", "conditional", "not-governed")) == s["total"]
+
+
+def test_webhook_flow_blocked_on_the_ingress_side_with_pod_port() -> None:
+    f = flows(report("--skip-invalid", "examples/cluster"))["apiserver-to-webhook"]
+    assert (f["verdict"], f["blocked_by"], f["port"], f["protocol"]) == \
+        ("blocked", "ingress", 8443, "TCP")
+    assert f["required"] is True
+    assert "dynatrace/default-deny-all" in f["policies"]
+    assert f["symptom"].startswith("API server / kubectl error: failed calling webhook")
+    assert "ipBlock:" in f["fix"] and "port: 8443" in f["fix"]
+
+
+def test_dns_flow_has_both_protocols_and_missing_dns_explained() -> None:
+    f = flows(report("--skip-invalid", "examples/cluster"))["dns-from-activegate"]
+    assert (f["port"], f["protocol"], f["verdict"]) == (53, "UDP,TCP", "blocked")
+    assert any("missing DNS" in m for m in f["nearest_misses"])
+    assert "k8s-app: kube-dns" in f["fix"]
+
+
+def test_app_dns_is_allowed_by_the_namespace_allow_dns_policies() -> None:
+    f = flows(report("--skip-invalid", "examples/cluster"))["dns-from-app-pods"]
+    assert f["verdict"] == "allowed" and f["blocked_by"] is None and f["fix"] is None
+
+
+def test_host_network_and_kubelet_flows_are_not_governed() -> None:
+    got = flows(report("--skip-invalid", "examples/cluster"))
+    assert got["oneagent-to-endpoints"]["verdict"] == "not-governed"
+    assert got["kubelet-to-webhook-probe"]["verdict"] == "not-governed"
+    assert "kubelet" in got["kubelet-to-webhook-probe"]["reason"]
+
+
+def test_exit_codes_and_fail_on() -> None:
+    assert run("check", "--skip-invalid", "examples/cluster", "--no-fix")[0] == 1
+    code, _, err = run("check", "examples/cluster")
+    assert code == 2 and err.count("\n") == 1 and "seed-activegate.yaml:21" in err
+    code, _, err = run("check", "--skip-invalid", "examples/cluster/namespaces.yaml")
+    assert code == 2 and "no DynaKube" in err
+
+
+def test_fail_on_levels(tmp_path: Path) -> None:
+    # Only the optional flows stay blocked once the required ones are fixed.
+    doc = report("--skip-invalid", "examples/cluster")
+    for i, f in enumerate(doc["flows"]):
+        if f["fix"] and f["verdict"] == "blocked" and f["required"]:
+            (tmp_path / f"{i}.yaml").write_text(f["fix"])
+    args = ("check", "--skip-invalid", "examples/cluster", str(tmp_path), "--no-fix")
+    assert run(*args)[0] == 0
+    assert run(*args, "--fail-on", "optional")[0] == 1
+    assert run(*args, "--fail-on", "conditional")[0] == 1
+
+
+def test_the_fixes_check_suggests_leave_no_required_flow_blocked(tmp_path: Path) -> None:
+    before = report("--skip-invalid", "examples/cluster")
+    names: set[tuple[str, str]] = set()
+    for i, f in enumerate(before["flows"]):
+        if f["verdict"] == "blocked":
+            assert f["fix"], f["id"]
+            (tmp_path / f"fix-{i}.yaml").write_text(f["fix"])
+            fix_lines = f["fix"].splitlines()
+            for j, line in enumerate(fix_lines):
+                if line.startswith("  name: "):
+                    name = (fix_lines[j + 1].split(": ", 1)[1], line.split(": ", 1)[1])
+                    assert name not in names, f"two fixes share the name {name}"
+                    names.add(name)
+    after = report("--skip-invalid", "examples/cluster", str(tmp_path))
+    assert after["summary"]["blocked"] == 0
+    assert after["summary"]["required_blocked"] == 0
+    # Applied twice, the check finds nothing more to fix.
+    assert all(f["fix"] is None for f in after["flows"] if f["verdict"] != "conditional")
+
+
+def test_operator_in_another_namespace(tmp_path: Path) -> None:
+    src = (REPO / "examples" / "cluster")
+    for path in [*src.glob("*.yaml"), *(src / "policies").glob("*.yaml")]:
+        text = path.read_text().replace("namespace: dynatrace", "namespace: dt-system") \
+            .replace("kubernetes.io/metadata.name: dynatrace", "kubernetes.io/metadata.name: "
+                     "dt-system").replace("name: dynatrace\n", "name: dt-system\n")
+        (tmp_path / path.name).write_text(text)
+    got = flows(report(str(tmp_path)))
+    hook = got["apiserver-to-webhook"]
+    assert hook["destination"] == "dt-system/dynatrace-webhook[Deployment]"
+    assert hook["verdict"] == "blocked" and "dt-system/default-deny-all" in hook["policies"]
+    assert "namespace: dt-system" in hook["fix"]
+
+
+def test_inferred_operands_before_the_dynakube_is_applied(tmp_path: Path) -> None:
+    # Without the operand manifests the ActiveGate is inferred with the operator's labels.
+    src = REPO / "examples" / "cluster"
+    for name in ("namespaces.yaml", "kube-system.yaml", "dynatrace-operator.yaml",
+                 "dynakube.yaml"):
+        (tmp_path / name).write_text((src / name).read_text())
+    (tmp_path / "policies.yaml").write_text((src / "policies" / "default-deny.yaml").read_text())
+    got = flows(report(str(tmp_path)))
+    ag = got["activegate-to-apiserver"]
+    assert ag["inferred"] == ["dynatrace/<activegate>[inferred]"]
+    assert ag["verdict"] == "blocked"
+    assert "app.kubernetes.io/name: activegate" in ag["fix"]
+
+
+def test_multiple_dynakubes_prefix_their_flows() -> None:
+    sample = SHARED / "corpora" / "dynakube-samples" / "v1beta6" / "multipleDynakubes.yaml"
+    if not sample.exists():
+        pytest.skip(f"{sample} is absent (the shared corpora are not beside the repo)")
+    got = flows(report("--skip-invalid", "examples/cluster", "--dynakube", str(sample)))
+    names = {i.split("/")[0] for i in got if "/" in i}
+    assert names == {"dynakube-application-monitoring", "dynakube-cloud-native"}
+    assert "apiserver-to-webhook" in got  # install-wide flows once, unprefixed
+
+
+def test_dynakube_is_validated_against_the_crd(tmp_path: Path) -> None:
+    if not CRD.exists():
+        pytest.skip(f"{CRD} is absent (the shared corpora are not beside the repo)")
+    bad = tmp_path / "dk.yaml"
+    bad.write_text((REPO / "examples" / "cluster" / "dynakube.yaml").read_text()
+                   .replace("hostGroup: shop-prod", "hostGrup: shop-prod"))
+    code, out, err = run("check", "--skip-invalid", "examples/cluster", "--dynakube",
+                         str(bad), "--crd", str(CRD))
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1
+    assert f"{bad}:" in err and "spec.oneAgent.hostGrup" in err and "unknown field" in err
+    line = int(err.split(f"{bad}:")[1].split(":")[0])
+    assert bad.read_text().splitlines()[line - 1].strip().startswith("hostGrup")
+    assert run("check", "--skip-invalid", "examples/cluster", "--crd", str(CRD))[0] == 1
