@@ -14,6 +14,7 @@ from dtnetpol.check.flow_check import (
     check_flows,
     ports_text,
 )
+from dtnetpol.check.monitored import labelled_as_monitored
 from dtnetpol.check.nearest import NearMiss, nearest_misses
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "NearMiss",
     "PortResult",
     "check_flows",
+    "labelled_as_monitored",
     "nearest_misses",
     "ports_text",
 ]

@@ -31,6 +31,9 @@ from dtnetpol.engine.analysis import Analyzer, Endpoint, ExternalEndpoint, PodCl
 from dtnetpol.engine.selectors import compile_selector
 from dtnetpol.model import ContainerPort, Pod, WorkloadRef
 
+#: Where a stand-in for senders from any namespace lives (no policy there).
+ANY_NAMESPACE = "any-namespace"
+
 #: Destinations whose addresses ``--tenant-cidr`` describes.
 _TENANT_KINDS = (DestKind.TENANT, DestKind.ONEAGENT_ENDPOINTS, DestKind.ACTIVEGATE_ENDPOINTS)
 
@@ -67,8 +70,10 @@ class FlowEnds:
     """Resolves flow ends against one compiled cluster (stand-ins are made once)."""
 
     def __init__(self, an: Analyzer, install: InstallFacts, addresses: Addresses,
-                 oneagent_modes: Mapping[str, str]) -> None:
+                 oneagent_modes: Mapping[str, str],
+                 monitored: Mapping[str, tuple[str, ...]] | None = None) -> None:
         self.an = an
+        self.monitored = monitored or {}
         self.install = install
         self.addresses = addresses
         self.modes = oneagent_modes
@@ -113,8 +118,17 @@ class FlowEnds:
         ports = tuple(ContainerPort(p.number, p.protocol, p.name) for p in comp.declared_ports)
         return [End(self._stand_in(end.namespace, labels, ports, end.host_network), True)]
 
-    def _app_pods(self, end: FlowEnd) -> list[End]:
-        namespaces = end.namespaces or self.install.monitored_namespaces
+    def _app_pods(self, end: FlowEnd, flow: Flow) -> list[End]:
+        if end.namespace_selector is None and end.selected_by is None:
+            # Senders in any namespace: theirs is the egress side, unknown here; a stand-in
+            # in a namespace without policies leaves only the destination's ingress to judge.
+            return [End(self._stand_in(ANY_NAMESPACE, {}), True)]
+        if flow.dynakube is not None and flow.dynakube in self.monitored:
+            namespaces = self.monitored[flow.dynakube]
+            if not namespaces:
+                return []
+        else:
+            namespaces = end.namespaces or self.install.monitored_namespaces
         if not namespaces and end.namespace_selector is not None:
             namespaces = tuple(ns for ns in sorted({c.namespace for c in self.an.classes})
                                if self.an.namespace_matches(end.namespace_selector, ns))
@@ -187,7 +201,7 @@ class FlowEnds:
         if kind is SourceKind.COMPONENT:
             return self._component(end, flow)
         if kind is SourceKind.APP_PODS:
-            return self._app_pods(end)
+            return self._app_pods(end, flow)
         if kind is SourceKind.APISERVER:
             return self._apiserver_sources()
         return [End(ExternalEndpoint("nodes", self.node_addresses))]
@@ -198,7 +212,7 @@ class FlowEnds:
         if kind is DestKind.COMPONENT:
             return self._component(end, flow)
         if kind is DestKind.APP_PODS:
-            return self._app_pods(end)
+            return self._app_pods(end, flow)
         if kind is DestKind.DNS:
             return self._dns()
         if kind is DestKind.APISERVER:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -145,6 +145,8 @@ class CheckOptions:
     install: InstallFacts = field(default_factory=InstallFacts)
     addresses: Addresses = field(default_factory=Addresses)
     generate: GenerateOptions | None = None
+    monitored: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    oneagent_modes: Mapping[str, str] = field(default_factory=dict)
 
 
 def _verdict_of(v: Verdict) -> FlowVerdict:
@@ -175,14 +177,16 @@ class _Checker:
     def __init__(self, an: Analyzer, options: CheckOptions) -> None:
         self.an = an
         self.options = options
-        modes = {dk.name: dk.mode.value for dk in (options.generate.dynakubes
-                                                    if options.generate else ())
-                 if dk.oneagent_daemonset}
-        self.ends = FlowEnds(an, options.install, options.addresses, modes)
+        self.ends = FlowEnds(an, options.install, options.addresses, options.oneagent_modes,
+                             options.monitored)
 
     def flow(self, flow: Flow) -> FlowResult:
         srcs = self.ends.sources(flow)
         dsts = self.ends.destinations(flow)
+        if not srcs or not dsts:
+            return FlowResult(flow, FlowVerdict.NOT_GOVERNED, _names(srcs, "-"),
+                              _names(dsts, "-"), reason="no pod of the input is at one end: "
+                              f"{flow.dynakube or 'the DynaKube'} monitors no namespace given")
         src_name = _names(srcs, flow.source.description)
         dst_name = _names(dsts, flow.destination.description)
         inferred = tuple(dict.fromkeys(e.endpoint.name for e in (*srcs, *dsts) if e.inferred))
