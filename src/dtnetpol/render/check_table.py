@@ -69,7 +69,9 @@ def check_table(report: CheckReport, *, colour: bool = False, verbose: bool = Fa
         parts.extend(details(r))
         if r.fix:
             parts.append("  fix:")
-            parts.extend("    " + line for line in r.fix.rstrip("\n").splitlines())
+            # YAML is never wrapped: it must paste back into a file as it is.
+            parts.extend(Text("    " + line, no_wrap=True, overflow="ignore")
+                         for line in r.fix.rstrip("\n").splitlines())
     parts.append("")
     parts.append(summary_line(report))
     return render(parts, colour=colour, width=width)

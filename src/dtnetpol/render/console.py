@@ -35,5 +35,8 @@ def render(renderables: Iterable[RenderableType], *, colour: bool = False,
                       highlight=False, soft_wrap=False)
     for r in renderables:
         # Plain strings are data (label values may contain "[...]"), never rich markup.
-        console.print(Text(r) if isinstance(r, str) else r)
+        if isinstance(r, Text) and r.no_wrap:
+            console.print(r, soft_wrap=True)  # e.g. YAML to paste: never wrapped or cropped
+        else:
+            console.print(Text(r) if isinstance(r, str) else r)
     return buf.getvalue()

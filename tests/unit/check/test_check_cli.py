@@ -183,3 +183,22 @@ def test_dynakube_is_validated_against_the_crd(tmp_path: Path) -> None:
     line = int(err.split(f"{bad}:")[1].split(":")[0])
     assert bad.read_text().splitlines()[line - 1].strip().startswith("hostGrup")
     assert run("check", "--skip-invalid", "examples/cluster", "--crd", str(CRD))[0] == 1
+
+
+def test_fix_yaml_in_the_table_pastes_back_unwrapped() -> None:
+    import yaml
+
+    code, out, _ = run("check", "--skip-invalid", "examples/cluster")
+    blocks, current = [], None
+    for line in out.splitlines():
+        if line == "  fix:":
+            current = []
+            blocks.append(current)
+        elif current is not None and line.startswith("    "):
+            current.append(line[4:])
+        else:
+            current = None
+    assert len(blocks) >= 10
+    for block in blocks:
+        docs = [d for d in yaml.safe_load_all("\n".join(block)) if d]
+        assert docs and all(d["kind"] == "NetworkPolicy" for d in docs)
