@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
@@ -46,18 +47,19 @@ def details(r: FlowResult) -> list[str]:
 
 def check_table(report: CheckReport, *, colour: bool = False, verbose: bool = False,
                 width: int | None = None) -> str:
-    t = Table(show_header=True, header_style="bold")
-    t.add_column("flow", overflow="fold")
-    t.add_column("source -> destination", overflow="fold")
-    t.add_column("port", overflow="fold")
-    t.add_column("req", overflow="fold")
-    t.add_column("verdict", overflow="fold")
+    # Two lines per flow (id, then source -> destination) keep it readable at 80 columns.
+    t = Table(show_header=True, header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False,
+              show_edge=False)
+    t.add_column("verdict", no_wrap=True)
+    t.add_column("flow: source -> destination", overflow="fold", ratio=1)
+    t.add_column("port", overflow="fold", max_width=16)
+    t.add_column("req", no_wrap=True)
     for r in report.results:
         verdict = Text(r.verdict.value, style=_STYLE[r.verdict])
         if r.blocked_by:
-            verdict.append(f" ({r.blocked_by})")
-        t.add_row(*cells(r.id, f"{r.source} -> {r.destination}", r.port_text,
-                         "yes" if r.required else "no"), verdict)
+            verdict.append(f"\n({r.blocked_by})")
+        route = Text.assemble((r.id, "bold"), f"\n  {r.source} -> {r.destination}")
+        t.add_row(verdict, route, Text(r.port_text), Text("yes" if r.required else "no"))
     parts: list[Text | Table | str] = [t]
     for r in report.results:
         if not verbose and r.verdict not in (FlowVerdict.BLOCKED, FlowVerdict.CONDITIONAL):
