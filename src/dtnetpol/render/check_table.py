@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from dtnetpol.check import CheckReport, FlowResult, FlowVerdict
-from dtnetpol.render.console import cells, render
+from dtnetpol.render.console import render
 
 _STYLE = {FlowVerdict.ALLOWED: "green", FlowVerdict.BLOCKED: "bold red",
           FlowVerdict.CONDITIONAL: "yellow", FlowVerdict.NOT_GOVERNED: "dim"}
