@@ -202,3 +202,14 @@ def test_fix_yaml_in_the_table_pastes_back_unwrapped() -> None:
     for block in blocks:
         docs = [d for d in yaml.safe_load_all("\n".join(block)) if d]
         assert docs and all(d["kind"] == "NetworkPolicy" for d in docs)
+
+
+def test_dtnetpol_fix_output_makes_check_pass(tmp_path: Path) -> None:
+    code, _, err = run("fix", "--skip-invalid", "examples/cluster", "--write", str(tmp_path))
+    assert code == 0, err
+    assert run("check", "--skip-invalid", "examples/cluster", str(tmp_path), "--no-fix")[0] == 0
+    # fix applied twice adds nothing
+    again = tmp_path / "again"
+    code, _, err = run("fix", "--skip-invalid", "examples/cluster", str(tmp_path), "--write",
+                       str(again))
+    assert code == 0 and "nothing to fix" in err
