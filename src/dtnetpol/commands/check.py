@@ -17,11 +17,11 @@ from dtnetpol.commands.generate import Inputs, add_generate_flags, add_install_f
 from dtnetpol.dynatrace import applicable_flows
 from dtnetpol.engine.analysis import Analyzer
 from dtnetpol.generate import CalicoEdition, Flavor, GenerateOptions
-from dtnetpol.render import check_json, check_table
+from dtnetpol.render import check_formats
 from dtnetpol.render.console import use_colour
 
 EXIT_OK, EXIT_FINDING = 0, 1
-FORMATS = ("table", "json")
+FORMATS = check_formats.FORMATS
 FAIL_ON = ("required", "optional", "conditional")
 
 
@@ -78,9 +78,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     report = build_report(args, inputs)
     for w in report.warnings:
         print(f"warning: {w}", file=err)
-    if args.output == "json":
-        out.write(check_json.check_json(report))
-    else:
-        out.write(check_table.check_table(report, colour=use_colour(out),
-                                          verbose=args.verbose))
+    dynakube_file = next((dk.location.file for dk in inputs.dynakubes
+                          if dk.location is not None), None)
+    out.write(check_formats.render_check(
+        args.output, report, policies=inputs.cluster.policies, dynakube_file=dynakube_file,
+        paths=args.paths, verbose=args.verbose, colour=use_colour(out)))
     return EXIT_FINDING if report.failing(args.fail_on) else EXIT_OK

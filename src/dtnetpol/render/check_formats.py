@@ -1,0 +1,40 @@
+"""Every output format of ``dtnetpol check`` behind one call (``-o FORMAT``)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from dtnetpol.check import CheckReport
+from dtnetpol.model.policy import NetworkPolicy
+from dtnetpol.render import check_html, check_json, check_sarif, check_table, dot, markdown
+
+FORMATS = ("table", "json", "sarif", "md", "html", "dot")
+
+
+def render_check(fmt: str, report: CheckReport, *, policies: Sequence[NetworkPolicy] = (),
+                 dynakube_file: str | None = None, paths: Sequence[str] = (),
+                 verbose: bool = False, colour: bool = False) -> str:
+    """The report in format ``fmt``.
+
+    Args:
+        policies: the cluster's NetworkPolicies (SARIF points at the deciding one).
+        dynakube_file: where SARIF points when no policy is known.
+        paths: the inputs, named in the HTML header.
+        verbose: details for every flow, not only blocked and conditional ones (table, md).
+        colour: ANSI colours in the table.
+    """
+    if fmt == "json":
+        return check_json.check_json(report)
+    if fmt == "sarif":
+        return check_sarif.check_sarif(report, policies=check_sarif.policy_locations(policies),
+                                       root=os.getcwd(), fallback_file=dynakube_file)
+    if fmt == "md":
+        return markdown.check_md(report, verbose=verbose)
+    if fmt == "dot":
+        return dot.check_dot(report)
+    if fmt == "html":
+        return check_html.check_html(report, inputs=paths)
+    if fmt == "table":
+        return check_table.check_table(report, colour=colour, verbose=verbose)
+    raise ValueError(f"unknown format {fmt!r}")

@@ -1,0 +1,115 @@
+"""``dtnetpol check -o html``: one self-contained page (no network, works from ``file://``).
+
+Summary, a picture of the Dynatrace flows laid out by Graphviz (inline SVG, edges coloured by
+verdict and labelled with port and deciding policies), a filterable table of flows, and the
+fix YAML with copy buttons. CSS and JavaScript are inline; a Content-Security-Policy allows
+only that one script (by its hash), no fetches, no other origin.
+
+Jinja2 autoescapes every value, so user data (names, label values in nearest misses) is text;
+the SVG comes from :func:`dtnetpol.render.layout.layout_svg`, which strips anything active.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from dtnetpol import __version__
+from dtnetpol.check import CheckReport, FlowResult, FlowVerdict
+from dtnetpol.render.check_table import details, summary_line
+from dtnetpol.render.dot import check_dot, deciding_policies
+from dtnetpol.render.layout import layout_svg
+
+_DATA = "data"
+
+
+def _read(name: str) -> str:
+    return resources.files("dtnetpol").joinpath(f"{_DATA}/{name}").read_text(encoding="utf-8")
+
+
+@cache
+def _template() -> jinja2.Template:
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True)
+    return env.from_string(_read("check-report.html.j2"))
+
+
+def script_hash(script: str) -> str:
+    """The CSP source that allows exactly this inline script."""
+    digest = hashlib.sha256(script.encode("utf-8")).digest()
+    return "sha256-" + base64.b64encode(digest).decode("ascii")
+
+
+def headline(report: CheckReport) -> str:
+    s = report.summary()
+    if s["required_blocked"]:
+        n = s["required_blocked"]
+        return f"{n} required Dynatrace flow{'' if n == 1 else 's'} blocked"
+    if s["blocked"] or s["conditional"]:
+        return "No required Dynatrace flow is blocked; some flows need attention"
+    return "Every Dynatrace flow the policies govern is allowed"
+
+
+def _anchor(i: int, r: FlowResult) -> str:
+    return f"fix-{i}-" + re.sub(r"[^a-z0-9-]+", "-", r.id.lower()).strip("-")
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: str
+    verdict: str
+    blocked_by: str | None
+    required: bool
+    source: str
+    destination: str
+    port: str
+    policies: tuple[str, ...]
+    details: tuple[str, ...]
+    fix_id: str | None
+
+
+@dataclass(frozen=True)
+class _Fix:
+    id: str
+    verdict: str
+    anchor: str
+    yaml: str
+
+
+def _context(report: CheckReport, svg: str, inputs: Sequence[str]) -> dict[str, Any]:
+    rows: list[_Row] = []
+    fixes: list[_Fix] = []
+    for i, r in enumerate(report.results):
+        anchor = _anchor(i, r) if r.fix else None
+        if r.fix and anchor is not None:
+            fixes.append(_Fix(r.id, r.verdict.value, anchor, r.fix))
+        lines = tuple(line.strip() for line in details(r)[1:])
+        if r.verdict in (FlowVerdict.BLOCKED, FlowVerdict.CONDITIONAL):
+            lines += tuple(f"you will see ({s.where.value}): {s.text}" for s in r.symptoms[3:])
+        rows.append(_Row(r.id, r.verdict.value, r.blocked_by, r.required, r.source,
+                         r.destination, r.port_text, deciding_policies(r), lines, anchor))
+    script = _read("check-report.js")
+    return {
+        "version": __version__, "inputs": list(inputs), "headline": headline(report),
+        "summary_line": summary_line(report), "summary": report.summary(),
+        "warnings": list(report.warnings), "flows": rows, "fixes": fixes,
+        "all_fixes": "".join(f.yaml for f in fixes),
+        "svg": Markup(svg), "css": Markup(_read("check-report.css")),
+        "script": Markup(script), "script_hash": script_hash(script),
+    }
+
+
+def check_html(report: CheckReport, *, inputs: Sequence[str] = (), svg: str | None = None) -> str:
+    """The report page. ``svg`` is the laid-out flow graph (default: Graphviz on
+    :func:`dtnetpol.render.dot.check_dot`); ``inputs`` are the paths named in the header."""
+    picture = svg if svg is not None else layout_svg(check_dot(report))
+    return _template().render(**_context(report, picture, inputs))

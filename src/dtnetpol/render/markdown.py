@@ -1,0 +1,221 @@
+"""``-o md``: reports as a pull-request comment (GitHub/GitLab flavoured Markdown).
+
+Every report opens with a heading and a one-line summary, then a table; the details (why a
+flow is blocked, the fix YAML, each workload's rules) are folded in ``<details>`` blocks.
+
+User data is always text: in Markdown it is HTML-escaped and its Markdown punctuation is
+backslash-escaped (so a label value ``<script>`` or ``*x*`` shows as typed), inside
+``<summary>`` it is HTML-escaped, and YAML goes into a fenced block whose fence is longer
+than any backtick run in it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+
+from dtnetpol.check import CheckReport, FlowResult, FlowVerdict
+from dtnetpol.engine.connlist import Connection
+from dtnetpol.engine.diff import Change, ConnectionChange
+from dtnetpol.engine.explain import SideStatus, SideVerdict, Verdict
+from dtnetpol.engine.ports import PortSet
+from dtnetpol.engine.posture import DirectionPosture, WorkloadPosture
+from dtnetpol.flowdiff import FlowChange
+from dtnetpol.render.check_table import details, summary_line
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+_VERDICT_MARK = {FlowVerdict.ALLOWED: "🟢", FlowVerdict.BLOCKED: "🔴",
+                 FlowVerdict.CONDITIONAL: "🟠", FlowVerdict.NOT_GOVERNED: "⚪"}
+
+
+def text(value: str) -> str:
+    """``value`` as literal inline Markdown text: no markup, no HTML, one line."""
+    one_line = " ".join(value.split())
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(one_line, quote=False))
+
+
+def html_text(value: str) -> str:
+    """``value`` as literal text inside an HTML block (``<summary>``)."""
+    return html.escape(" ".join(value.split()))
+
+
+def code(value: str) -> str:
+    """``value`` as inline code (a backtick fence longer than any run inside)."""
+    one_line = " ".join(value.split())
+    longest = max((len(m) for m in re.findall(r"`+", one_line)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if one_line.startswith("`") or one_line.endswith("`") else ""
+    return f"{fence}{pad}{one_line}{pad}{fence}"
+
+
+def block(value: str, lang: str = "") -> list[str]:
+    """``value`` as a fenced code block, as lines."""
+    longest = max((len(m) for m in re.findall(r"`+", value)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}{lang}", *value.rstrip("\n").splitlines(), fence]
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """A pipe table; cells must already be Markdown (use :func:`text`)."""
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out.extend("| " + " | ".join(r) + " |" for r in rows)
+    return out
+
+
+def folded(summary: str, body: Sequence[str]) -> list[str]:
+    """A ``<details>`` block; ``summary`` is already HTML (use :func:`html_text`)."""
+    return ["<details>", f"<summary>{summary}</summary>", "", *body, "", "</details>", ""]
+
+
+def _join(lines: Sequence[str]) -> str:
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+# --- check ------------------------------------------------------------------------------
+
+
+def _headline(report: CheckReport) -> str:
+    s = report.summary()
+    if s["required_blocked"]:
+        n = s["required_blocked"]
+        return f"🔴 {n} required Dynatrace flow{'' if n == 1 else 's'} blocked"
+    if s["blocked"] or s["conditional"]:
+        return "🟠 no required Dynatrace flow blocked, some flows need attention"
+    return "🟢 every Dynatrace flow the policies govern is allowed"
+
+
+def check_md(report: CheckReport, *, verbose: bool = False) -> str:
+    """The check as a pull-request comment."""
+    lines = [f"### dtnetpol check: {_headline(report)}", "", f"**{text(summary_line(report))}**",
+             ""]
+    rows = []
+    for r in report.results:
+        verdict = r.verdict.value + (f" ({r.blocked_by})" if r.blocked_by else "")
+        rows.append([_VERDICT_MARK[r.verdict], code(r.id),
+                     f"{text(r.source)} → {text(r.destination)}", text(r.port_text),
+                     "yes" if r.required else "no", text(verdict)])
+    lines += table(["", "flow", "source → destination", "port", "required", "verdict"], rows)
+    lines.append("")
+    for w in report.warnings:
+        lines.append(f"> ⚠️ {text(w)}")
+        lines.append("")
+    for r in report.results:
+        if not verbose and r.verdict not in (FlowVerdict.BLOCKED, FlowVerdict.CONDITIONAL):
+            continue
+        lines += folded(_flow_summary(r), _flow_body(r))
+    return _join(lines)
+
+
+def _flow_summary(r: FlowResult) -> str:
+    need = "required" if r.required else "optional"
+    return (f"{_VERDICT_MARK[r.verdict]} <b>{html_text(r.verdict.value.upper())}</b> "
+            f"<code>{html_text(r.id)}</code> ({need}): {html_text(r.source)} → "
+            f"{html_text(r.destination)} on {html_text(r.port_text)}")
+
+
+def _flow_body(r: FlowResult) -> list[str]:
+    body = [f"- {text(line.strip())}" for line in details(r)[1:]]
+    if r.fix:
+        body += ["", "**Fix** (`kubectl apply -f -`):", "", *block(r.fix, "yaml")]
+    return body
+
+
+# --- connlist, can-reach, explain, diff ----------------------------------------------------
+
+
+def _ports(p: PortSet) -> str:
+    return "-" if not p else "all" if p.is_all else str(p)
+
+
+def connlist_md(conns: Sequence[Connection]) -> str:
+    lines = [f"### dtnetpol connlist: {len(conns)} allowed connections", ""]
+    lines += table(["source", "destination", "allowed"],
+                   [[text(c.src), text(c.dst), text(_ports(c.ports))] for c in conns])
+    return _join(lines)
+
+
+def _side_lines(side: SideVerdict) -> list[str]:
+    out = [f"- **{text(side.direction.word)} of {text(side.subject)}**: "
+           f"{text(side.status.value)}"]
+    if side.isolating_policies:
+        out.append(f"  - isolated by: {text(', '.join(side.isolating_policies))}")
+    out.extend(f"  - allowed by: {text(str(r))}" for r in side.allowing_rules)
+    if side.status is SideStatus.PARTIAL and side.allowed_addresses is not None:
+        out.append(f"  - only for addresses {text(str(side.allowed_addresses))}")
+    out.extend(f"  - note: {text(n)}" for n in side.notes)
+    out.append(f"  - {text(side.describe())}")
+    return out
+
+
+def verdict_md(v: Verdict) -> str:
+    port = "any port" if v.port is None else f"{v.port}/{v.protocol}"
+    by = f" (blocked by {v.blocked_by})" if v.blocked_by else ""
+    lines = [f"### dtnetpol can-reach: {text(v.outcome.value.upper() + by)}", "",
+             f"**{text(v.source)} → {text(v.destination)}** on {text(port)}", ""]
+    for side in (v.egress, v.ingress):
+        lines += _side_lines(side)
+    if v.condition:
+        lines += ["", f"> {text(v.condition)}"]
+    return _join(lines)
+
+
+def _direction_md(d: DirectionPosture) -> list[str]:
+    word = d.direction.value
+    if not d.isolated:
+        return [f"**{word}**: not isolated, everything allowed", ""]
+    out = [f"**{word}**: isolated by {text(', '.join(d.policies))}", ""]
+    rows = [[text(str(r.ref)), text("; ".join(r.peers)), text(", ".join(r.ports))]
+            for r in d.rules] or [["-", "nothing allowed", "-"]]
+    out += table(["rule", "from" if word == "Ingress" else "to", "ports"], rows)
+    return [*out, ""]
+
+
+def posture_md(postures: Sequence[WorkloadPosture]) -> str:
+    isolated = sum(1 for p in postures if p.ingress.isolated or p.egress.isolated)
+    lines = [f"### dtnetpol explain: {len(postures)} workloads, {isolated} isolated in at "
+             "least one direction", ""]
+    rows = [[text(p.workload), "yes" if p.ingress.isolated else "no",
+             "yes" if p.egress.isolated else "no", text(", ".join(p.selected_by) or "-")]
+            for p in postures]
+    lines += table(["workload", "ingress isolated", "egress isolated", "selected by"], rows)
+    lines.append("")
+    for p in postures:
+        labels = ", ".join(f"{k}={v}" for k, v in p.labels) or "(no labels)"
+        body = [f"labels: {text(labels)}", ""]
+        body += [f"> note: {text(n)}" for n in p.notes]
+        body += _direction_md(p.ingress) + _direction_md(p.egress)
+        lines += folded(f"<b>{html_text(p.workload)}</b>", body)
+    return _join(lines)
+
+
+_CHANGE_MARK = {Change.ADDED: "➕ added", Change.REMOVED: "➖ removed",
+                Change.CHANGED: "✏️ changed"}
+
+
+def diff_md(changes: Sequence[ConnectionChange], flows: Sequence[FlowChange] = ()) -> str:
+    """Connection changes, then Dynatrace flows whose verdict changed."""
+    counts = {k: sum(1 for c in changes if c.change is k) for k in Change}
+    summary = ", ".join(f"{n} {k.value}" for k, n in counts.items())
+    broken = [f for f in flows if f.breaks]
+    head = (f"🔴 {len(broken)} required Dynatrace flow{'' if len(broken) == 1 else 's'} "
+            "become blocked" if broken else f"{len(changes)} connection changes")
+    lines = [f"### dtnetpol diff: {head}", "",
+             f"**{len(changes)} connection changes: {summary}; "
+             f"{len(flows)} Dynatrace flow verdicts changed**", ""]
+    if flows:
+        lines += ["#### Dynatrace flows", ""]
+        lines += table(["", "flow", "required", "before", "after"],
+                       [["🔴" if f.breaks else "🟢" if f.after == "allowed" else "🟠",
+                         code(f.id), "yes" if f.required else "no", text(f.before),
+                         text(f.after)] for f in flows])
+        lines.append("")
+    if changes:
+        lines += ["#### Connections", ""]
+        lines += table(["", "source", "destination", "before", "after"],
+                       [[_CHANGE_MARK[c.change], text(c.src), text(c.dst), text(_ports(c.before)),
+                         text(_ports(c.after))] for c in changes])
+    else:
+        lines.append("no connection changes")
+    return _join(lines)
+
