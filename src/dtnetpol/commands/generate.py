@@ -13,11 +13,12 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
 from dtnetpol.dynatrace import (
+    ComponentId,
     CrdValidator,
     DynaKube,
     EdgeConnect,
@@ -27,7 +28,9 @@ from dtnetpol.dynatrace import (
     applicable_flows,
     parse_dynakube,
     parse_edgeconnect,
+    parse_endpoints,
     platform_profile,
+    recognise,
 )
 from dtnetpol.errors import InputError, UsageError
 from dtnetpol.generate import (
@@ -96,6 +99,10 @@ def add_install_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-csi-driver", action="store_true",
                    help="the operator was installed without the CSI driver "
                         "(Helm csidriver.enabled=false)")
+    p.add_argument("--oneagent-endpoints", metavar="URL,...",
+                   help="the OneAgent communication endpoints, as the DynaKube status "
+                        "(status.oneAgent.connectionInfoStatus.endpoints) would list them, "
+                        "when the input has no status")
     p.add_argument("--crd", metavar="FILE",
                    help="the DynaKube CustomResourceDefinition (from the operator's release "
                         "assets): every DynaKube is validated against its schema first "
@@ -218,6 +225,30 @@ def _default_deny_egress(cluster: Cluster, namespace: str) -> bool:
                and Direction.EGRESS in p.policy_types for p in cluster.policies)
 
 
+def install_from_manifests(cluster: Cluster, namespace: str
+                           ) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """Install facts the operator's own workloads in PATH tell (CSI driver present, webhook
+    replicas, host network and server port), and notes on what was concluded."""
+    pods = [p for p in cluster.pods if p.namespace == namespace]
+    kinds = [recognise(p.labels) for p in pods]
+    facts: dict[str, Any] = {}
+    notes: list[str] = []
+    webhooks = [p for p, k in zip(pods, kinds, strict=True) if k is ComponentId.WEBHOOK]
+    if webhooks:
+        facts["webhook_host_network"] = any(p.host_network for p in webhooks)
+        facts["webhook_replicas"] = len(webhooks)
+        server = [cp.port for p in webhooks for cp in p.ports if cp.name == "server-port"]
+        if server:
+            facts["webhook_port"] = server[0]
+    if ComponentId.CSI_DRIVER in kinds:
+        facts["csi_driver"] = True
+    elif ComponentId.OPERATOR in kinds or webhooks:
+        facts["csi_driver"] = False
+        notes.append(f"the operator's workloads in {namespace} include no CSI driver: code "
+                     "modules are downloaded by the init container of each monitored pod")
+    return facts, tuple(notes)
+
+
 def load_inputs(args: argparse.Namespace, stdin: TextIO | None = None) -> Inputs:
     """Read the DynaKube file(s) and PATH, and resolve the install facts.
 
@@ -270,9 +301,20 @@ def load_inputs(args: argparse.Namespace, stdin: TextIO | None = None) -> Inputs
                                 "egress and cut what else they reach")
 
     namespace = args.operator_namespace or (dks[0].namespace if dks else ecs[0].namespace)
+    seen, notes = install_from_manifests(cluster, namespace)
+    warnings.extend(notes)
+    if args.no_csi_driver:
+        seen["csi_driver"] = False
+    if getattr(args, "oneagent_endpoints", None):
+        eps = parse_endpoints(args.oneagent_endpoints, ",")
+        if not eps:
+            raise UsageError(f"--oneagent-endpoints {args.oneagent_endpoints!r}: expected "
+                             "URL[,URL...], e.g. https://sg-1.example.com:443")
+        dks = [dk if dk.oneagent_endpoints else replace(dk, oneagent_endpoints=eps)
+               for dk in dks]
     install = InstallFacts(
         operator_namespace=namespace,
-        csi_driver=not args.no_csi_driver,
+        **seen,
         monitored_namespaces=tuple(sorted({n for v in monitored.values() for n in v})),
         platform=profile,
         apiserver_endpoints=endpoints,

@@ -213,3 +213,43 @@ def test_dtnetpol_fix_output_makes_check_pass(tmp_path: Path) -> None:
     code, _, err = run("fix", "--skip-invalid", "examples/cluster", str(tmp_path), "--write",
                        str(again))
     assert code == 0 and "nothing to fix" in err
+
+
+def _example_with(tmp_path: Path, edit: Any) -> str:
+    src = REPO / "examples" / "cluster"
+    for path in src.rglob("*.yaml"):
+        if "invalid" in path.parts:
+            continue
+        target = tmp_path / path.relative_to(src)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(edit(path.name, path.read_text()))
+    return str(tmp_path)
+
+
+def test_install_facts_come_from_the_operator_workloads(tmp_path: Path) -> None:
+    def no_csi_host_network_webhook(name: str, text: str) -> str:
+        if name != "dynatrace-operator.yaml":
+            return text
+        docs = text.split("\n---\n")
+        kept = [d for d in docs if "kind: DaemonSet" not in d]
+        return "\n---\n".join(kept).replace(
+            "      serviceAccountName: dynatrace-webhook\n",
+            "      serviceAccountName: dynatrace-webhook\n      hostNetwork: true\n")
+
+    root = _example_with(tmp_path, no_csi_host_network_webhook)
+    code, out, err = run("check", root, "-o", "json")
+    got = flows(json.loads(out))
+    assert "init container" in err
+    assert "init-to-tenant" in got and "csi-to-tenant" not in got
+    hook = got["apiserver-to-webhook"]
+    assert hook["verdict"] == "not-governed"
+
+
+def test_oneagent_endpoints_flag_pins_the_hosts() -> None:
+    got = flows(report("--skip-invalid", "examples/cluster", "--oneagent-endpoints",
+                       "https://10.1.2.3:9999", "--no-fix"))
+    f = got["codemodules-to-endpoints"]
+    assert f["destination"] == "10.1.2.3:9999" and f["port"] == 9999
+    code, _, err = run("check", "--skip-invalid", "examples/cluster", "--oneagent-endpoints",
+                       ",,")
+    assert code == 2 and "--oneagent-endpoints" in err
