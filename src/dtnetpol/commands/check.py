@@ -12,7 +12,13 @@ import argparse
 import sys
 from typing import Any, TextIO
 
-from dtnetpol.check import Addresses, CheckOptions, CheckReport, check_flows
+from dtnetpol.check import (
+    Addresses,
+    CheckOptions,
+    CheckReport,
+    check_flows,
+    labelled_as_monitored,
+)
 from dtnetpol.commands.generate import Inputs, add_generate_flags, add_install_flags, load_inputs
 from dtnetpol.dynatrace import applicable_flows
 from dtnetpol.engine.analysis import Analyzer
@@ -63,11 +69,14 @@ def build_report(args: argparse.Namespace, inputs: Inputs) -> CheckReport:
         proxy_cidrs=tuple(args.proxy_cidr), node_cidrs=tuple(args.node_cidr),
         observed_node_addresses=addresses, calico_edition=CalicoEdition(args.calico_edition))
     options = CheckOptions(
-        install=inputs.install,
+        install=inputs.install, monitored=inputs.monitored,
+        oneagent_modes={dk.name: dk.mode.value for dk in inputs.dynakubes
+                        if dk.oneagent_daemonset},
         addresses=Addresses(tuple(args.tenant_cidr), tuple(args.proxy_cidr),
                             tuple(args.node_cidr), tuple(args.apiserver_cidr)),
         generate=gen)
-    report = check_flows(Analyzer(inputs.cluster), flows, options)
+    cluster = labelled_as_monitored(inputs.cluster, inputs.monitored)
+    report = check_flows(Analyzer(cluster), flows, options)
     return CheckReport(report.results, inputs.warnings)
 
 
