@@ -189,6 +189,7 @@ def test_fix_yaml_in_the_table_pastes_back_unwrapped() -> None:
     import yaml
 
     code, out, _ = run("check", "--skip-invalid", "examples/cluster")
+    assert code == 1
     blocks, current = [], None
     for line in out.splitlines():
         if line == "  fix:":
@@ -238,6 +239,7 @@ def test_install_facts_come_from_the_operator_workloads(tmp_path: Path) -> None:
 
     root = _example_with(tmp_path, no_csi_host_network_webhook)
     code, out, err = run("check", root, "-o", "json")
+    assert code == 1
     got = flows(json.loads(out))
     assert "init container" in err
     assert "init-to-tenant" in got and "csi-to-tenant" not in got

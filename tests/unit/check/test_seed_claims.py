@@ -123,6 +123,7 @@ def test_samples_never_allow_dns(flows: dict[str, Any]) -> None:
 def test_workload_egress_sample_without_namespace_lands_in_default() -> None:
     # §6 has no namespace: it lands in default and does nothing for the monitored apps.
     code, out, _ = run("lint", "examples/cluster", "-o", "json")
+    assert code == 1
     findings = json.loads(out)["findings"]
     assert any(f["rule"] == "NPL002" and "default/allow-dynatrace-egress" in f["message"]
                for f in findings)
