@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from dtnetpol import __version__
+from dtnetpol.check import CheckReport
 from dtnetpol.commands import check as check_cmd
 from dtnetpol.commands import fix as fix_cmd
 from dtnetpol.commands import generate as generate_cmd
+from dtnetpol.commands.generate import add_generate_flags, add_install_flags, load_inputs
 from dtnetpol.engine.analysis import Analyzer, Endpoint, PodClass
 from dtnetpol.engine.connlist import connection_list
 from dtnetpol.engine.diff import diff_connections
@@ -26,9 +28,11 @@ from dtnetpol.engine.explain import Outcome
 from dtnetpol.engine.ports import parse_port_query
 from dtnetpol.engine.posture import WorkloadPosture, workload_posture
 from dtnetpol.errors import DtnetpolError, UsageError
+from dtnetpol.flowdiff import FlowChange, breaking, flow_changes
+from dtnetpol.generate import Flavor
 from dtnetpol.lint.cli import add_lint_commands
 from dtnetpol.model.cluster import Cluster
-from dtnetpol.render import engine_json, engine_table
+from dtnetpol.render import dot, engine_json, engine_table, markdown
 from dtnetpol.render.console import use_colour
 from dtnetpol.sources import git_revision, load_cluster
 
@@ -38,6 +42,8 @@ EXIT_OK, EXIT_FINDING, EXIT_INPUT = 0, 1, 2
 class OutputFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
+    MD = "md"
+    DOT = "dot"  # connlist only: the connections as a graph
 
 
 class _Parser(argparse.ArgumentParser):
@@ -77,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "Dynatrace working.")
     parser.add_argument("--version", action="version", version=f"dtnetpol {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    fmts = [f.value for f in OutputFormat]
+    fmts = [f.value for f in OutputFormat if f is not OutputFormat.DOT]
 
     p = sub.add_parser("can-reach", help="can SRC open a connection to DST (on a port)?")
     _common(p, fmts)
@@ -97,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("connlist", help="every allowed connection between workloads and "
                        "external address ranges")
-    _common(p, fmts)
+    _common(p, [*fmts, OutputFormat.DOT.value])
     _namespace_flags(p)
     p.set_defaults(run=_cmd_connlist)
 
@@ -107,16 +113,26 @@ def build_parser() -> argparse.ArgumentParser:
     fix_cmd.register(sub)
 
     p = sub.add_parser("diff", help="connections that appear and disappear between two "
-                       "policy sets (OLD NEW, or --git REV1..REV2 PATH...)")
+                       "policy sets (OLD NEW, or --git REV1..REV2 PATH...), and Dynatrace "
+                       "flows that change verdict",
+                       description="Connections that appear and disappear between two policy "
+                       "sets. When a DynaKube is in the inputs (or given with --dynakube), "
+                       "also the Dynatrace flows whose verdict changes; exit 1 when a "
+                       "required flow becomes blocked.")
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help="OLD NEW (files or directories); with --git: the paths to compare")
     p.add_argument("--git", metavar="REV1..REV2",
                    help="compare PATHs at two git revisions (REV alone: REV..working tree)")
-    p.add_argument("-o", "--output", choices=fmts, default="table")
+    p.add_argument("-o", "--output", choices=fmts, default="table",
+                   help="output format (default: table)")
     p.add_argument("-v", "--verbose", action="store_true")
     p.add_argument("--skip-invalid", action="store_true",
                    help="drop NetworkPolicies the API server would reject")
-    p.set_defaults(run=_cmd_diff)
+    p.add_argument("--dynakube", action="append", default=[], metavar="FILE",
+                   help="the DynaKube for both sides (default: the one in each side's PATHs)")
+    add_install_flags(p)
+    add_generate_flags(p)
+    p.set_defaults(run=_cmd_diff, flavor=Flavor.KUBERNETES.value)
     return parser
 
 
@@ -154,6 +170,8 @@ def _cmd_can_reach(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     verdict = an.can_reach(src, dst, port, protocol)
     if args.output == OutputFormat.JSON:
         out.write(engine_json.verdict_json(verdict))
+    elif args.output == OutputFormat.MD:
+        out.write(markdown.verdict_md(verdict))
     else:
         if port is None:
             ports = an.allowed_ports(src, dst)
@@ -181,6 +199,8 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         postures.sort(key=lambda p: p.workload)
     if args.output == OutputFormat.JSON:
         out.write(engine_json.posture_json(postures))
+    elif args.output == OutputFormat.MD:
+        out.write(markdown.posture_md(postures))
     else:
         out.write(engine_table.posture_table(postures, colour=use_colour(out)))
     return EXIT_OK
@@ -191,6 +211,10 @@ def _cmd_connlist(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
              if _in_namespace(c.src, args.namespace) or _in_namespace(c.dst, args.namespace)]
     if args.output == OutputFormat.JSON:
         out.write(engine_json.connlist_json(conns))
+    elif args.output == OutputFormat.MD:
+        out.write(markdown.connlist_md(conns))
+    elif args.output == OutputFormat.DOT:
+        out.write(dot.connlist_dot(conns))
     else:
         out.write(engine_table.connlist_table(conns, colour=use_colour(out)))
     return EXIT_OK
@@ -201,29 +225,50 @@ def _load_paths(paths: list[str], args: argparse.Namespace, err: TextIO) -> Clus
     return _load(ns, err)
 
 
-def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def _has_dynakube(cluster: Cluster) -> bool:
+    return any(o.kind in ("DynaKube", "EdgeConnect") for o in cluster.others)
+
+
+def _flow_check(paths: list[str], args: argparse.Namespace) -> CheckReport:
+    """The Dynatrace check of one side of a diff (no fix YAML: only verdicts are compared)."""
+    ns = argparse.Namespace(**{**vars(args), "paths": paths, "no_fix": True})
+    return check_cmd.build_report(ns, load_inputs(ns, None))
+
+
+def _diff_sides(args: argparse.Namespace, err: TextIO,
+                tmp: str | None) -> tuple[list[str], list[str]]:
     if args.git:
+        assert tmp is not None
         old_rev, new_rev = git_revision.parse_range(args.git)
-        with git_revision.revision_dir() as tmp:
-            old_paths = git_revision.export_revision(old_rev, args.paths, Path(tmp) / "old")
-            old = _load_paths(old_paths, args, err)
-            if new_rev:
-                new_paths = git_revision.export_revision(new_rev, args.paths,
-                                                         Path(tmp) / "new")
-                new = _load_paths(new_paths, args, err)
-            else:
-                new = _load_paths(args.paths, args, err)
-    else:
-        if len(args.paths) != 2:
-            raise UsageError("diff takes exactly two paths, OLD and NEW (or --git REV1..REV2)")
-        old = _load_paths(args.paths[:1], args, err)
-        new = _load_paths(args.paths[1:], args, err)
+        old_paths = git_revision.export_revision(old_rev, args.paths, Path(tmp) / "old")
+        new_paths = git_revision.export_revision(new_rev, args.paths, Path(tmp) / "new") \
+            if new_rev else list(args.paths)
+        return old_paths, new_paths
+    if len(args.paths) != 2:
+        raise UsageError("diff takes exactly two paths, OLD and NEW (or --git REV1..REV2)")
+    if "-" in args.paths:
+        raise UsageError("diff reads OLD and NEW from files or directories, not stdin (-)")
+    return args.paths[:1], args.paths[1:]
+
+
+def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(git_revision.revision_dir()) if args.git else None
+        old_paths, new_paths = _diff_sides(args, err, tmp)
+        old = _load_paths(old_paths, args, err)
+        new = _load_paths(new_paths, args, err)
+        flows: list[FlowChange] | None = None
+        if args.dynakube or _has_dynakube(old) or _has_dynakube(new):
+            flows = flow_changes(_flow_check(old_paths, args),
+                                 _flow_check(new_paths, args))
     changes = diff_connections(connection_list(Analyzer(old)), connection_list(Analyzer(new)))
     if args.output == OutputFormat.JSON:
-        out.write(engine_json.diff_json(changes))
+        out.write(engine_json.diff_json(changes, flows))
+    elif args.output == OutputFormat.MD:
+        out.write(markdown.diff_md(changes, flows or ()))
     else:
-        out.write(engine_table.diff_table(changes, colour=use_colour(out)))
-    return EXIT_OK
+        out.write(engine_table.diff_table(changes, colour=use_colour(out), flows=flows))
+    return EXIT_FINDING if flows and breaking(flows) else EXIT_OK
 
 
 Command = Callable[[argparse.Namespace, TextIO, TextIO], int]

@@ -11,6 +11,7 @@ from dtnetpol.engine.diff import ConnectionChange
 from dtnetpol.engine.explain import RuleRef, SideVerdict, Verdict
 from dtnetpol.engine.ports import PortSet
 from dtnetpol.engine.posture import DirectionPosture, WorkloadPosture
+from dtnetpol.flowdiff import FlowChange
 
 API_VERSION = "dtnetpol/v1"
 
@@ -72,8 +73,18 @@ def posture_json(postures: Sequence[WorkloadPosture]) -> str:
          "notes": list(p.notes)} for p in postures]})
 
 
-def diff_json(changes: Sequence[ConnectionChange]) -> str:
+def flow_change_json(f: FlowChange) -> dict[str, Any]:
+    return {"id": f.id, "required": f.required, "before": f.before, "after": f.after,
+            "source": f.source, "destination": f.destination, "port": f.port,
+            "blocked_by": f.blocked_by, "policies": list(f.policies), "breaks": f.breaks}
+
+
+def diff_json(changes: Sequence[ConnectionChange],
+              flows: Sequence[FlowChange] | None = None) -> str:
+    """Connection changes; ``flows`` (Dynatrace flows whose verdict changed) is ``null`` when
+    no DynaKube was given."""
     return dumps({"apiVersion": API_VERSION, "kind": "ConnectionDiff", "changes": [
         {"src": c.src, "dst": c.dst, "change": c.change.value,
          "before": ports_json(c.before) if c.before else None,
-         "after": ports_json(c.after) if c.after else None} for c in changes]})
+         "after": ports_json(c.after) if c.after else None} for c in changes],
+        "flows": None if flows is None else [flow_change_json(f) for f in flows]})

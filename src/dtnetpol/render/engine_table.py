@@ -12,6 +12,7 @@ from dtnetpol.engine.diff import Change, ConnectionChange
 from dtnetpol.engine.explain import Outcome, SideStatus, SideVerdict, Verdict
 from dtnetpol.engine.ports import PortSet
 from dtnetpol.engine.posture import DirectionPosture, WorkloadPosture
+from dtnetpol.flowdiff import FlowChange
 from dtnetpol.render.console import cells, render
 
 _OUTCOME_STYLE = {Outcome.ALLOWED: "green", Outcome.BLOCKED: "bold red",
@@ -102,20 +103,50 @@ def connlist_table(conns: Sequence[Connection], *, colour: bool = False,
 _CHANGE_MARK = {Change.ADDED: "+", Change.REMOVED: "-", Change.CHANGED: "~"}
 
 
-def diff_table(changes: Sequence[ConnectionChange], *, colour: bool = False,
-               width: int | None = None) -> str:
-    if not changes:
-        return render(["no connection changes"], colour=colour, width=width)
-    t = Table(show_header=True, header_style="bold")
-    for col in ("", "source", "destination", "before", "after"):
+_FLOW_STYLE = {"blocked": "bold red", "conditional": "yellow", "allowed": "green"}
+
+
+def _flow_table(flows: Sequence[FlowChange]) -> Table:
+    t = Table(title=Text("Dynatrace flows that change verdict"), title_justify="left",
+              show_header=True, header_style="bold")
+    for col in ("flow", "req", "before", "after", "decided by"):
         t.add_column(col, overflow="fold")
-    for c in changes:
-        t.add_row(*cells(_CHANGE_MARK[c.change], c.src, c.dst,
-                         _ports_text(c.before), _ports_text(c.after)))
+    for f in flows:
+        after = Text(f.after, style=_FLOW_STYLE.get(f.after, ""))
+        if f.breaks:
+            after.append(" (breaks)", style="bold red")
+        t.add_row(Text(f.id), Text("yes" if f.required else "no"),
+                  Text(f.before, style=_FLOW_STYLE.get(f.before, "")), after,
+                  Text(", ".join(f.policies) or "-"))
+    return t
+
+
+def diff_table(changes: Sequence[ConnectionChange], *, colour: bool = False,
+               width: int | None = None, flows: Sequence[FlowChange] | None = None) -> str:
+    """Connection changes, then (when a DynaKube was given) the Dynatrace flows whose verdict
+    changed; one summary line closes it."""
+    parts: list[Table | Text | str] = []
+    if changes:
+        t = Table(show_header=True, header_style="bold")
+        for col in ("", "source", "destination", "before", "after"):
+            t.add_column(col, overflow="fold")
+        for c in changes:
+            t.add_row(*cells(_CHANGE_MARK[c.change], c.src, c.dst,
+                             _ports_text(c.before), _ports_text(c.after)))
+        parts.append(t)
     counts = {k: sum(1 for c in changes if c.change is k) for k in Change}
-    summary = ", ".join(f"{n} {k.value}" for k, n in counts.items())
-    return render([t, f"{len(changes)} connection changes: {summary}"], colour=colour,
-                  width=width)
+    summary = (f"{len(changes)} connection changes: "
+               + ", ".join(f"{n} {k.value}" for k, n in counts.items())
+               if changes else "no connection changes")
+    if flows:
+        parts.append(_flow_table(flows))
+    if flows is not None:
+        broken = sum(1 for f in flows if f.breaks)
+        summary += (f"; {len(flows)} Dynatrace flow verdicts changed, {broken} required "
+                    f"flow{'' if broken == 1 else 's'} become{'s' if broken == 1 else ''} "
+                    "blocked")
+    parts.append(summary)
+    return render(parts, colour=colour, width=width)
 
 
 def _ports_text(p: PortSet) -> str:
