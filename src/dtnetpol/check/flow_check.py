@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from dtnetpol.check.endpoints import Addresses, End, FlowEnds
-from dtnetpol.check.nearest import nearest_misses
+from dtnetpol.check.nearest import NamespaceIndex, nearest_misses
 from dtnetpol.dynatrace.flows import Flow, FlowPort, InstallFacts, SourceKind, Symptom
 from dtnetpol.engine.analysis import Analyzer, ExternalEndpoint, PodClass
 from dtnetpol.engine.explain import Outcome, SideStatus, SideVerdict, Verdict
@@ -39,6 +39,10 @@ class FlowVerdict(StrEnum):
     CONDITIONAL = "conditional"
     NOT_GOVERNED = "not-governed"
 
+
+#: Blocked workloads whose near misses are worked out one by one per flow (the others are
+#: counted): a flow from every monitored namespace may be blocked for thousands.
+_EXPLAINED_SUBJECTS = 5
 
 _RANK = {FlowVerdict.ALLOWED: 0, FlowVerdict.NOT_GOVERNED: 0, FlowVerdict.CONDITIONAL: 1,
          FlowVerdict.BLOCKED: 2}
@@ -179,6 +183,7 @@ class _Checker:
         self.options = options
         self.ends = FlowEnds(an, options.install, options.addresses, options.oneagent_modes,
                              options.monitored)
+        self._index: NamespaceIndex | None = None
 
     def flow(self, flow: Flow) -> FlowResult:
         srcs = self.ends.sources(flow)
@@ -253,6 +258,8 @@ class _Checker:
         out: list[str] = []
         none_close = ""
         seen: set[tuple[Direction, str, str]] = set()
+        explained: set[str] = set()
+        skipped: set[str] = set()
         for r in results:
             if r.verdict is not FlowVerdict.BLOCKED or r.engine is None:
                 continue
@@ -264,14 +271,22 @@ class _Checker:
                 subject, other = (src, dst) if side.direction is Direction.EGRESS else (dst, src)
                 if not isinstance(subject, PodClass):
                     continue
+                if len(explained) >= _EXPLAINED_SUBJECTS and subject.name not in explained:
+                    skipped.add(subject.name)
+                    continue
+                explained.add(subject.name)
+                if self._index is None:
+                    self._index = NamespaceIndex(self.an)
                 found = nearest_misses(self.an, subject, side.direction, other, dst, port,
-                                       proto)
+                                       proto, index=self._index)
                 fresh = [m for m in found if (side.direction, subject.name, m.rule) not in seen]
                 seen.update((side.direction, subject.name, m.rule) for m in found)
                 if found:
                     out.extend(f"{side.direction.word} of {subject.name}: {m}" for m in fresh)
                 elif not none_close:
                     none_close = self._no_miss(side, other)
+        if skipped:
+            out.append(f"(not explained one by one: {len(skipped)} more blocked workloads)")
         return tuple(dict.fromkeys(out)) or ((none_close,) if none_close else ())
 
     def _no_miss(self, side: SideVerdict, other: PodClass | ExternalEndpoint) -> str:

@@ -9,6 +9,7 @@ can never match the API server, the Service port written instead of the pod port
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from dtnetpol.dynatrace.components import recognise
@@ -17,7 +18,15 @@ from dtnetpol.engine.analysis import Analyzer, CompiledRule, Endpoint, ExternalE
 from dtnetpol.engine.explain import IPBLOCK_NOTE
 from dtnetpol.engine.ports import PortSet
 from dtnetpol.engine.selectors import compile_selector, explain_mismatch
-from dtnetpol.model import Cluster, ContainerPort, Direction, LabelSelector, Peer, Protocol
+from dtnetpol.model import (
+    Cluster,
+    ContainerPort,
+    Direction,
+    LabelSelector,
+    NetworkPolicy,
+    Peer,
+    Protocol,
+)
 
 #: A rule is a near miss when its differences weigh at most this much. A difference weighs 1,
 #: or 0.5 when it looks like a mistake about the same target: a policy that selects no pod
@@ -144,22 +153,35 @@ def _means_everything(rule: CompiledRule) -> bool:
                for p in rule.selector_peers)
 
 
+class NamespaceIndex:
+    """Policies and pod classes per namespace, built once for many nearest-miss questions."""
+
+    def __init__(self, an: Analyzer) -> None:
+        self.policies: dict[str, list[NetworkPolicy]] = defaultdict(list)
+        self.classes: dict[str, list[PodClass]] = defaultdict(list)
+        for p in an.cluster.policies:
+            self.policies[p.namespace].append(p)
+        for c in an.classes:
+            self.classes[c.namespace].append(c)
+
+
 def nearest_misses(an: Analyzer, subject: PodClass, direction: Direction, other: Endpoint,
                    dst: Endpoint, port: int | None, protocol: Protocol | None,
-                   limit: int = 2) -> tuple[NearMiss, ...]:
+                   limit: int = 2, index: NamespaceIndex | None = None
+                   ) -> tuple[NearMiss, ...]:
     """Rules of ``subject``'s namespace that fail one or two conditions of this side.
 
-    ``dst`` is the destination of the connection (named ports resolve on it).
+    ``dst`` is the destination of the connection (named ports resolve on it); ``index``
+    saves rescanning the cluster when many sides are explained.
     """
     dst_ports: tuple[ContainerPort, ...] | None = dst.ports if isinstance(dst, PodClass) \
         else None
-    classes = [c for c in an.classes if c.namespace == subject.namespace]
+    index = index or NamespaceIndex(an)
+    classes = index.classes.get(subject.namespace, [])
     found: list[tuple[float, int, NearMiss]] = []
     order = 0
     subject_component = recognise(subject.labels)
-    for policy in an.cluster.policies:
-        if policy.namespace != subject.namespace:
-            continue
+    for policy in index.policies.get(subject.namespace, []):
         selects = compile_selector(policy.pod_selector)
         for rule in an.compiled_rules(policy, direction):
             order += 1
