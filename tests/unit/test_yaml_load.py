@@ -212,3 +212,39 @@ def test_load_cluster_reads_helm_output_from_a_folder(tmp_path: Path) -> None:
     assert cluster.warnings == (
         'namespace "default" not given; assumed with only its kubernetes.io/metadata.name '
         "label",)
+
+
+FAST_PATH_CASES = [
+    "a: 1\nb: '1'\nc: yes\nd: on\ne: ~\nf: 1.5\ng: 0x1F\nh: 2024-01-02\ni: ''\nj:\n",
+    "1: a\nfalse: b\nnull: c\n1.5: d\n",
+    "x: &anchor {k: v}\ny: *anchor\nz: [*anchor]\n",            # aliases: PyYAML shares them
+    "base: &b {a: 1, b: 2}\nmerged:\n  <<: *b\n  b: 3\n",          # merge keys
+    "s: !!set {a, b}\nbin: !!binary aGVsbG8=\nstr: !!str 12\nf: !!float 1\n",
+    "- a\n- [b, {c: [d, e]}]\n- {f: g}\n",
+    '{"json": [1, 2.5, true, null, "s"], "nested": {"k": "v"}}',
+]
+
+
+@pytest.mark.parametrize("text", FAST_PATH_CASES)
+def test_fast_builder_matches_the_constructors(text: str) -> None:
+    """The fast path builds what PyYAML's constructors build, with the same line marks."""
+    from dtnetpol.sources import yaml_load
+
+    def slow(node: object, loader: object) -> object:
+        return loader.construct_document(node)  # type: ignore[attr-defined]
+
+    def marks(value: object) -> object:
+        if isinstance(value, MarkedMap):
+            return (value.line, value.key_lines, {k: marks(v) for k, v in value.items()})
+        if isinstance(value, MarkedList):
+            return (value.line, value.item_lines, [marks(v) for v in value])
+        return value
+
+    fast = [d.body for d in read_text(text, "f.yaml")]
+    loader = yaml_load._MarkedLoader(text)
+    reference = []
+    while loader.check_node():
+        reference.append(slow(loader.get_node(), loader))
+    loader.dispose()
+    assert fast == reference
+    assert [marks(b) for b in fast] == [marks(b) for b in reference]

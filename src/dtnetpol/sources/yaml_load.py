@@ -99,7 +99,87 @@ def _construct_object(loader: Any, node: yaml.Node, deep: bool = False) -> Any:
 
 
 _BASE: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_MarkedLoader: type[Any] = type("_MarkedLoader", (_BASE,), {"construct_object": _construct_object})
+_STR, _MAP, _SEQ = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:map",
+                    "tag:yaml.org,2002:seq")
+_PLAIN_TAGS: dict[str, str] = {}   # plain scalar -> resolved tag (the resolver's regexps, cached)
+_PLAIN_TAGS_MAX = 1 << 16
+
+
+def _resolve(loader: Any, kind: Any, value: Any, implicit: tuple[bool, bool]) -> Any:
+    """The resolver's answer, cached per plain scalar: manifests repeat the same keys and
+    values (``name``, ``matchLabels``, ``TCP``) thousands of times. Quoted scalars are
+    strings; the loader has no path resolvers."""
+    if kind is not yaml.ScalarNode:
+        return _BASE.resolve(loader, kind, value, implicit)
+    if not implicit[0]:
+        return _STR
+    tag = _PLAIN_TAGS.get(value)
+    if tag is None:
+        tag = _BASE.resolve(loader, kind, value, implicit)
+        if len(_PLAIN_TAGS) < _PLAIN_TAGS_MAX:
+            _PLAIN_TAGS[value] = tag
+    return tag
+
+
+class _Fallback(Exception):
+    """The fast builder met something it leaves to PyYAML's constructor (tags, merge keys,
+    aliases seen twice, duplicate keys)."""
+
+
+def _build(loader: Any, node: yaml.Node, seen: set[int]) -> Any:
+    """What the constructors above build, without PyYAML's generic per-node machinery.
+
+    Handles the nodes of ordinary manifests (maps, sequences, scalars of the core schema);
+    anything else raises :class:`_Fallback` and the document is built the usual way, so
+    results and error messages stay those of the constructors.
+    """
+    if node.__class__ is yaml.ScalarNode:
+        if node.tag == _STR:
+            return node.value
+        return _construct_object(loader, node)
+    key = id(node)
+    if key in seen:           # an alias (possibly recursive): let PyYAML share the object
+        raise _Fallback
+    seen.add(key)
+    if node.__class__ is yaml.MappingNode and node.tag == _MAP:
+        data = MarkedMap(node.start_mark.line + 1)
+        lines = data.key_lines
+        for key_node, value_node in node.value:
+            if key_node.__class__ is not yaml.ScalarNode:
+                raise _Fallback
+            if key_node.tag == _STR:
+                k = key_node.value
+            elif key_node.tag == _MERGE_TAG:
+                raise _Fallback
+            else:
+                k = _construct_object(loader, key_node)
+            if k in data:
+                raise _Fallback
+            data[k] = _build(loader, value_node, seen)
+            lines[k] = key_node.start_mark.line + 1
+        return data
+    if node.__class__ is yaml.SequenceNode and node.tag == _SEQ:
+        items = MarkedList(node.start_mark.line + 1)
+        items.extend([_build(loader, child, seen) for child in node.value])
+        items.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return items
+    raise _Fallback
+
+
+def _construct_document(loader: Any, node: yaml.Node) -> Any:
+    try:
+        body = _build(loader, node, set())
+    except _Fallback:
+        loader.constructed_objects = {}
+        loader.recursive_objects = {}
+        return loader.construct_document(node)
+    loader.constructed_objects = {}
+    return body
+
+
+_MarkedLoader: type[Any] = type("_MarkedLoader", (_BASE,), {"construct_object": _construct_object,
+                                                            "resolve": _resolve})
+assert not _MarkedLoader.yaml_path_resolvers, "the resolver cache assumes no path resolvers"
 _MarkedLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _MarkedLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 _MarkedLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
@@ -135,7 +215,7 @@ def read_text(text: str, file: str) -> list[Document]:
     try:
         while loader.check_node():
             node = loader.get_node()
-            body = loader.construct_document(node)
+            body = _construct_document(loader, node)
             if body is not None:
                 documents.append(Document(file, index, body, node.start_mark.line + 1))
             index += 1
