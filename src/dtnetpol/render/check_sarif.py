@@ -6,7 +6,8 @@ id, e.g. ``dns-from-operator``; with several DynaKubes ``dk-a/dns-from-operator`
 is: a blocked required flow is an ``error``, a blocked optional flow a ``warning``, a
 conditional flow a ``note``. The location is the deciding policy: the rule named by the
 first nearest miss when it has ``file:line``, else the first policy that isolates the
-blocking side (its ``metadata`` line). The result's help is the fix YAML.
+blocking side (its ``metadata`` line). The rule's help carries the fix YAML of the first
+flow of that kind; every result carries its own in ``properties.fix``.
 """
 
 from __future__ import annotations
@@ -180,7 +181,6 @@ def check_sarif(report: CheckReport, *, policies: Mapping[str, SourceLocation] |
             "informationUri": INFORMATION_URI,
             "rules": [_rule(rid, first) for rid, first in firsts.items()],
         }},
-        "automationDetails": {"id": "dtnetpol-check/"},
         "results": [_result(r, index[rule_id(r)], known, root, fallback_file)
                     for r in results],
         "columnKind": "unicodeCodePoints",

@@ -144,7 +144,6 @@ def _side_lines(side: SideVerdict) -> list[str]:
     if side.status is SideStatus.PARTIAL and side.allowed_addresses is not None:
         out.append(f"  - only for addresses {text(str(side.allowed_addresses))}")
     out.extend(f"  - note: {text(n)}" for n in side.notes)
-    out.append(f"  - {text(side.describe())}")
     return out
 
 
