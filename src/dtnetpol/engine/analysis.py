@@ -11,6 +11,7 @@ import ipaddress
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from dtnetpol.engine.addresses import AddressSet
 from dtnetpol.engine.explain import (
@@ -41,15 +42,17 @@ class PodClass:
     host_network: bool
     pods: tuple[Pod, ...]
 
-    @property
+    # Computed once per class (cached_property writes the instance __dict__, which a frozen
+    # dataclass allows): reports ask for names once per verdict, and clusters have 10⁴ classes.
+    @cached_property
     def workloads(self) -> tuple[WorkloadRef, ...]:
         return tuple(dict.fromkeys(p.owner for p in self.pods))
 
-    @property
+    @cached_property
     def name(self) -> str:
         return str(self.workloads[0])
 
-    @property
+    @cached_property
     def addresses(self) -> AddressSet | None:
         """For a host-network class the node addresses it uses, None when unknown."""
         ips = [ipaddress.ip_network(ip) for p in self.pods for ip in p.ips]

@@ -30,14 +30,19 @@ class Connection:
 
 # A piece of an address family: (version, IntervalSet of addresses, ports allowed there).
 _Piece = tuple[int, IntervalSet, PortSet]
+# (id of a rule's PortSpec, id of a canonical ports tuple) -> resolved ports; the ids stay
+# valid while the analyzer that owns both lives, which outlasts one connection_list call.
+_ResolveCache = dict[tuple[int, int], PortSet]
 
 
-def _class_map(an: Analyzer, subject: PodClass,
-               direction: Direction) -> dict[int, PortSet] | None:
+def _class_map(an: Analyzer, subject: PodClass, direction: Direction,
+               host_classes: Sequence[PodClass], resolved: _ResolveCache,
+               port_ids: Sequence[int]) -> dict[int, PortSet] | None:
     """Ports ``subject`` allows per peer class in ``direction``; None = not isolated."""
     if subject.host_network or not an.is_isolated(subject, direction):
         return None
     out: dict[int, PortSet] = {}
+    egress = direction is Direction.EGRESS
     for rule in an.rules_for(subject, direction):
         if rule.all_peers:
             targets: Iterable[int] = (c.index for c in an.classes if not c.host_network)
@@ -46,21 +51,25 @@ def _class_map(an: Analyzer, subject: PodClass,
             for peer in rule.selector_peers:
                 found |= an.peer_classes(peer, rule.policy.namespace)
             targets = found
+        spec = rule.ports
         for t in targets:
-            if an.classes[t].host_network and not rule.all_peers:
-                continue
-            dst_ports = an.classes[t].ports if direction is Direction.EGRESS else subject.ports
-            ports = rule.ports.resolve(dst_ports)
+            dst = an.classes[t] if egress else subject
+            if spec.named:
+                key = (id(spec), port_ids[dst.index])
+                ports = resolved.get(key)
+                if ports is None:
+                    ports = resolved[key] = spec.resolve(dst.ports)
+            else:
+                ports = spec.numeric
             if not ports:
                 continue
             prev = out.get(t)
             out[t] = ports if prev is None else prev.union(ports)
-    if direction is Direction.EGRESS:
-        for c in an.classes:
-            if c.host_network:
-                ports = covering_ports(an.rules_for(subject, direction), c.addresses, c.ports)
-                if ports:
-                    out[c.index] = ports
+    if egress:
+        for c in host_classes:
+            ports = covering_ports(an.rules_for(subject, direction), c.addresses, c.ports)
+            if ports:
+                out[c.index] = ports
     return out
 
 
@@ -148,8 +157,23 @@ def _ranges(pieces: list[_Piece]) -> list[tuple[str, PortSet]]:
 def connection_list(an: Analyzer) -> list[Connection]:
     """All allowed connections at workload granularity, sorted by (src, dst)."""
     classes = an.classes
-    egress = [_class_map(an, c, Direction.EGRESS) for c in classes]
-    ingress = [_class_map(an, c, Direction.INGRESS) for c in classes]
+    host_classes = [c for c in classes if c.host_network]
+    resolved: _ResolveCache = {}
+    # Classes with equal container ports share one id, so named ports resolve once per set.
+    canonical: dict[tuple[ContainerPort, ...], tuple[ContainerPort, ...]] = {}
+    port_ids = [id(canonical.setdefault(c.ports, c.ports)) for c in classes]
+    egress = [_class_map(an, c, Direction.EGRESS, host_classes, resolved, port_ids)
+              for c in classes]
+    ingress = [_class_map(an, c, Direction.INGRESS, host_classes, resolved, port_ids)
+               for c in classes]
+    # Inverted ingress: for each source class, the destinations whose ingress names it, so a
+    # source that is not isolated for egress visits only those and the open destinations.
+    open_ingress = [c.index for c in classes if ingress[c.index] is None]
+    admits: list[list[tuple[int, PortSet]]] = [[] for _ in classes]
+    for t, ing_map in enumerate(ingress):
+        if ing_map is not None:
+            for s_index, ports in ing_map.items():
+                admits[s_index].append((t, ports))
     pairs: dict[tuple[WorkloadRef, WorkloadRef], PortSet] = {}
 
     def add(src: PodClass, dst: PodClass, ports: PortSet) -> None:
@@ -162,6 +186,13 @@ def connection_list(an: Analyzer) -> list[Connection]:
 
     for s in classes:
         eg = egress[s.index]
+        if eg is None and not s.host_network:
+            for t in open_ingress:
+                add(s, classes[t], PortSet.all())
+            for t, ports in admits[s.index]:
+                if ports:
+                    add(s, classes[t], ports)
+            continue
         candidates = (c.index for c in classes) if eg is None else iter(eg)
         for t in candidates:
             dst = classes[t]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from dtnetpol.engine.intervals import IntervalSet
 from dtnetpol.model.cluster import ContainerPort
@@ -110,7 +111,10 @@ class PortSpec:
 
     @staticmethod
     def compile(ports: Iterable[PolicyPort]) -> PortSpec:
-        ports = tuple(ports)
+        return _compile(tuple(ports))
+
+    @staticmethod
+    def _compile(ports: tuple[PolicyPort, ...]) -> PortSpec:
         if not ports:
             return PortSpec(PortSet.all())
         numeric = PortSet.none()
@@ -139,6 +143,12 @@ class PortSpec:
                 if cp.name == name and cp.protocol is proto:
                     out = out.union(PortSet.of(proto, IntervalSet.single(cp.port)))
         return out
+
+
+@lru_cache(maxsize=16384)
+def _compile(ports: tuple[PolicyPort, ...]) -> PortSpec:
+    """Policies repeat the same ``ports`` lists (DNS, metrics, 443): compile each once."""
+    return PortSpec._compile(ports)
 
 
 def parse_port_query(text: str) -> tuple[int, Protocol]:
