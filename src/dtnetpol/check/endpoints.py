@@ -99,8 +99,8 @@ class FlowEnds:
         return hit
 
     def _matching(self, namespace: str, labels: Mapping[str, str]) -> list[PodClass]:
-        return [c for c in self.an.classes if c.namespace == namespace
-                and all(c.labels.get(k) == v for k, v in labels.items())]
+        return [c for c in self.an.classes_in(namespace)
+                if all(c.labels.get(k) == v for k, v in labels.items())]
 
     def _component(self, end: FlowEnd, flow: Flow) -> list[End]:
         assert end.component is not None and end.namespace is not None
@@ -132,7 +132,8 @@ class FlowEnds:
         if not namespaces and end.namespace_selector is not None:
             namespaces = tuple(ns for ns in sorted({c.namespace for c in self.an.classes})
                                if self.an.namespace_matches(end.namespace_selector, ns))
-        real = [c for c in self.an.classes if c.namespace in namespaces and not c.host_network]
+        real = [c for ns in dict.fromkeys(namespaces) for c in self.an.classes_in(ns)
+                if not c.host_network]
         if real:
             return [End(c) for c in real]
         return [End(self._stand_in(ns, {}), True) for ns in namespaces or ("default",)]
@@ -140,7 +141,7 @@ class FlowEnds:
     def _dns(self) -> list[End]:
         dns = self.install.platform.dns
         match = compile_selector(dns.pod_selector)
-        real = [c for c in self.an.classes if c.namespace == dns.namespace and match(c.labels)]
+        real = [c for c in self.an.classes_in(dns.namespace) if match(c.labels)]
         if real:
             return [End(c) for c in real]
         ports = tuple(ContainerPort(n, p) for n, p in dns.ports)

@@ -83,7 +83,7 @@ def build_report(args: argparse.Namespace, inputs: Inputs) -> CheckReport:
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Handler of ``dtnetpol check``."""
     stdin = sys.stdin if "-" in args.paths or "-" in args.dynakube else None
-    inputs = load_inputs(args, stdin)
+    inputs = load_inputs(args, stdin, for_policies=False)
     report = build_report(args, inputs)
     for w in report.warnings:
         print(f"warning: {w}", file=err)

@@ -249,8 +249,12 @@ def install_from_manifests(cluster: Cluster, namespace: str
     return facts, tuple(notes)
 
 
-def load_inputs(args: argparse.Namespace, stdin: TextIO | None = None) -> Inputs:
+def load_inputs(args: argparse.Namespace, stdin: TextIO | None = None, *,
+                for_policies: bool = True) -> Inputs:
     """Read the DynaKube file(s) and PATH, and resolve the install facts.
+
+    ``for_policies``: warn about monitored namespaces without default-deny egress (where a
+    generated app-egress policy would cut other traffic); off for ``check``.
 
     Raises:
         InputError: unreadable or invalid input, no DynaKube anywhere.
@@ -293,7 +297,7 @@ def load_inputs(args: argparse.Namespace, stdin: TextIO | None = None) -> Inputs
             monitored[dk.name] = monitored_namespaces(dk, cluster.namespaces.values())
     if given and len([d for d in dks if d.injection or d.otlp_exporter]) > 1:
         warnings.append("--monitored-namespaces applies to every DynaKube of the input")
-    if cluster.policies:
+    if cluster.policies and for_policies:
         for ns in sorted({n for v in monitored.values() for n in v}):
             if not _default_deny_egress(cluster, ns):
                 warnings.append(f"namespace {ns} has no default-deny egress policy in PATH: "

@@ -151,6 +151,10 @@ class Analyzer:
     def class_of(self, pod: Pod) -> PodClass:
         return self._class_of[pod]
 
+    def classes_in(self, namespace: str) -> Sequence[PodClass]:
+        """The pod classes of one namespace (indexed, not scanned)."""
+        return self._by_namespace.get(namespace, ())
+
     def namespace_labels(self, name: str) -> Mapping[str, str]:
         return self.cluster.namespace(name).labels
 

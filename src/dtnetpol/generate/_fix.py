@@ -83,9 +83,8 @@ class _Ends:
 
     def subjects(self, selected: Selected, flow: Flow) -> list[PodClass]:
         match = compile_selector(selected.selector)
-        real = [c for c in self.an.classes
-                if c.namespace == selected.namespace and not c.host_network
-                and match(c.labels)]
+        real = [c for c in self.an.classes_in(selected.namespace)
+                if not c.host_network and match(c.labels)]
         if real:
             return real
         if selected.component is None or selected.app_pods:
@@ -103,8 +102,8 @@ class _Ends:
             mode = self.modes.get(owner) if end.component is ComponentId.ONEAGENT else None
             labels = operand_labels(end.component, owner, mode=mode)
         ports = tuple(ContainerPort(p.number, p.protocol, p.name) for p in comp.declared_ports)
-        real = [c for c in self.an.classes if c.namespace == end.namespace
-                and all(c.labels.get(k) == v for k, v in end.pod_labels.items())]
+        real = [c for c in self.an.classes_in(end.namespace)
+                if all(c.labels.get(k) == v for k, v in end.pod_labels.items())]
         return real[0] if real else self._synthetic(end.namespace, labels, ports)
 
     def others(self, peer: PlanPeer, flow: Flow, direction: Direction) -> list[Endpoint]:
@@ -115,7 +114,7 @@ class _Ends:
                 return [self._component(far, flow)]
             if peer.dns:
                 dns = self.install.platform.dns
-                real = [c for c in self.an.classes if c.namespace == dns.namespace and
+                real = [c for c in self.an.classes_in(dns.namespace) if
                         compile_selector(dns.pod_selector)(c.labels)]
                 return list(real[:1]) or [self._synthetic(
                     dns.namespace, dict(dns.pod_labels),

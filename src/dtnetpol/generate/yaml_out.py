@@ -8,6 +8,7 @@ what :func:`yaml.safe_load_all` reads back equals each document's ``body`` (test
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -22,6 +23,12 @@ def _scalar(value: Any) -> str:
         return "{}"
     if isinstance(value, list | tuple):
         return "[]"
+    return _plain_scalar(value)
+
+
+@lru_cache(maxsize=1 << 14)
+def _plain_scalar(value: str | int | float | bool | None) -> str:
+    """YAML for one scalar; cached because policies repeat the same keys and values."""
     text: str = yaml.safe_dump(value, default_flow_style=True, width=1 << 20,
                                allow_unicode=True)
     text = text.rstrip("\n")
