@@ -30,6 +30,7 @@ from dtnetpol.model.policy import IPNetwork
 from dtnetpol.render.console import use_colour
 from dtnetpol.render.lint_json import lint_json
 from dtnetpol.render.lint_table import lint_table, summary_line
+from dtnetpol.render.markdown import lint_md
 from dtnetpol.render.sarif import sarif_report
 from dtnetpol.sources.yaml_load import read_documents, read_text
 
@@ -37,7 +38,7 @@ __all__ = ["LoadedInput", "add_lint_commands", "cmd_lint", "cmd_rules", "load_co
            "load_input", "run_lint"]
 
 EXIT_OK, EXIT_FINDING, EXIT_INPUT = 0, 1, 2
-LINT_FORMATS = ("table", "json", "sarif")
+LINT_FORMATS = ("table", "json", "sarif", "md")
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,9 @@ def cmd_lint(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                             rules_run=len(result.rules)))
     elif args.output == "sarif":
         out.write(sarif_report(findings, rules=result.rules, root=os.getcwd()))
+    elif args.output == "md":
+        out.write(lint_md(findings, suppressed=result.suppressed,
+                          names={r.id: r.name for r in result.rules}))
     else:
         out.write(lint_table(findings, suppressed=result.suppressed, colour=use_colour(out)))
     if args.output != "table":

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from dtnetpol.check import CheckReport, FlowResult, FlowVerdict
 from dtnetpol.engine.connlist import Connection
@@ -22,7 +22,9 @@ from dtnetpol.engine.explain import SideStatus, SideVerdict, Verdict
 from dtnetpol.engine.ports import PortSet
 from dtnetpol.engine.posture import DirectionPosture, WorkloadPosture
 from dtnetpol.flowdiff import FlowChange
+from dtnetpol.lint.finding import Finding, Severity
 from dtnetpol.render.check_table import details, summary_line
+from dtnetpol.render.lint_table import summary_line as lint_summary_line
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 _VERDICT_MARK = {FlowVerdict.ALLOWED: "🟢", FlowVerdict.BLOCKED: "🔴",
@@ -218,3 +220,40 @@ def diff_md(changes: Sequence[ConnectionChange], flows: Sequence[FlowChange] = (
         lines.append("no connection changes")
     return _join(lines)
 
+
+
+# --- lint ---------------------------------------------------------------------------------
+
+_SEVERITY_MARK = {Severity.ERROR: "🔴", Severity.WARNING: "🟠", Severity.INFO: "🔵"}
+
+
+def lint_md(findings: Sequence[Finding], *, suppressed: int = 0,
+            names: Mapping[str, str] | None = None) -> str:
+    """Lint findings as a pull-request comment: counts, one row per finding, fixes folded.
+
+    ``names`` maps rule ids to rule names (``NPL004`` → ``service-port-in-policy``).
+    """
+    names = names or {}
+    errors = sum(1 for f in findings if f.severity is Severity.ERROR)
+    head = (f"🔴 {errors} error{'' if errors == 1 else 's'}" if errors else
+            "🟠 warnings only" if findings else "🟢 no findings")
+    lines = [f"### dtnetpol lint: {head}", "",
+             f"**{text(lint_summary_line(findings, suppressed))}**", ""]
+    if findings:
+        rows = []
+        for f in findings:
+            loc = f.location
+            where = f"{loc.file}:{loc.line}" if loc.line is not None else loc.file
+            rule = f"{f.rule_id} {names[f.rule_id]}" if f.rule_id in names else f.rule_id
+            rows.append([_SEVERITY_MARK[f.severity], code(where), code(rule), text(f.message)])
+        lines += table(["", "where", "rule", "finding"], rows)
+        lines.append("")
+        body = []
+        for f in findings:
+            if f.fix:
+                loc = f.location
+                body.append(f"- {code(f'{loc.file}:{loc.line or 0}')} {code(loc.path)}: "
+                            f"{text(f.fix)}")
+        if body:
+            lines += folded("How to fix", body)
+    return _join(lines)

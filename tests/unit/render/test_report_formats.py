@@ -159,3 +159,15 @@ def test_flow_changes_marks_absent_flows() -> None:
     assert {c.id for c in breaking(new)} == {r.id for r in report.results
                                             if r.required and r.verdict.value == "blocked"}
     assert flow_changes(report, report) == []
+
+
+def test_lint_md_is_golden_and_escapes(golden: Golden) -> None:
+    code, out, _ = run_cli("lint", "examples/cluster", "-o", "md")
+    assert code == 1
+    assert out.startswith("### dtnetpol lint: 🔴 7 errors\n")
+    # one row per finding, the same findings as the JSON report
+    _, js, _ = run_cli("lint", "examples/cluster", "-o", "json")
+    assert out.count("\n| 🔴 |") + out.count("\n| 🟠 |") + out.count("\n| 🔵 |") == \
+        len(json.loads(js)["findings"])
+    assert "dynakube-activegate\\[StatefulSet\\]" in out  # Markdown punctuation escaped
+    golden("formats/lint.md", out)
