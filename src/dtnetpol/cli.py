@@ -34,6 +34,7 @@ from dtnetpol.lint.cli import add_lint_commands
 from dtnetpol.model.cluster import Cluster
 from dtnetpol.render import dot, engine_json, engine_table, markdown
 from dtnetpol.render.console import use_colour
+from dtnetpol.render.progress import progress
 from dtnetpol.sources import git_revision, load_cluster
 
 EXIT_OK, EXIT_FINDING, EXIT_INPUT = 0, 1, 2
@@ -207,8 +208,12 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_connlist(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    conns = [c for c in connection_list(Analyzer(_load(args, err)))
-             if _in_namespace(c.src, args.namespace) or _in_namespace(c.dst, args.namespace)]
+    with progress(err, "loading manifests") as status:
+        cluster = _load(args, err)
+        status.update(f"listing connections of {len(cluster.pods)} pods under "
+                      f"{len(cluster.policies)} policies")
+        conns = [c for c in connection_list(Analyzer(cluster))
+                 if _in_namespace(c.src, args.namespace) or _in_namespace(c.dst, args.namespace)]
     if args.output == OutputFormat.JSON:
         out.write(engine_json.connlist_json(conns))
     elif args.output == OutputFormat.MD:

@@ -25,6 +25,7 @@ from dtnetpol.engine.analysis import Analyzer
 from dtnetpol.generate import CalicoEdition, Flavor, GenerateOptions
 from dtnetpol.render import check_formats
 from dtnetpol.render.console import use_colour
+from dtnetpol.render.progress import progress
 
 EXIT_OK, EXIT_FINDING = 0, 1
 FORMATS = check_formats.FORMATS
@@ -83,8 +84,11 @@ def build_report(args: argparse.Namespace, inputs: Inputs) -> CheckReport:
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Handler of ``dtnetpol check``."""
     stdin = sys.stdin if "-" in args.paths or "-" in args.dynakube else None
-    inputs = load_inputs(args, stdin, for_policies=False)
-    report = build_report(args, inputs)
+    with progress(err, "loading manifests") as status:
+        inputs = load_inputs(args, stdin, for_policies=False)
+        status.update(f"checking the Dynatrace flows of {len(inputs.cluster.pods)} pods "
+                      f"against {len(inputs.cluster.policies)} policies")
+        report = build_report(args, inputs)
     for w in report.warnings:
         print(f"warning: {w}", file=err)
     dynakube_file = next((dk.location.file for dk in inputs.dynakubes
