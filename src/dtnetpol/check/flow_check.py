@@ -43,6 +43,8 @@ class FlowVerdict(StrEnum):
 #: Blocked workloads whose near misses are worked out one by one per flow (the others are
 #: counted): a flow from every monitored namespace may be blocked for thousands.
 _EXPLAINED_SUBJECTS = 5
+#: Namespaces a fix for application pods covers at most (the rest: ``dtnetpol fix``).
+_FIX_NAMESPACES = 20
 
 _RANK = {FlowVerdict.ALLOWED: 0, FlowVerdict.NOT_GOVERNED: 0, FlowVerdict.CONDITIONAL: 1,
          FlowVerdict.BLOCKED: 2}
@@ -260,11 +262,12 @@ class _Checker:
         seen: set[tuple[Direction, str, str]] = set()
         explained: set[str] = set()
         skipped: set[str] = set()
+        by_name = {e.endpoint.name: e.endpoint for e in (*dsts, *srcs)}
         for r in results:
             if r.verdict is not FlowVerdict.BLOCKED or r.engine is None:
                 continue
-            src = next(e.endpoint for e in srcs if e.endpoint.name == r.source)
-            dst = next(e.endpoint for e in dsts if e.endpoint.name == r.destination)
+            src = by_name[r.source]
+            dst = by_name[r.destination]
             port = r.port.number if r.port else None
             proto = r.port.protocol if r.port else None
             for side in _blocking_sides(r.engine):
@@ -304,14 +307,26 @@ class _Checker:
         if gen is None:
             return None
         flow = replace(result.flow, required=True)
+        preamble: tuple[str, ...] = ()
+        if flow.dynakube is not None and flow.dynakube in gen.monitored:
+            # Application pods: only the namespaces whose egress blocks, at most a few
+            # dozen of them (a report is no place for thousands of policies).
+            blocked = list(dict.fromkeys(
+                r.source.split("/", 1)[0] for r in result.ports
+                if r.engine is not None and not r.engine.egress.allows))
+            if len(blocked) > _FIX_NAMESPACES:
+                preamble = (f"Policies for {_FIX_NAMESPACES} of the {len(blocked)} namespaces "
+                            "whose egress blocks this flow; `dtnetpol fix --write DIR` "
+                            "writes them all.",)
+            gen = replace(gen, monitored={**gen.monitored,
+                                          flow.dynakube: tuple(blocked[:_FIX_NAMESPACES])})
         try:
             if result.verdict is FlowVerdict.BLOCKED:
                 docs = fix(self.an.cluster, [flow], gen, required_only=True,
                            analyzer=self.an).documents
-                preamble: tuple[str, ...] = ()
             else:
                 docs = tuple(d for d in generate([flow], gen).documents)
-                preamble = (f"Allowed today only if: {result.condition}.",
+                preamble += (f"Allowed today only if: {result.condition}.",
                             "To be sure, pin the addresses (--tenant-cidr, --apiserver, "
                             "--apiserver-cidr) or use a proxy or FQDN rules (--flavor "
                             "cilium); the policy dtnetpol writes for this flow:")

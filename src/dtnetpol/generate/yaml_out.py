@@ -83,7 +83,8 @@ def document_yaml(doc: GeneratedDoc) -> str:
 def stream_yaml(docs: Iterable[GeneratedDoc], preamble: Iterable[str] = ()) -> str:
     """A multi-document stream: each document opened by ``---``."""
     parts = _comment_lines(preamble, "")
-    text = "\n".join(parts) + "\n" if parts else ""
+    chunks = ["\n".join(parts) + "\n"] if parts else []
     for doc in docs:
-        text += "---\n" + document_yaml(doc)
-    return text
+        chunks.append("---\n")
+        chunks.append(document_yaml(doc))
+    return "".join(chunks)
