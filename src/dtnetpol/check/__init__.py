@@ -14,7 +14,7 @@ from dtnetpol.check.flow_check import (
     check_flows,
     ports_text,
 )
-from dtnetpol.check.monitored import labelled_as_monitored
+from dtnetpol.check.namespaces import labelled_as_monitored, with_platform_namespaces
 from dtnetpol.check.nearest import NearMiss, nearest_misses
 
 __all__ = [
@@ -31,4 +31,5 @@ __all__ = [
     "labelled_as_monitored",
     "nearest_misses",
     "ports_text",
+    "with_platform_namespaces",
 ]

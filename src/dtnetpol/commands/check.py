@@ -18,6 +18,7 @@ from dtnetpol.check import (
     CheckReport,
     check_flows,
     labelled_as_monitored,
+    with_platform_namespaces,
 )
 from dtnetpol.commands.generate import Inputs, add_generate_flags, add_install_flags, load_inputs
 from dtnetpol.dynatrace import applicable_flows
@@ -76,7 +77,8 @@ def build_report(args: argparse.Namespace, inputs: Inputs) -> CheckReport:
         addresses=Addresses(tuple(args.tenant_cidr), tuple(args.proxy_cidr),
                             tuple(args.node_cidr), tuple(args.apiserver_cidr)),
         generate=gen)
-    cluster = labelled_as_monitored(inputs.cluster, inputs.monitored)
+    cluster = with_platform_namespaces(
+        labelled_as_monitored(inputs.cluster, inputs.monitored), inputs.install.platform)
     report = check_flows(Analyzer(cluster), flows, options)
     return CheckReport(report.results, inputs.warnings)
 
