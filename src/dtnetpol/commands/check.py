@@ -20,7 +20,13 @@ from dtnetpol.check import (
     labelled_as_monitored,
     with_platform_namespaces,
 )
-from dtnetpol.commands.generate import Inputs, add_generate_flags, add_install_flags, load_inputs
+from dtnetpol.commands.generate import (
+    Inputs,
+    add_generate_flags,
+    add_input_flags,
+    add_install_flags,
+    load_inputs,
+)
 from dtnetpol.dynatrace import applicable_flows
 from dtnetpol.engine.analysis import Analyzer
 from dtnetpol.generate import CalicoEdition, Flavor, GenerateOptions
@@ -41,10 +47,7 @@ def register(subparsers: Any) -> None:
                     "PATH: allowed, blocked, conditional or not governed; for a blocked flow "
                     "the side that blocks, the policies responsible, the nearest miss, what "
                     "the user will see, and the smallest policy that fixes it.")
-    p.add_argument("paths", nargs="+", metavar="PATH",
-                   help="manifest files or directories (recursive), or - for stdin")
-    p.add_argument("--dynakube", action="append", default=[], metavar="FILE",
-                   help="the DynaKube (and EdgeConnect) manifests (default: those in PATH)")
+    add_input_flags(p)
     add_install_flags(p)
     add_generate_flags(p)
     p.add_argument("-o", "--output", choices=FORMATS, default="table",
@@ -55,9 +58,6 @@ def register(subparsers: Any) -> None:
     p.add_argument("--no-fix", action="store_true", help="leave the fix YAML out")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="details for every flow, not only blocked and conditional ones")
-    p.add_argument("--skip-invalid", action="store_true",
-                   help="drop NetworkPolicies the API server would reject (with a warning) "
-                        "instead of failing")
     p.set_defaults(run=run, flavor=Flavor.KUBERNETES.value)
 
 

@@ -13,7 +13,12 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from dtnetpol.commands.generate import add_generate_flags, add_install_flags, load_inputs
+from dtnetpol.commands.generate import (
+    add_generate_flags,
+    add_input_flags,
+    add_install_flags,
+    load_inputs,
+)
 from dtnetpol.dynatrace import applicable_flows
 from dtnetpol.errors import InputError
 from dtnetpol.generate import CalicoEdition, Flavor, GenerateOptions, fix
@@ -29,19 +34,13 @@ def register(subparsers: Any) -> None:
         description="For every required Dynatrace flow the policies in PATH block, write the "
                     "smallest new NetworkPolicy that lets it through. The files in PATH are "
                     "never changed.")
-    p.add_argument("paths", nargs="+", metavar="PATH",
-                   help="manifest files or directories (recursive), or - for stdin")
-    p.add_argument("--dynakube", action="append", default=[], metavar="FILE",
-                   help="the DynaKube (and EdgeConnect) manifests (default: those in PATH)")
+    add_input_flags(p)
     add_install_flags(p)
     add_generate_flags(p)
     p.add_argument("--write", metavar="DIR",
                    help="write each new policy as a new file into DIR (existing files are "
                         "never overwritten)")
     p.add_argument("-v", "--verbose", action="store_true", help="list every blocked side")
-    p.add_argument("--skip-invalid", action="store_true",
-                   help="drop NetworkPolicies the API server would reject (with a warning) "
-                        "instead of failing")
     p.set_defaults(run=run, flavor=Flavor.KUBERNETES.value)
 
 

@@ -79,6 +79,17 @@ def parse_apiserver(text: str) -> HostPort:
     return HostPort(host, number)
 
 
+def add_input_flags(p: argparse.ArgumentParser) -> None:
+    """PATH, ``--dynakube`` and ``--skip-invalid``: what check and fix read."""
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="manifest files or directories (recursive), or - for stdin")
+    p.add_argument("--dynakube", action="append", default=[], metavar="FILE",
+                   help="the DynaKube (and EdgeConnect) manifests (default: those in PATH)")
+    p.add_argument("--skip-invalid", action="store_true",
+                   help="drop NetworkPolicies the API server would reject (with a warning) "
+                        "instead of failing")
+
+
 def add_install_flags(p: argparse.ArgumentParser) -> None:
     """Flags that describe the installation: shared by generate and fix."""
     p.add_argument("--platform", choices=[x.value for x in Platform], default=None,
