@@ -25,7 +25,7 @@ from enum import StrEnum
 from dtnetpol.check.endpoints import Addresses, End, FlowEnds
 from dtnetpol.check.nearest import NamespaceIndex, nearest_misses
 from dtnetpol.dynatrace.flows import Flow, FlowPort, InstallFacts, SourceKind, Symptom
-from dtnetpol.engine.analysis import Analyzer, ExternalEndpoint, PodClass
+from dtnetpol.engine.analysis import Analyzer, Endpoint, ExternalEndpoint, PodClass
 from dtnetpol.engine.explain import Outcome, SideStatus, SideVerdict, Verdict
 from dtnetpol.errors import InputError
 from dtnetpol.generate import GeneratedDoc, GenerateOptions, fix, generate
@@ -59,6 +59,8 @@ class PortResult:
     destination: str
     verdict: FlowVerdict
     engine: Verdict | None = None
+    source_endpoint: Endpoint | None = field(default=None, compare=False, repr=False)
+    destination_endpoint: Endpoint | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -215,9 +217,10 @@ class _Checker:
                     v = self.an.can_reach(s.endpoint, d.endpoint,
                                           p.number if p else None, p.protocol if p else None)
                     fv = _verdict_of(v)
-                    results.append(PortResult(p, v.source, v.destination, fv, v))
+                    results.append(PortResult(p, v.source, v.destination, fv, v,
+                                              s.endpoint, d.endpoint))
                     per_source.setdefault(i, []).append(fv)
-        verdict, condition = self._combine(results, per_source, alternatives, srcs)
+        verdict, condition = self._combine(results, per_source, alternatives)
         blocking = [side for r in results if r.engine is not None
                     and r.verdict in (FlowVerdict.BLOCKED, FlowVerdict.CONDITIONAL)
                     for side in _blocking_sides(r.engine)]
@@ -231,14 +234,14 @@ class _Checker:
         result = replace(base, verdict=verdict, blocked_by=blocked_by, policies=policies,
                          ports=tuple(results), condition=condition)
         if verdict is FlowVerdict.BLOCKED:
-            result = replace(result, nearest_misses=self._misses(results, srcs, dsts))
+            result = replace(result, nearest_misses=self._misses(results))
         if verdict in (FlowVerdict.BLOCKED, FlowVerdict.CONDITIONAL):
             result = replace(result, fix=self._fix(result))
         return result
 
     @staticmethod
     def _combine(results: list[PortResult], per_source: dict[int, list[FlowVerdict]],
-                 alternatives: bool, srcs: Sequence[End]) -> tuple[FlowVerdict, str]:
+                 alternatives: bool) -> tuple[FlowVerdict, str]:
         conditions = list(dict.fromkeys(r.engine.condition for r in results
                                         if r.engine is not None and r.engine.condition))
         if alternatives:
@@ -255,19 +258,17 @@ class _Checker:
             worst_all = FlowVerdict.ALLOWED
         return worst_all, "; ".join(conditions)
 
-    def _misses(self, results: Sequence[PortResult], srcs: Sequence[End],
-                dsts: Sequence[End]) -> tuple[str, ...]:
+    def _misses(self, results: Sequence[PortResult]) -> tuple[str, ...]:
         out: list[str] = []
         none_close = ""
         seen: set[tuple[Direction, str, str]] = set()
         explained: set[str] = set()
         skipped: set[str] = set()
-        by_name = {e.endpoint.name: e.endpoint for e in (*dsts, *srcs)}
         for r in results:
-            if r.verdict is not FlowVerdict.BLOCKED or r.engine is None:
+            src, dst = r.source_endpoint, r.destination_endpoint
+            if r.verdict is not FlowVerdict.BLOCKED or r.engine is None or src is None or \
+                    dst is None:
                 continue
-            src = by_name[r.source]
-            dst = by_name[r.destination]
             port = r.port.number if r.port else None
             proto = r.port.protocol if r.port else None
             for side in _blocking_sides(r.engine):
