@@ -79,6 +79,7 @@ class FlowResult:
     reason: str = ""
     inferred: tuple[str, ...] = ()
     fix: str | None = None
+    allowed_by: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -231,8 +232,11 @@ class _Checker:
         elif directions:
             blocked_by = next(iter(directions)).word
         policies = tuple(sorted({p for s in blocking for p in s.isolating_policies}))
+        allowed_by = tuple(dict.fromkeys(
+            str(rule) for r in results if r.engine is not None
+            for side in (r.engine.egress, r.engine.ingress) for rule in side.allowing_rules))
         result = replace(base, verdict=verdict, blocked_by=blocked_by, policies=policies,
-                         ports=tuple(results), condition=condition)
+                         ports=tuple(results), condition=condition, allowed_by=allowed_by)
         if verdict is FlowVerdict.BLOCKED:
             result = replace(result, nearest_misses=self._misses(results))
         if verdict in (FlowVerdict.BLOCKED, FlowVerdict.CONDITIONAL):

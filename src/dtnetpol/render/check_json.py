@@ -46,6 +46,7 @@ def flow_json(r: FlowResult) -> dict[str, Any]:
         "dynakube": r.flow.dynakube or r.flow.edgeconnect,
         "ports": [_port_json(p) for p in r.ports],
         "nearest_misses": list(r.nearest_misses),
+        "allowed_by": list(r.allowed_by),
         "allowed_only_if": r.condition or None,
         "reason": r.reason or None,
         "inferred": list(r.inferred),

@@ -13,6 +13,9 @@ _STYLE = {FlowVerdict.ALLOWED: "green", FlowVerdict.BLOCKED: "bold red",
           FlowVerdict.CONDITIONAL: "yellow", FlowVerdict.NOT_GOVERNED: "dim"}
 
 
+_ALLOWED_BY_SHOWN = 6
+
+
 def summary_line(report: CheckReport) -> str:
     s = report.summary()
     return (f"{s['total']} flows: {s['allowed']} allowed, {s['blocked']} blocked "
@@ -33,6 +36,12 @@ def details(r: FlowResult) -> list[str]:
         lines.append(f"  blocked ports: {', '.join(str(p) for p in bad)}")
     for m in r.nearest_misses:
         lines.append(f"  nearest miss: {m}")
+    if r.verdict is FlowVerdict.ALLOWED:
+        for rule in r.allowed_by[:_ALLOWED_BY_SHOWN]:
+            lines.append(f"  allowed by: {rule}")
+        if len(r.allowed_by) > _ALLOWED_BY_SHOWN:
+            lines.append(f"  allowed by: ... and {len(r.allowed_by) - _ALLOWED_BY_SHOWN} "
+                         "more rules")
     if r.condition:
         lines.append(f"  {r.condition}")
     if r.reason:

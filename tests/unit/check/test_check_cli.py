@@ -82,6 +82,9 @@ def test_dns_flow_has_both_protocols_and_missing_dns_explained() -> None:
 def test_app_dns_is_allowed_by_the_namespace_allow_dns_policies() -> None:
     f = flows(report("--skip-invalid", "examples/cluster"))["dns-from-app-pods"]
     assert f["verdict"] == "allowed" and f["blocked_by"] is None and f["fix"] is None
+    assert f["allowed_by"] == [
+        "payments/allow-dns egress[0] (examples/cluster/policies/default-deny.yaml:83)",
+        "shop/allow-dns egress[0] (examples/cluster/policies/default-deny.yaml:60)"]
 
 
 def test_host_network_and_kubelet_flows_are_not_governed() -> None:
