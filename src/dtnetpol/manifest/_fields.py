@@ -9,11 +9,10 @@ make an object meaningless; the NetworkPolicy validator collects problems instea
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from dtnetpol.errors import InputError
-from dtnetpol.manifest.marks import item_line, key_line, own_line
+from dtnetpol.manifest.marks import MarkedMap, item_line, key_line, own_line
 from dtnetpol.model.location import SourceLocation
 
 
@@ -41,52 +40,96 @@ def is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-@dataclass(frozen=True)
 class Field:
-    """A value inside a document, with its location (``loc.path`` and ``loc.line``)."""
+    """A value inside a document, with its location (``loc.path`` and ``loc.line``).
 
-    value: Any
-    loc: SourceLocation
+    The :class:`SourceLocation` is built only when asked for (``loc``): most fields are read
+    and never reported, and building a location for each of them was a large part of
+    loading a big cluster.
+    """
+
+    __slots__ = ("_base", "_line", "_loc", "path", "value")
+
+    def __init__(self, value: Any, loc: SourceLocation) -> None:
+        self.value = value
+        self._loc: SourceLocation | None = loc
+        self._base = loc
+        self.path: str = loc.path
+        self._line: int | None = loc.line
+
+    @classmethod
+    def _child(cls, value: Any, base: SourceLocation, path: str, line: int | None) -> Field:
+        f = cls.__new__(cls)
+        f.value = value
+        f._loc = None
+        f._base = base
+        f.path = path
+        f._line = line
+        return f
 
     @property
-    def path(self) -> str:
-        return self.loc.path
+    def loc(self) -> SourceLocation:
+        loc = self._loc
+        if loc is None:
+            base = self._base
+            loc = self._loc = SourceLocation(base.file, base.document, self._line, self.path)
+        return loc
 
     @property
     def line(self) -> int | None:
-        return self.loc.line
+        return self._line
+
+    def __repr__(self) -> str:
+        return f"Field(value={self.value!r}, loc={self.loc!r})"
 
     def _join(self, name: str) -> str:
-        return f"{self.loc.path}.{name}" if self.loc.path else name
+        return f"{self.path}.{name}" if self.path else name
 
     def child_path(self, key: str) -> str:
         return self._join(key)
 
     def has(self, key: str) -> bool:
-        return isinstance(self.value, Mapping) and key in self.value
+        value = self.value
+        return isinstance(value, Mapping) and key in value
 
     def get(self, key: str) -> Field | None:
         """The field ``key`` of a mapping, or None when absent (or this is no mapping)."""
-        if not self.has(key):
+        value = self.value
+        if type(value) is MarkedMap:
+            if key not in value:
+                return None
+            line = value.key_lines.get(key)
+        elif isinstance(value, Mapping) and key in value:
+            line = key_line(value, key)
+        else:
             return None
-        return Field(self.value[key], self.loc.at(self._join(key), key_line(self.value, key)))
+        path = self.path
+        return Field._child(value[key], self._base, f"{path}.{key}" if path else key,
+                            self._line if line is None else line)
 
     def items(self) -> list[Field]:
         """The items of a list (none when this is no list)."""
-        if not isinstance(self.value, list):
+        value = self.value
+        if not isinstance(value, list):
             return []
         out = []
-        for i, item in enumerate(self.value):
-            line = item_line(self.value, i) or own_line(item)
-            out.append(Field(item, self.loc.at(f"{self.loc.path}[{i}]", line)))
+        base, path, own = self._base, self.path, self._line
+        for i, item in enumerate(value):
+            line = item_line(value, i) or own_line(item)
+            out.append(Field._child(item, base, f"{path}[{i}]", own if line is None else line))
         return out
 
     def entries(self) -> list[tuple[Any, Field]]:
         """The entries of a mapping as (key, value field); paths read ``labels[app]``."""
-        if not isinstance(self.value, Mapping):
+        value = self.value
+        if not isinstance(value, Mapping):
             return []
-        return [(k, Field(v, self.loc.at(f"{self.loc.path}[{k}]", key_line(self.value, k))))
-                for k, v in self.value.items()]
+        base, path, own = self._base, self.path, self._line
+        out = []
+        for k, v in value.items():
+            line = key_line(value, k)
+            out.append((k, Field._child(v, base, f"{path}[{k}]", own if line is None else line)))
+        return out
 
 
 def root(body: Any, loc: SourceLocation) -> Field:

@@ -33,6 +33,7 @@ from dtnetpol.manifest._names import (
     label_value_error,
     port_name_error,
 )
+from dtnetpol.manifest.marks import MarkedMap
 from dtnetpol.manifest.problems import Problem
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.model.policy import (
@@ -492,7 +493,303 @@ class _Validator:
         return out
 
 
+class _Slow(Exception):
+    """The fast reader met something it leaves to :class:`_Validator` (a problem, a note,
+    or just something unusual); the full validator then reads the policy again."""
+
+
+_CACHE_MAX = 1 << 16
+_OK_LABEL_KEYS: set[str] = set()
+_OK_LABEL_VALUES: set[str] = set()
+_OK_ANNOTATION_KEYS: set[str] = set()
+_OK_PORT_NAMES: set[str] = set()
+_CLEAN_CIDRS: dict[str, IPNetwork] = {}
+_SELECTORS: dict[LabelSelector, LabelSelector] = {}
+_DIRECTIONS = {"Ingress": Direction.INGRESS, "Egress": Direction.EGRESS}
+_PROTOCOLS = {p.value: p for p in Protocol}
+
+
+def _remember(cache: set[str], value: str) -> None:
+    if len(cache) < _CACHE_MAX:
+        cache.add(value)
+
+
+def _fast_label_key(key: object) -> str:
+    if type(key) is not str:
+        raise _Slow
+    if key not in _OK_LABEL_KEYS:
+        if label_key_error(key) is not None:
+            raise _Slow
+        _remember(_OK_LABEL_KEYS, key)
+    return key
+
+
+def _fast_label_value(value: object) -> str:
+    if value is None:
+        return ""
+    if type(value) is not str:
+        raise _Slow
+    if value not in _OK_LABEL_VALUES:
+        if label_value_error(value) is not None:
+            raise _Slow
+        _remember(_OK_LABEL_VALUES, value)
+    return value
+
+
+def _fast_labels(value: object) -> list[tuple[str, str]]:
+    """``label_map`` of a valid ``map[string]string``."""
+    if type(value) is not MarkedMap and type(value) is not dict:
+        raise _Slow
+    assert isinstance(value, dict)
+    return [(_fast_label_key(k), _fast_label_value(v)) for k, v in value.items()]
+
+
+def _fast_selector(value: object) -> LabelSelector | None:
+    """``_Validator.selector`` of a valid selector (shared: policies repeat selectors)."""
+    if value is None:
+        return None
+    if type(value) is not MarkedMap and type(value) is not dict:
+        raise _Slow
+    assert isinstance(value, dict)
+    if not value.keys() <= SELECTOR_FIELDS:
+        raise _Slow
+    match_labels = value.get("matchLabels")
+    labels = _fast_labels(match_labels) if match_labels is not None else []
+    requirements: list[Requirement] = []
+    expressions = value.get("matchExpressions")
+    if expressions is not None:
+        if not isinstance(expressions, list):
+            raise _Slow
+        for item in expressions:
+            if type(item) is not MarkedMap and type(item) is not dict:
+                raise _Slow
+            if not item.keys() <= REQUIREMENT_FIELDS:
+                raise _Slow
+            key = _fast_label_key(item.get("key"))
+            operator = item.get("operator")
+            if operator not in OPERATORS or type(operator) is not str:
+                raise _Slow
+            raw = item.get("values")
+            values: list[str] = []
+            if raw is not None:
+                if not isinstance(raw, list):
+                    raise _Slow
+                for v in raw:
+                    if type(v) is not str:
+                        raise _Slow
+                    values.append(_fast_label_value(v))
+            if (not values) if operator in ("In", "NotIn") else bool(values):
+                raise _Slow
+            requirements.append(Requirement(key, operator, tuple(values)))
+    selector = LabelSelector(match_labels=tuple(sorted(labels)),
+                             match_expressions=tuple(requirements))
+    shared = _SELECTORS.get(selector)
+    if shared is not None:
+        return shared
+    if len(_SELECTORS) < _CACHE_MAX:
+        _SELECTORS[selector] = selector
+    return selector
+
+
+def _fast_cidr(text: object) -> IPNetwork:
+    if type(text) is not str:
+        raise _Slow
+    network = _CLEAN_CIDRS.get(text)
+    if network is None:
+        network, error, note = parse_cidr(text)
+        if network is None or error is not None or note is not None:
+            raise _Slow
+        if len(_CLEAN_CIDRS) < _CACHE_MAX:
+            _CLEAN_CIDRS[text] = network
+    return network
+
+
+def _fast_ip_block(value: object) -> IPBlock:
+    if type(value) is not MarkedMap and type(value) is not dict:
+        raise _Slow
+    assert isinstance(value, dict)
+    if not value.keys() <= IPBLOCK_FIELDS:
+        raise _Slow
+    cidr = _fast_cidr(value.get("cidr"))
+    excepts: list[IPNetwork] = []
+    raw = value.get("except")
+    if raw is not None:
+        if not isinstance(raw, list):
+            raise _Slow
+        for text in raw:
+            network = _fast_cidr(text)
+            if not (network.version == cidr.version
+                    and network.subnet_of(cidr)  # type: ignore[arg-type]
+                    and network.prefixlen > cidr.prefixlen):
+                raise _Slow
+            excepts.append(network)
+    return IPBlock(cidr=cidr, excepts=tuple(excepts))
+
+
+def _fast_peer(item: Field) -> Peer:
+    value = item.value
+    if type(value) is not MarkedMap and type(value) is not dict:
+        raise _Slow
+    if not value.keys() <= PEER_FIELDS:
+        raise _Slow
+    pod = value.get("podSelector")
+    namespace = value.get("namespaceSelector")
+    block = value.get("ipBlock")
+    if block is not None:
+        if pod is not None or namespace is not None:
+            raise _Slow
+        return Peer(ip_block=_fast_ip_block(block), location=item.loc)
+    if pod is None and namespace is None:
+        raise _Slow
+    return Peer(pod_selector=_fast_selector(pod), namespace_selector=_fast_selector(namespace),
+                location=item.loc)
+
+
+def _fast_port(item: Field) -> PolicyPort:
+    value = item.value
+    if value is None:
+        return PolicyPort(location=item.loc)
+    if type(value) is not MarkedMap and type(value) is not dict:
+        raise _Slow
+    if not value.keys() <= PORT_FIELDS:
+        raise _Slow
+    raw = value.get("protocol")
+    protocol = Protocol.TCP
+    if raw is not None:
+        if type(raw) is not str or raw not in _PROTOCOLS:
+            raise _Slow
+        protocol = _PROTOCOLS[raw]
+    port = value.get("port")
+    if port is not None:
+        if type(port) is int:
+            if not 1 <= port <= 65535:
+                raise _Slow
+        elif type(port) is str:
+            if port not in _OK_PORT_NAMES:
+                if port_name_error(port) is not None:
+                    raise _Slow
+                _remember(_OK_PORT_NAMES, port)
+        else:
+            raise _Slow
+    end_port = value.get("endPort")
+    if end_port is not None and (type(end_port) is not int or type(port) is not int
+                                 or end_port < port or end_port > 65535):
+        raise _Slow
+    return PolicyPort(protocol=protocol, port=port, end_port=end_port, location=item.loc)
+
+
+def _fast_list(f: Field | None) -> list[Field]:
+    if f is None or f.value is None:
+        return []
+    if not isinstance(f.value, list):
+        raise _Slow
+    return f.items()
+
+
+def _fast_rules(spec: Field, direction: Direction) -> list[Rule]:
+    key = direction.value.lower()
+    side = "from" if direction is Direction.INGRESS else "to"
+    allowed = frozenset({side, "ports"})
+    out: list[Rule] = []
+    for index, item in enumerate(_fast_list(spec.get(key))):
+        if item.value is None:
+            out.append(Rule(direction=direction, index=index, location=item.loc))
+            continue
+        if type(item.value) is not MarkedMap and type(item.value) is not dict:
+            raise _Slow
+        if not item.value.keys() <= allowed:
+            raise _Slow
+        peers = tuple([_fast_peer(p) for p in _fast_list(item.get(side))])
+        ports = tuple([_fast_port(p) for p in _fast_list(item.get("ports"))])
+        out.append(Rule(direction=direction, index=index, peers=peers, ports=ports,
+                        location=item.loc))
+    return out
+
+
+def _fast_policy(body: Any, loc: SourceLocation) -> NetworkPolicy:
+    """What :class:`_Validator` builds for a policy without problems or notes; raises
+    :class:`_Slow` for anything else, so messages always come from the validator."""
+    if type(body) is not MarkedMap and type(body) is not dict:
+        raise _Slow
+    if not body.keys() <= TOP_FIELDS:
+        raise _Slow
+    meta = body.get("metadata")
+    if type(meta) is not MarkedMap and type(meta) is not dict:
+        raise _Slow
+    assert isinstance(meta, dict)
+    if not meta.keys() <= METADATA_FIELDS:
+        raise _Slow
+    name = meta.get("name")
+    if type(name) is not str or not name or dns1123_subdomain_error(name) is not None:
+        raise _Slow
+    namespace = meta.get("namespace")
+    if namespace is None or namespace == "":
+        namespace = "default"
+    elif type(namespace) is not str or dns1123_label_error(namespace) is not None:
+        raise _Slow
+    labels = meta.get("labels")
+    if labels is not None:
+        _fast_labels(labels)
+    annotations: list[tuple[str, str]] = []
+    notes = meta.get("annotations")
+    if notes is not None:
+        if type(notes) is not MarkedMap and type(notes) is not dict:
+            raise _Slow
+        assert isinstance(notes, dict)
+        for k, text in notes.items():
+            if type(k) is not str:
+                raise _Slow
+            if k not in _OK_ANNOTATION_KEYS:
+                if label_key_error(k.lower()) is not None:
+                    raise _Slow
+                _remember(_OK_ANNOTATION_KEYS, k)
+            if text is None:
+                text = ""
+            elif type(text) is not str:
+                raise _Slow
+            annotations.append((k, text))
+    top = root(body, loc)
+    spec = top.get("spec")
+    if spec is None or spec.value is None:
+        spec = Field({}, loc.at(top.child_path("spec")))
+    elif type(spec.value) is not MarkedMap and type(spec.value) is not dict:
+        raise _Slow
+    if not spec.value.keys() <= SPEC_FIELDS:
+        raise _Slow
+    pod_selector = _fast_selector(spec.value.get("podSelector"))
+    ingress = _fast_rules(spec, Direction.INGRESS)
+    egress = _fast_rules(spec, Direction.EGRESS)
+    declared: list[Direction] = []
+    types = spec.value.get("policyTypes")
+    if types is not None:
+        if not isinstance(types, list) or len(types) > 2:
+            raise _Slow
+        for text in types:
+            if type(text) is not str or text not in _DIRECTIONS:
+                raise _Slow
+            declared.append(_DIRECTIONS[text])
+    return NetworkPolicy(
+        namespace=namespace,
+        name=name,
+        pod_selector=pod_selector or LabelSelector(),
+        policy_types=default_policy_types(declared or None, bool(egress)),
+        ingress=tuple(ingress),
+        egress=tuple(egress),
+        policy_types_declared=bool(declared),
+        annotations=tuple(sorted(annotations)),
+        location=loc,
+    )
+
+
 def _validate(body: Any, loc: SourceLocation) -> tuple[NetworkPolicy | None, _Validator]:
+    try:
+        return _fast_policy(body, loc), _Validator()
+    except _Slow:
+        pass
+    return _validate_fully(body, loc)
+
+
+def _validate_fully(body: Any, loc: SourceLocation) -> tuple[NetworkPolicy | None, _Validator]:
     v = _Validator()
     top = root(body, loc)
     if not isinstance(body, Mapping):
