@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dtnetpol.check import CheckReport, FlowResult, PortResult
+from dtnetpol.check import CheckReport, FlowResult, FlowVerdict, PortResult
 from dtnetpol.render.engine_json import API_VERSION, dumps
 
 
@@ -26,6 +26,25 @@ def _port_json(p: PortResult) -> dict[str, Any]:
             "source": p.source, "destination": p.destination, "verdict": p.verdict.value}
 
 
+#: Per flow, the (source, destination, port) results listed one by one: those that are not
+#: allowed first; a flow from every monitored namespace has thousands (``pairs`` counts all).
+LISTED_PAIRS = 50
+
+
+def _listed(r: FlowResult) -> list[PortResult]:
+    bad = [p for p in r.ports if p.verdict in (FlowVerdict.BLOCKED, FlowVerdict.CONDITIONAL)]
+    good = [p for p in r.ports if p.verdict not in (FlowVerdict.BLOCKED,
+                                                    FlowVerdict.CONDITIONAL)]
+    return (bad + good)[:LISTED_PAIRS]
+
+
+def _pair_counts(r: FlowResult) -> dict[str, int]:
+    counts = {v.value: 0 for v in FlowVerdict}
+    for p in r.ports:
+        counts[p.verdict.value] += 1
+    return counts
+
+
 def flow_json(r: FlowResult) -> dict[str, Any]:
     """One flow: the keys the issue names first, then the details."""
     first = r.symptoms[0] if r.symptoms else None
@@ -44,7 +63,8 @@ def flow_json(r: FlowResult) -> dict[str, Any]:
         "description": r.flow.spec.description,
         "condition": r.flow.spec.condition,
         "dynakube": r.flow.dynakube or r.flow.edgeconnect,
-        "ports": [_port_json(p) for p in r.ports],
+        "ports": [_port_json(p) for p in _listed(r)],
+        "pairs": _pair_counts(r),
         "nearest_misses": list(r.nearest_misses),
         "allowed_by": list(r.allowed_by),
         "allowed_only_if": r.condition or None,

@@ -57,6 +57,9 @@ def test_json_has_the_documented_keys_per_flow() -> None:
     for f in doc["flows"]:
         assert {"id", "source", "destination", "protocol", "port", "required", "verdict",
                 "blocked_by", "policies", "symptom", "fix"} <= f.keys()
+        assert sum(f["pairs"].values()) >= len(f["ports"])
+        order = [p["verdict"] in ("blocked", "conditional") for p in f["ports"]]
+        assert order == sorted(order, reverse=True)  # problems listed first
     s = doc["summary"]
     assert s["total"] == len(doc["flows"])
     assert sum(s[k] for k in ("allowed", "blocked", "conditional", "not-governed")) == s["total"]
