@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import pty
+import time
 from pathlib import Path
 
 from dtnetpol.cli import main
@@ -25,8 +26,18 @@ def test_progress_draws_on_a_terminal() -> None:
     leader, follower = pty.openpty()
     with os.fdopen(follower, "w") as tty, progress(tty, "loading manifests") as status:
         status.update("checking 23 flows")
-    written = os.read(leader, 65536).decode(errors="replace")
+        time.sleep(0.5)  # the status line is drawn by rich's refresh thread (12.5 per second)
+    chunks = []
+    while True:  # a pty hands the bytes over in pieces; read until the closed end says EIO
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
     os.close(leader)
+    written = b"".join(chunks).decode(errors="replace")
     assert "checking 23 flows" in written or "loading manifests" in written
 
 
