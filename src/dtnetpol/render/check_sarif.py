@@ -13,12 +13,9 @@ flow of that kind; every result carries its own in ``properties.fix``.
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import quote
 
 from dtnetpol import __version__
 from dtnetpol.check import CheckReport, FlowResult, FlowVerdict
@@ -26,11 +23,10 @@ from dtnetpol.model.location import SourceLocation
 from dtnetpol.model.policy import NetworkPolicy
 from dtnetpol.render.sarif import (
     INFORMATION_URI,
-    SARIF_SCHEMA,
-    SARIF_VERSION,
     SRCROOT,
     TOOL_NAME,
     artifact_uri,
+    sarif_log,
 )
 
 FINGERPRINT_KEY = "dtnetpolFlow/v1"
@@ -185,13 +181,7 @@ def check_sarif(report: CheckReport, *, policies: Mapping[str, SourceLocation] |
                     for r in results],
         "columnKind": "unicodeCodePoints",
     }
-    if root is not None:
-        base = root.replace(os.sep, "/").rstrip("/") + "/"
-        if not base.startswith("/"):
-            base = "/" + base
-        run["originalUriBaseIds"] = {SRCROOT: {"uri": "file://" + quote(base)}}
-    doc = {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
-    return json.dumps(doc, indent=2) + "\n"
+    return sarif_log(run, root)
 
 
 def policy_locations(policies: Sequence[NetworkPolicy]) -> dict[str, SourceLocation]:

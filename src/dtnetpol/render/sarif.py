@@ -130,6 +130,11 @@ def sarif_report(findings: Sequence[Finding], *, rules: Sequence[RuleSpec] | Non
         "results": [_result(f, index[f.rule_id], root) for f in sorted(findings)],
         "columnKind": "unicodeCodePoints",
     }
+    return sarif_log(run, root)
+
+
+def sarif_log(run: dict[str, Any], root: str | None) -> str:
+    """One run as a SARIF log; with ``root``, ``%SRCROOT%`` is mapped to that directory."""
     if root is not None:
         base = root.replace(os.sep, "/").rstrip("/") + "/"
         if not base.startswith("/"):
