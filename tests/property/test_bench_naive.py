@@ -89,3 +89,17 @@ def test_nca_output_parser() -> None:
         "TCP": ((80, 80), (443, 443), (8000, 8099))}
     assert got[("0.0.0.0-9.255.255.255", "a/x[Deployment]")] == naive.ALL
     assert len(got) == 3
+
+
+def test_naive_on_a_sample_of_pod_objects_agrees_with_the_engine(tmp_path: Path) -> None:
+    """Replicas as Pod objects (not folded into templates), a sample of source pods."""
+    folder = generate.ensure("S", 1, tmp_path, as_pods=True)
+    files = [str(p) for p in sorted(folder.glob("*.yaml")) if p.name != "workloads.yaml"]
+    cluster, _ = load_cluster(files)
+    assert len(cluster.pods) > 900  # pods, not 100 templates
+    chosen = list(range(0, len(cluster.pods), 37))
+    sampled = naive.connections(cluster, chosen)
+    owners = {str(cluster.pods[i].owner) for i in chosen}
+    ours = {k: v for k, v in engine_map(cluster).items() if k[0] in owners}
+    assert sampled, "the sample allows something"
+    assert differences(ours, sampled) == []
