@@ -80,6 +80,9 @@ class _Builder:
 
     # --- reading ----------------------------------------------------------------------
 
+    def _warn(self, text: str) -> None:
+        self.warnings.append(text)
+
     def add(self, body: Any, loc: SourceLocation, kind: str | None = None,
             api_version: str | None = None) -> None:
         top = root(body, loc)
@@ -124,7 +127,7 @@ class _Builder:
         if kind == "EndpointSlice":
             slice_ = parse_endpoint_slice(h, top)
             if slice_ is None:
-                self.warnings.append(
+                self._warn(
                     f"EndpointSlice {h.namespace or 'default'}/{h.name} at {_where(h.loc)} has "
                     "no kubernetes.io/service-name label; ignored")
                 return None
@@ -136,7 +139,7 @@ class _Builder:
     def _policy(self, h: Header, top: Field) -> NetworkPolicy | None:
         policy, problems, notes = parse_network_policy_with_notes(top.value, top.loc)
         for loc, note in notes:
-            self.warnings.append(f"{_where(loc)}: {note}")
+            self._warn(f"{_where(loc)}: {note}")
         if not problems:
             return policy
         first = problems[0]
@@ -145,7 +148,7 @@ class _Builder:
                              "NetworkPolicy)", first.location)
         self.problems.extend(problems)
         count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
-        self.warnings.append(
+        self._warn(
             f"NetworkPolicy {h.namespace or 'default'}/{h.name} at {_where(h.loc)} ignored: "
             f"the API server would reject it ({count}; first: {first.location.path}: "
             f"{first.message})")
@@ -164,7 +167,7 @@ class _Builder:
         previous = self.entries.pop(key, None)
         if previous is not None:
             ref = f"{namespace}/{h.name}" if namespace else h.name
-            self.warnings.append(
+            self._warn(
                 f"{h.kind} {ref} is given twice, at {_where(previous.header.loc)} and at "
                 f"{_where(h.loc)}; the later one is used")
         self.entries[key] = _Entry(h, model)
@@ -198,7 +201,7 @@ class _Builder:
                 | {s.namespace for s in services} | {e.namespace for e in endpoints})
         for name in sorted(used - namespaces.keys()):
             namespaces[name] = Namespace(name=name, labels={NAME_LABEL: name}, assumed=True)
-            self.warnings.append(
+            self._warn(
                 f'namespace "{name}" not given; assumed with only its {NAME_LABEL} label')
         cluster = Cluster(
             namespaces=dict(sorted(namespaces.items())),
@@ -300,4 +303,61 @@ def build_cluster(documents: Iterable[tuple[Any, SourceLocation]], *, strict: bo
     builder = _Builder(strict)
     for body, loc in documents:
         builder.add(body, loc)
+    return builder.finish()
+
+
+@dataclass
+class PartialCluster:
+    """What :func:`build_partial` made of a run of documents, for :func:`merge_partials`.
+
+    ``events`` are, in input order, the objects to store (header, model) and the warnings
+    found while reading them; storing (which drops objects given twice) and assembling need
+    the whole input, so they wait for the merge. Picklable, so a worker process can build one.
+    """
+
+    events: list[str | tuple[Header, Model]]
+    skipped: Counter[str]
+    problems: list[Problem]
+
+
+class _Recorder(_Builder):
+    """A builder that records what it would store and warn instead of doing it."""
+
+    def __init__(self, strict: bool) -> None:
+        super().__init__(strict)
+        self.events: list[str | tuple[Header, Model]] = []
+
+    def _warn(self, text: str) -> None:
+        self.events.append(text)
+
+    def _store(self, h: Header, model: Model) -> None:
+        self.events.append((h, model))
+
+
+def build_partial(documents: Iterable[tuple[Any, SourceLocation]], *, strict: bool = True
+                  ) -> PartialCluster:
+    """The per-document part of :func:`build_cluster` for a run of consecutive documents.
+
+    ``merge_partials`` of the partials of consecutive runs, in order, gives what
+    ``build_cluster`` gives for all their documents. Raises what ``build_cluster`` raises
+    while reading a document.
+    """
+    recorder = _Recorder(strict)
+    for body, loc in documents:
+        recorder.add(body, loc)
+    return PartialCluster(recorder.events, recorder.skipped, recorder.problems)
+
+
+def merge_partials(parts: Iterable[PartialCluster], *, strict: bool = True
+                   ) -> tuple[Cluster, list[Problem]]:
+    """The cluster of the documents of ``parts`` (in input order): see :func:`build_partial`."""
+    builder = _Builder(strict)
+    for part in parts:
+        for event in part.events:
+            if isinstance(event, str):
+                builder._warn(event)
+            else:
+                builder._store(*event)
+        builder.skipped.update(part.skipped)
+        builder.problems.extend(part.problems)
     return builder.finish()

@@ -8,6 +8,7 @@ from typing import TextIO
 
 from dtnetpol.manifest import Problem, build_cluster
 from dtnetpol.model.cluster import Cluster
+from dtnetpol.sources.parallel import PARALLEL_MIN_BYTES, load_parallel
 from dtnetpol.sources.yaml_load import Document, read_documents, read_text
 
 __all__ = ["Document", "load_cluster", "read_documents", "read_text"]
@@ -18,8 +19,12 @@ FREEZE_MIN_DOCUMENTS = 10_000
 
 
 def load_cluster(paths: Sequence[str], stdin: TextIO | None = None,
-                 strict: bool = True) -> tuple[Cluster, list[Problem]]:
+                 strict: bool = True, *, parallel_min_bytes: int = PARALLEL_MIN_BYTES,
+                 ) -> tuple[Cluster, list[Problem]]:
     """Read ``paths`` (files, folders, ``-``) and build the cluster.
+
+    Files of more than ``parallel_min_bytes`` in all are loaded in two processes
+    (:mod:`dtnetpol.sources.parallel`), with the same result.
 
     Raises:
         InputError: unreadable input, YAML errors, objects without meaning, and (when
@@ -32,12 +37,17 @@ def load_cluster(paths: Sequence[str], stdin: TextIO | None = None,
     enabled = gc.isenabled()
     gc.disable()
     try:
-        documents = read_documents(paths, stdin)
-        result = build_cluster(((d.body, d.location) for d in documents), strict=strict)
+        loaded = load_parallel(paths, strict, parallel_min_bytes)
+        if loaded is None:
+            documents = read_documents(paths, stdin)
+            result = build_cluster(((d.body, d.location) for d in documents), strict=strict)
+            count = len(documents)
+        else:
+            result, count = loaded
     finally:
         if enabled:
             gc.enable()
-    if len(documents) >= FREEZE_MIN_DOCUMENTS:
+    if count >= FREEZE_MIN_DOCUMENTS:
         # A large cluster lives until the process ends: keep later collections (during the
         # analysis) from walking it each time.
         gc.freeze()

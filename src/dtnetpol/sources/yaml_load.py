@@ -209,9 +209,23 @@ def read_text(text: str, file: str) -> list[Document]:
         InputError: YAML/JSON syntax error, duplicate key or unsupported tag, with the file,
             document index and line.
     """
+    return _read(text, file, 1)[0]
+
+
+def read_piece(text: str, file: str, line: int, index: int) -> tuple[list[Document], int]:
+    """Like :func:`read_text` for a piece of ``file`` that starts at its 1-based ``line`` with
+    its document number ``index`` (the piece starts with a ``---`` line unless it starts the
+    file); returns the documents, numbered and lined as in the whole file, and the number of
+    documents read (empty ones included)."""
+    # Blank lines before a document change nothing but the line numbers libyaml counts.
+    documents, end = _read("\n" * (line - 1) + text, file, index)
+    return documents, end - index
+
+
+def _read(text: str, file: str, index: int) -> tuple[list[Document], int]:
     loader = _MarkedLoader(text)
     documents: list[Document] = []
-    index = 1  # of the document being read, also when an error interrupts it
+    # index: of the document being read, also when an error interrupts it
     try:
         while loader.check_node():
             node = loader.get_node()
@@ -229,7 +243,7 @@ def read_text(text: str, file: str) -> list[Document]:
                          SourceLocation(file, index)) from None
     finally:
         loader.dispose()
-    return documents
+    return documents, index
 
 
 def _read_file(path: str) -> str:
