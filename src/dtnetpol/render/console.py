@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import sys
 from collections.abc import Iterable
 
@@ -22,6 +23,15 @@ def use_colour(stream: object = None) -> bool:
     return bool(isatty and isatty())
 
 
+def terminal_width() -> int:
+    """The terminal's width when stdout is one (``COLUMNS`` wins), else 100 columns, so that
+    piped output and golden files never depend on the window they were made in."""
+    isatty = getattr(sys.stdout, "isatty", None)
+    if isatty is not None and isatty():
+        return max(40, shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns)
+    return DEFAULT_WIDTH
+
+
 def cells(*values: str) -> list[Text]:
     """Table cells as literal text: user data must never be parsed as rich markup."""
     return [Text(v) for v in values]
@@ -30,7 +40,7 @@ def cells(*values: str) -> list[Text]:
 def render(renderables: Iterable[RenderableType], *, colour: bool = False,
            width: int | None = None) -> str:
     buf = io.StringIO()
-    console = Console(file=buf, width=width or DEFAULT_WIDTH, force_terminal=colour,
+    console = Console(file=buf, width=width or terminal_width(), force_terminal=colour,
                       color_system="standard" if colour else None, no_color=not colour,
                       highlight=False, soft_wrap=False)
     for r in renderables:

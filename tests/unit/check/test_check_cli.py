@@ -261,3 +261,32 @@ def test_oneagent_endpoints_flag_pins_the_hosts() -> None:
     code, _, err = run("check", "--skip-invalid", "examples/cluster", "--oneagent-endpoints",
                        ",,")
     assert code == 2 and "--oneagent-endpoints" in err
+
+
+def test_table_is_readable_at_80_columns() -> None:
+    from dtnetpol.cli import build_parser
+    from dtnetpol.commands.check import build_report
+    from dtnetpol.commands.generate import load_inputs
+    from dtnetpol.render.check_table import check_table
+
+    args = build_parser().parse_args(["check", "--skip-invalid", "examples/cluster"])
+    report = build_report(args, load_inputs(args, None, for_policies=False))
+    text = check_table(report, width=80)
+    fix_lines = {"    " + line for r in report.results for line in (r.fix or "").splitlines()}
+    too_long = [line for line in text.splitlines() if len(line.rstrip()) > 80
+                and line not in fix_lines]  # fix YAML is never wrapped, so it pastes back
+    assert too_long == []
+    assert "apiserver-to-webhook" in text and text.rstrip().endswith("5 not governed")
+
+
+def test_terminal_width_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dtnetpol.render.console import terminal_width
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setenv("COLUMNS", "80")
+    assert terminal_width() == 100  # captured stdout: not a terminal
+    monkeypatch.setattr("sys.stdout", Tty())
+    assert terminal_width() == 80
