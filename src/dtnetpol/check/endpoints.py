@@ -17,14 +17,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import count
 
-from dtnetpol.dynatrace.components import (
-    COMPONENTS,
-    ComponentId,
-    LabelFamily,
-    install_labels,
-    operand_labels,
+from dtnetpol.dynatrace.flows import (
+    DestKind,
+    Flow,
+    FlowEnd,
+    InstallFacts,
+    SourceKind,
+    expected_pod,
 )
-from dtnetpol.dynatrace.flows import DestKind, Flow, FlowEnd, InstallFacts, SourceKind
 from dtnetpol.dynatrace.platforms import ApiServerSourceKind
 from dtnetpol.engine.addresses import AddressSet
 from dtnetpol.engine.analysis import Analyzer, Endpoint, ExternalEndpoint, PodClass
@@ -107,15 +107,8 @@ class FlowEnds:
         real = self._matching(end.namespace, end.pod_labels)
         if real:
             return [End(c) for c in real]
-        comp = COMPONENTS[end.component]
-        if comp.label_family is LabelFamily.INSTALL:
-            labels = install_labels(end.component, release_name=self.install.release_name)
-        else:
-            owner = flow.edgeconnect or flow.dynakube or ""
-            mode = self.modes.get(owner) if end.component is ComponentId.ONEAGENT else None
-            labels = operand_labels(end.component, owner, mode=mode) \
-                if end.component is not ComponentId.ONEAGENT or mode else dict(end.pod_labels)
-        ports = tuple(ContainerPort(p.number, p.protocol, p.name) for p in comp.declared_ports)
+        labels, ports = expected_pod(flow, end, release_name=self.install.release_name,
+                                     oneagent_modes=self.modes)
         return [End(self._stand_in(end.namespace, labels, ports, end.host_network), True)]
 
     def _app_pods(self, end: FlowEnd, flow: Flow) -> list[End]:

@@ -29,14 +29,17 @@ from dtnetpol.dynatrace.components import (
     TELEMETRY_PROTOCOL_PORTS,
     WEBHOOK_SELECTOR_LABELS,
     ComponentId,
+    LabelFamily,
     Scope,
     component,
+    install_labels,
+    operand_labels,
     operand_selector,
 )
 from dtnetpol.dynatrace.dynakube import DynaKube, EdgeConnect, HostPort, parse_proxy_url
 from dtnetpol.dynatrace.platforms import PLATFORMS, Platform, PlatformProfile
 from dtnetpol.errors import InputError
-from dtnetpol.model import LabelSelector, Protocol
+from dtnetpol.model import ContainerPort, LabelSelector, Protocol
 
 __all__ = [
     "FLOW_SPECS",
@@ -51,6 +54,7 @@ __all__ = [
     "Symptom",
     "Where",
     "applicable_flows",
+    "expected_pod",
     "flow_spec",
 ]
 
@@ -1143,3 +1147,25 @@ def applicable_flows(dynakubes: DynaKube | Sequence[DynaKube],
             if spec.scope is Scope.EDGECONNECT and spec.applies(ctx):
                 out.append(_resolve(spec, ctx, prefix + spec.id))
     return out
+
+
+def expected_pod(flow: Flow, end: FlowEnd, *, release_name: str,
+                 oneagent_modes: Mapping[str, str]
+                 ) -> tuple[dict[str, str], tuple[ContainerPort, ...]]:
+    """The labels and declared ports the operator gives the pods at a component ``end`` of
+    ``flow``: what stands in for them when the input does not contain them yet.
+
+    ``oneagent_modes`` maps a DynaKube name to its OneAgent mode (the OneAgent's labels carry
+    it); without one the end's selector labels stand in.
+    """
+    assert end.component is not None
+    comp = component(end.component)
+    if comp.label_family is LabelFamily.INSTALL:
+        labels = install_labels(end.component, release_name=release_name)
+    else:
+        owner = flow.edgeconnect or flow.dynakube or ""
+        mode = oneagent_modes.get(owner) if end.component is ComponentId.ONEAGENT else None
+        labels = operand_labels(end.component, owner, mode=mode) \
+            if end.component is not ComponentId.ONEAGENT or mode else dict(end.pod_labels)
+    ports = tuple(ContainerPort(p.number, p.protocol, p.name) for p in comp.declared_ports)
+    return labels, ports

@@ -19,14 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import count
 
-from dtnetpol.dynatrace.components import (
-    COMPONENTS,
-    ComponentId,
-    LabelFamily,
-    install_labels,
-    operand_labels,
-)
-from dtnetpol.dynatrace.flows import Flow, FlowEnd, InstallFacts, SourceKind
+from dtnetpol.dynatrace.flows import Flow, FlowEnd, InstallFacts, SourceKind, expected_pod
 from dtnetpol.dynatrace.platforms import ApiServerSourceKind
 from dtnetpol.engine.addresses import AddressSet
 from dtnetpol.engine.analysis import Analyzer, Endpoint, ExternalEndpoint, PodClass
@@ -94,14 +87,8 @@ class _Ends:
 
     def _component(self, end: FlowEnd, flow: Flow) -> PodClass:
         assert end.component is not None and end.namespace is not None
-        comp = COMPONENTS[end.component]
-        if comp.label_family is LabelFamily.INSTALL:
-            labels = install_labels(end.component, release_name=self.install.release_name)
-        else:
-            owner = flow.edgeconnect or flow.dynakube or ""
-            mode = self.modes.get(owner) if end.component is ComponentId.ONEAGENT else None
-            labels = operand_labels(end.component, owner, mode=mode)
-        ports = tuple(ContainerPort(p.number, p.protocol, p.name) for p in comp.declared_ports)
+        labels, ports = expected_pod(flow, end, release_name=self.install.release_name,
+                                     oneagent_modes=self.modes)
         real = [c for c in self.an.classes_in(end.namespace)
                 if all(c.labels.get(k) == v for k, v in end.pod_labels.items())]
         return real[0] if real else self._synthetic(end.namespace, labels, ports)

@@ -25,7 +25,7 @@ from markupsafe import Markup
 
 from dtnetpol import __version__
 from dtnetpol.check import CheckReport, FlowResult, FlowVerdict
-from dtnetpol.render.check_table import details, summary_line
+from dtnetpol.render.check_table import details, status, summary_line
 from dtnetpol.render.dot import check_dot, deciding_policies
 from dtnetpol.render.layout import layout_svg
 
@@ -50,11 +50,10 @@ def script_hash(script: str) -> str:
 
 
 def headline(report: CheckReport) -> str:
-    s = report.summary()
-    if s["required_blocked"]:
-        n = s["required_blocked"]
+    kind, n = status(report)
+    if kind == "blocked":
         return f"{n} required Dynatrace flow{'' if n == 1 else 's'} blocked"
-    if s["blocked"] or s["conditional"]:
+    if kind == "attention":
         return "No required Dynatrace flow is blocked; some flows need attention"
     return "Every Dynatrace flow the policies govern is allowed"
 

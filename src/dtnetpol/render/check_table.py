@@ -16,6 +16,17 @@ _STYLE = {FlowVerdict.ALLOWED: "green", FlowVerdict.BLOCKED: "bold red",
 _ALLOWED_BY_SHOWN = 6
 
 
+def status(report: CheckReport) -> tuple[str, int]:
+    """What a report's headline says: ``("blocked", n)`` required flows blocked,
+    ``("attention", 0)`` blocked optional or conditional flows, ``("ok", 0)``."""
+    s = report.summary()
+    if s["required_blocked"]:
+        return "blocked", s["required_blocked"]
+    if s["blocked"] or s["conditional"]:
+        return "attention", 0
+    return "ok", 0
+
+
 def summary_line(report: CheckReport) -> str:
     s = report.summary()
     return (f"{s['total']} flows: {s['allowed']} allowed, {s['blocked']} blocked "

@@ -23,7 +23,7 @@ from dtnetpol.engine.ports import PortSet
 from dtnetpol.engine.posture import DirectionPosture, WorkloadPosture
 from dtnetpol.flowdiff import FlowChange
 from dtnetpol.lint.finding import Finding, Severity
-from dtnetpol.render.check_table import details, summary_line
+from dtnetpol.render.check_table import details, status, summary_line
 from dtnetpol.render.lint_table import summary_line as lint_summary_line
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
@@ -78,11 +78,10 @@ def _join(lines: Sequence[str]) -> str:
 
 
 def _headline(report: CheckReport) -> str:
-    s = report.summary()
-    if s["required_blocked"]:
-        n = s["required_blocked"]
+    kind, n = status(report)
+    if kind == "blocked":
         return f"🔴 {n} required Dynatrace flow{'' if n == 1 else 's'} blocked"
-    if s["blocked"] or s["conditional"]:
+    if kind == "attention":
         return "🟠 no required Dynatrace flow blocked, some flows need attention"
     return "🟢 every Dynatrace flow the policies govern is allowed"
 
