@@ -215,3 +215,27 @@ def _connlist_against_reference(c: Cluster, exact_host_destinations: bool) -> No
 @given(clusters(max_pods=6))
 def test_connection_list_agrees_with_reference(c: Cluster) -> None:
     _connlist_against_reference(c, exact_host_destinations=False)
+
+
+# ------------------------------------- (f) answers do not depend on the questions asked before
+
+@given(clusters(), st.data())
+def test_many_sources_to_one_destination_agree_with_reference(c: Cluster,
+                                                              data: st.DataObject) -> None:
+    """The check's pattern: every source class towards one destination, port by port. Answers
+    shared between sources that match the same ingress rules, and rule class sets computed
+    by earlier questions, must not change any verdict or its explanation."""
+    points = sample_ports(c)
+    order = data.draw(st.permutations(list(range(len(points)))), label="port order")
+    warm = Analyzer(c)
+    for d in c.pods:
+        sources = [s for s in c.pods if s is not d]
+        for i in order:
+            proto, n = points[i]
+            for s in sources:
+                v = warm.can_reach(warm.class_of(s), warm.class_of(d), n, proto)
+                assert (v.outcome is Outcome.ALLOWED) is ref_allowed(c, s, d, proto, n), \
+                    (s.ref, d.ref, proto, n, v)
+                if i in order[-2:]:   # asked last of all: the warmest analyzer
+                    cold = Analyzer(c)
+                    assert v == cold.can_reach(cold.class_of(s), cold.class_of(d), n, proto)

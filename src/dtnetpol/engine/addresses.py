@@ -44,6 +44,10 @@ class AddressSet:
         return AddressSet(self.v4.union(other.v4), self.v6.union(other.v6))
 
     def intersection(self, other: AddressSet) -> AddressSet:
+        if not self or self == other:
+            return self
+        if not other:
+            return other
         return AddressSet(self.v4.intersection(other.v4), self.v6.intersection(other.v6))
 
     def difference(self, other: AddressSet) -> AddressSet:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -22,8 +22,10 @@ from dtnetpol.engine.explain import (
     SideVerdict,
     Verdict,
 )
+from dtnetpol.engine.intervals import IntervalSet
+from dtnetpol.engine.label_index import LabelIndex
 from dtnetpol.engine.ports import PortSet, PortSpec
-from dtnetpol.engine.selectors import compile_selector
+from dtnetpol.engine.selectors import Matcher, compile_selector
 from dtnetpol.model.cluster import Cluster, ContainerPort, Pod, WorkloadRef
 from dtnetpol.model.policy import Direction, LabelSelector, NetworkPolicy, Peer, Protocol, Rule
 
@@ -106,6 +108,8 @@ class Contribution:
 class _SideState:
     policies: tuple[NetworkPolicy, ...]
     rules: tuple[CompiledRule, ...]
+    refs: tuple[str, ...] = ()
+    has_ip_blocks: bool = False
 
 
 @dataclass
@@ -116,12 +120,18 @@ class Analyzer:
     classes: list[PodClass] = field(init=False)
     _class_of: dict[Pod, PodClass] = field(init=False, repr=False)
     _by_namespace: dict[str, list[PodClass]] = field(init=False, repr=False)
-    _policies_by_ns: dict[str, list[NetworkPolicy]] = field(init=False, repr=False)
+    _policies_by_ns: dict[str, list[tuple[NetworkPolicy, Matcher]]] = field(init=False,
+                                                                            repr=False)
     _compiled: dict[tuple[int, Direction], tuple[CompiledRule, ...]] = field(init=False,
                                                                              repr=False)
     _sides: dict[tuple[int, Direction], _SideState] = field(init=False, repr=False)
     _ns_match: dict[tuple[LabelSelector, str], bool] = field(init=False, repr=False)
     _peer_sets: dict[tuple[str, Peer], frozenset[int]] = field(init=False, repr=False)
+    _rule_sets: dict[int, frozenset[int]] = field(init=False, repr=False)
+    _label_indexes: tuple[LabelIndex[str], LabelIndex[int]] | None = field(
+        init=False, repr=False, default=None)
+    _shared_sides: dict[tuple[object, ...], tuple[SideVerdict, PortSet]] = field(
+        init=False, repr=False)
 
     def __post_init__(self) -> None:
         groups: dict[tuple[object, ...], list[Pod]] = {}
@@ -141,13 +151,22 @@ class Analyzer:
                 self._class_of[p] = cls
         self._policies_by_ns = defaultdict(list)
         for pol in self.cluster.policies:
-            self._policies_by_ns[pol.namespace].append(pol)
+            self._policies_by_ns[pol.namespace].append((pol, compile_selector(pol.pod_selector)))
         self._compiled = {}
         self._sides = {}
         self._ns_match = {}
         self._peer_sets = {}
+        self._rule_sets = {}
+        self._label_indexes = None
+        self._shared_sides = {}
 
     # ----------------------------------------------------------------- lookups
+    def _owns(self, cls: PodClass) -> bool:
+        """Whether ``cls`` is one of this analyzer's classes, not one made up by a caller
+        (a pod the operator will create); only those are in the per-rule class sets."""
+        index = cls.index
+        return 0 <= index < len(self.classes) and self.classes[index] is cls
+
     def class_of(self, pod: Pod) -> PodClass:
         return self._class_of[pod]
 
@@ -168,8 +187,9 @@ class Analyzer:
 
     def policies_selecting(self, cls: PodClass) -> tuple[NetworkPolicy, ...]:
         """Every policy whose podSelector selects the class (whatever its policyTypes)."""
-        return tuple(p for p in self._policies_by_ns.get(cls.namespace, ())
-                     if compile_selector(p.pod_selector)(cls.labels))
+        labels = cls.labels
+        return tuple(p for p, selects in self._policies_by_ns.get(cls.namespace, ())
+                     if selects(labels))
 
     def _side(self, cls: PodClass, direction: Direction) -> _SideState:
         key = (cls.index, direction)
@@ -177,7 +197,8 @@ class Analyzer:
         if state is None:
             pols = tuple(p for p in self.policies_selecting(cls) if p.isolates(direction))
             rules = tuple(r for p in pols for r in self.compiled_rules(p, direction))
-            state = _SideState(pols, rules)
+            state = _SideState(pols, rules, tuple(p.ref for p in pols),
+                               any(r.has_ip_blocks for r in rules))
             self._sides[key] = state
         return state
 
@@ -222,19 +243,48 @@ class Analyzer:
         return peer.pod_selector is None or compile_selector(peer.pod_selector)(cls.labels)
 
     def peer_classes(self, peer: Peer, policy_namespace: str) -> frozenset[int]:
-        """Indices of every class a selector peer matches, computed once per distinct peer."""
+        """Indices of every class a selector peer matches, computed once per distinct peer
+        (through label indexes of namespaces and classes, not by testing each one)."""
         key = (policy_namespace if peer.namespace_selector is None else "", peer)
         hit = self._peer_sets.get(key)
         if hit is None:
+            pod_selector = peer.pod_selector
             if peer.namespace_selector is None:
-                namespaces: Iterable[str] = (policy_namespace,)
+                match = compile_selector(pod_selector) if pod_selector else None
+                hit = frozenset(c.index for c in self._by_namespace.get(policy_namespace, ())
+                                if not c.host_network and (match is None or match(c.labels)))
             else:
-                namespaces = [ns for ns in self._by_namespace
-                              if self.namespace_matches(peer.namespace_selector, ns)]
-            match = compile_selector(peer.pod_selector) if peer.pod_selector else None
-            hit = frozenset(c.index for ns in namespaces for c in self._by_namespace.get(ns, ())
-                            if not c.host_network and (match is None or match(c.labels)))
+                indexes = self._indexes()
+                namespaces = indexes[0].select(peer.namespace_selector)
+                if pod_selector is None:
+                    hit = frozenset(c.index for ns in namespaces for c in self._by_namespace[ns]
+                                    if not c.host_network)
+                else:
+                    inside = set(namespaces)
+                    classes = self.classes
+                    hit = frozenset(i for i in indexes[1].select(pod_selector)
+                                    if classes[i].namespace in inside)
             self._peer_sets[key] = hit
+        return hit
+
+    def _indexes(self) -> tuple[LabelIndex[str], LabelIndex[int]]:
+        """Label indexes of the namespaces that have pods and of the (non-host-network)
+        classes, built on first use."""
+        if self._label_indexes is None:
+            self._label_indexes = (
+                LabelIndex((ns, self.namespace_labels(ns)) for ns in self._by_namespace),
+                LabelIndex((c.index, c.labels) for c in self.classes if not c.host_network))
+        return self._label_indexes
+
+    def rule_classes(self, rule: CompiledRule) -> frozenset[int]:
+        """Indices of every class the selector peers of ``rule`` match (an empty peer list
+        matches every class: test ``rule.all_peers`` first). Computed once per rule."""
+        key = id(rule)   # compiled rules live as long as the analyzer (``_compiled``)
+        hit = self._rule_sets.get(key)
+        if hit is None:
+            sets = [self.peer_classes(p, rule.policy.namespace) for p in rule.selector_peers]
+            hit = sets[0] if len(sets) == 1 else frozenset().union(*sets)
+            self._rule_sets[key] = hit
         return hit
 
     def rule_matches_class(self, rule: CompiledRule, cls: PodClass) -> bool:
@@ -253,12 +303,20 @@ class Analyzer:
                       dst_ports: tuple[ContainerPort, ...] | None) -> list[Contribution]:
         """Rules of ``subject``'s isolating policies that match ``other``, with their ports."""
         out: list[Contribution] = []
+        if isinstance(other, PodClass) and not other.host_network:
+            # A rule's class set, where already computed, answers at once; computing it for
+            # a single question would cost more than matching the peers.
+            owned = self._owns(other)
+            sets = self._rule_sets
+            index = other.index
+            for rule in self.rules_for(subject, direction):
+                known = sets.get(id(rule)) if owned else None
+                if rule.all_peers or (index in known if known is not None
+                                      else self.rule_matches_class(rule, other)):
+                    out.append(Contribution(rule, rule.ports.resolve(dst_ports)))
+            return out
         other_addresses = _addresses_of(other)
         for rule in self.rules_for(subject, direction):
-            if isinstance(other, PodClass) and not other.host_network:
-                if self.rule_matches_class(rule, other):
-                    out.append(Contribution(rule, rule.ports.resolve(dst_ports)))
-                continue
             if isinstance(other, ExternalEndpoint) and other.as_namespace is not None and \
                     self._namespace_only_peer_matches(rule, other.as_namespace):
                 out.append(Contribution(rule, rule.ports.resolve(dst_ports), other_addresses
@@ -273,7 +331,8 @@ class Analyzer:
     def side_verdict(self, subject: Endpoint, direction: Direction, other: Endpoint,
                      dst_ports: tuple[ContainerPort, ...] | None,
                      port: int | None, protocol: Protocol | None) -> tuple[SideVerdict, PortSet]:
-        """One side of a connection, and the ports that side allows towards ``other``."""
+        """One side of a connection, and the ports that side allows towards ``other`` (with
+        ``port`` given: that port, or no port)."""
         if isinstance(subject, ExternalEndpoint):
             return SideVerdict(direction, subject.name, SideStatus.NOT_A_POD), PortSet.all()
         name = subject.name
@@ -283,13 +342,40 @@ class Analyzer:
         pols = self.isolating_policies(subject, direction)
         if not pols:
             return SideVerdict(direction, name, SideStatus.NOT_ISOLATED), PortSet.all()
-        refs = tuple(p.ref for p in pols)
+        if dst_ports is subject.ports and isinstance(other, PodClass) and \
+                not other.host_network and self._owns(other) and self._owns(subject):
+            # Ingress from a pod: the answer depends on the source only through which rules
+            # match it, so sources that match the same rules share it (a check asks for one
+            # destination from thousands of application pod classes).
+            index = other.index
+            matched = tuple(i for i, r in enumerate(self.rules_for(subject, direction))
+                            if r.all_peers or index in self.rule_classes(r))
+            key = (subject.index, direction, matched, port, protocol)
+            hit = self._shared_sides.get(key)
+            if hit is None:
+                hit = self._isolated_side(subject, pols, direction, other, dst_ports, port,
+                                          protocol)
+                self._shared_sides[key] = hit
+            return hit
+        return self._isolated_side(subject, pols, direction, other, dst_ports, port, protocol)
+
+    def _isolated_side(self, subject: PodClass, pols: tuple[NetworkPolicy, ...],
+                       direction: Direction, other: Endpoint,
+                       dst_ports: tuple[ContainerPort, ...] | None,
+                       port: int | None, protocol: Protocol | None,
+                       ) -> tuple[SideVerdict, PortSet]:
+        name = subject.name
+        refs = self._side(subject, direction).refs
         contribs = self.contributions(subject, direction, other, dst_ports)
         if port is not None and protocol is not None:
+            # One port asked: what the side allows of it is that port or nothing.
             contribs = [c for c in contribs if c.ports.contains(protocol, port)]
-        allowed = PortSet.none()
-        for c in contribs:
-            allowed = allowed.union(c.ports)
+            allowed = PortSet.of(protocol, IntervalSet.single(port)) if contribs \
+                else PortSet.none()
+        else:
+            allowed = PortSet.none()
+            for c in contribs:
+                allowed = allowed.union(c.ports)
         notes = self._notes(subject, direction, other, contribs)
         rules = tuple(c.rule.ref for c in contribs)
         if not contribs:
@@ -311,8 +397,8 @@ class Analyzer:
     def _notes(self, subject: PodClass, direction: Direction, other: Endpoint,
                contribs: Sequence[Contribution]) -> tuple[str, ...]:
         notes: list[str] = []
-        if isinstance(other, PodClass) and not other.host_network and any(
-                r.has_ip_blocks for r in self.rules_for(subject, direction)):
+        if isinstance(other, PodClass) and not other.host_network and \
+                self._side(subject, direction).has_ip_blocks:
             notes.append(IPBLOCK_NOTE)
         if isinstance(other, PodClass) and other.host_network:
             notes.append(f"{other.name} is a {HOST_NETWORK_NOTE}: only ipBlocks of node "

@@ -69,8 +69,12 @@ class IntervalSet:
         return IntervalSet(_normalise(self.intervals + other.intervals))
 
     def intersection(self, other: IntervalSet) -> IntervalSet:
-        out: list[Interval] = []
         a, b = self.intervals, other.intervals
+        if not a or a == b:
+            return self
+        if not b:
+            return other
+        out: list[Interval] = []
         i = j = 0
         while i < len(a) and j < len(b):
             lo = max(a[i][0], b[j][0])
