@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import NoReturn, TextIO
@@ -279,6 +280,24 @@ def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 Command = Callable[[argparse.Namespace, TextIO, TextIO], int]
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Run one command without the cyclic garbage collector.
+
+    A command is one pass that builds large, acyclic structures (the cluster, the analyzer's
+    caches, thousands of verdicts) which reference counting frees. With the collector on, its
+    full collections walk everything built so far again and again: half the time of ``check``
+    on a 150,000-pod cluster. Whatever cycle is left is collected once it is back on.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
          err: TextIO | None = None) -> int:
     """Entry point; returns the exit code (``dtnetpol`` script calls sys.exit on it)."""
@@ -292,7 +311,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
         return int(e.code or 0)
     run: Command = args.run
     try:
-        return run(args, out, err)
+        with _collector_paused():
+            return run(args, out, err)
     except DtnetpolError as e:
         print(f"dtnetpol: error: {e}", file=err)
         return e.exit_code
