@@ -128,6 +128,8 @@ class Analyzer:
     _ns_match: dict[tuple[LabelSelector, str], bool] = field(init=False, repr=False)
     _peer_sets: dict[tuple[str, Peer], frozenset[int]] = field(init=False, repr=False)
     _rule_sets: dict[int, frozenset[int]] = field(init=False, repr=False)
+    _pair_contributions: dict[tuple[int, Direction, int], tuple[Contribution, ...]] = field(
+        init=False, repr=False)
     _label_indexes: tuple[LabelIndex[str], LabelIndex[int]] | None = field(
         init=False, repr=False, default=None)
     _shared_sides: dict[tuple[object, ...], tuple[SideVerdict, PortSet]] = field(
@@ -157,6 +159,7 @@ class Analyzer:
         self._ns_match = {}
         self._peer_sets = {}
         self._rule_sets = {}
+        self._pair_contributions = {}
         self._label_indexes = None
         self._shared_sides = {}
 
@@ -304,9 +307,18 @@ class Analyzer:
         """Rules of ``subject``'s isolating policies that match ``other``, with their ports."""
         out: list[Contribution] = []
         if isinstance(other, PodClass) and not other.host_network:
+            owned = self._owns(other) and self._owns(subject)
+            key = (subject.index, direction, other.index)
+            if owned and dst_ports is (other if direction is Direction.EGRESS
+                                       else subject).ports:
+                # The same pair is asked once per port and flow: match its rules once.
+                hit = self._pair_contributions.get(key)
+                if hit is not None:
+                    return list(hit)
+            else:
+                owned = False
             # A rule's class set, where already computed, answers at once; computing it for
             # a single question would cost more than matching the peers.
-            owned = self._owns(other)
             sets = self._rule_sets
             index = other.index
             for rule in self.rules_for(subject, direction):
@@ -314,6 +326,8 @@ class Analyzer:
                 if rule.all_peers or (index in known if known is not None
                                       else self.rule_matches_class(rule, other)):
                     out.append(Contribution(rule, rule.ports.resolve(dst_ports)))
+            if owned:
+                self._pair_contributions[key] = tuple(out)
             return out
         other_addresses = _addresses_of(other)
         for rule in self.rules_for(subject, direction):
