@@ -23,9 +23,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import jsonschema  # type: ignore[import-untyped,unused-ignore]
-from jsonschema.exceptions import best_match  # type: ignore[import-untyped,unused-ignore]
-
 from dtnetpol.manifest._fields import type_name
 
 Problem = tuple[str, str]
@@ -171,6 +168,8 @@ def _problems(error: Any, schema: Mapping[str, Any]) -> list[Problem]:
         types = [s.get("type") for s in error.validator_value if isinstance(s, Mapping)]
         if types and all(isinstance(t, str) for t in types):
             return [(path, f"must be {_type_words(types)}, not {type_name(error.instance)}")]
+        from jsonschema.exceptions import best_match  # type: ignore[import-untyped,unused-ignore]
+
         inner = best_match(error.context) if error.context else None
         if inner is not None:
             return _problems(inner, schema)
@@ -225,6 +224,10 @@ class CrdValidator:
                                    f"(served: {', '.join(self.served) or 'none'})")]
         schema = self._schema(version)
         instance = prune_nulls(body, self._raw[version])
+        # Imported here: jsonschema takes a tenth of a second to import, and only --crd
+        # needs it.
+        import jsonschema  # type: ignore[import-untyped,unused-ignore]
+
         validator = jsonschema.Draft7Validator(schema)
         found: list[Problem] = []
         for error in validator.iter_errors(instance):

@@ -105,12 +105,17 @@ _PLAIN_TAGS: dict[str, str] = {}   # plain scalar -> resolved tag (the resolver'
 _PLAIN_TAGS_MAX = 1 << 16
 
 
+_COLLECTION_TAGS: dict[Any, str] = {yaml.MappingNode: _MAP, yaml.SequenceNode: _SEQ}
+_SCALAR = yaml.ScalarNode
+
+
 def _resolve(loader: Any, kind: Any, value: Any, implicit: tuple[bool, bool]) -> Any:
     """The resolver's answer, cached per plain scalar: manifests repeat the same keys and
     values (``name``, ``matchLabels``, ``TCP``) thousands of times. Quoted scalars are
-    strings; the loader has no path resolvers."""
-    if kind is not yaml.ScalarNode:
-        return _BASE.resolve(loader, kind, value, implicit)
+    strings; mappings and sequences without a tag get the default tags (the loader has no
+    path resolvers, which alone could say otherwise)."""
+    if kind is not _SCALAR:
+        return _COLLECTION_TAGS[kind]
     if not implicit[0]:
         return _STR
     tag = _PLAIN_TAGS.get(value)
