@@ -8,6 +8,8 @@ make an object meaningless; the NetworkPolicy validator collects problems instea
 
 from __future__ import annotations
 
+import sys
+
 from collections.abc import Mapping
 from typing import Any
 
@@ -72,7 +74,10 @@ class Field:
         loc = self._loc
         if loc is None:
             base = self._base
-            loc = self._loc = SourceLocation(base.file, base.document, self._line, self.path)
+            # The path interned: documents repeat the same paths, and a shared string crosses
+            # a process boundary once per batch of documents, not once per location.
+            loc = self._loc = SourceLocation(base.file, base.document, self._line,
+                                             sys.intern(self.path))
         return loc
 
     @property
