@@ -29,6 +29,10 @@ from dtnetpol.engine.selectors import Matcher, compile_selector
 from dtnetpol.model.cluster import Cluster, ContainerPort, Pod, WorkloadRef
 from dtnetpol.model.policy import Direction, LabelSelector, NetworkPolicy, Peer, Protocol, Rule
 
+# From this many (policy, class) pairs in a namespace on, which policies select which class
+# is found through a label index rather than by testing every pair.
+_INDEX_FROM = 64
+
 HOST_NETWORK_NOTE = ("host-network pod: NetworkPolicies that select it have no effect on most "
                      "CNIs, and its traffic carries the node's IP")
 
@@ -128,6 +132,7 @@ class Analyzer:
     _ns_match: dict[tuple[LabelSelector, str], bool] = field(init=False, repr=False)
     _peer_sets: dict[tuple[str, Peer], frozenset[int]] = field(init=False, repr=False)
     _rule_sets: dict[int, frozenset[int]] = field(init=False, repr=False)
+    _selecting: dict[int, tuple[NetworkPolicy, ...]] = field(init=False, repr=False)
     _pair_contributions: dict[tuple[int, Direction, int], tuple[Contribution, ...]] = field(
         init=False, repr=False)
     _label_indexes: tuple[LabelIndex[str], LabelIndex[int]] | None = field(
@@ -159,6 +164,7 @@ class Analyzer:
         self._ns_match = {}
         self._peer_sets = {}
         self._rule_sets = {}
+        self._selecting = {}
         self._pair_contributions = {}
         self._label_indexes = None
         self._shared_sides = {}
@@ -190,9 +196,33 @@ class Analyzer:
 
     def policies_selecting(self, cls: PodClass) -> tuple[NetworkPolicy, ...]:
         """Every policy whose podSelector selects the class (whatever its policyTypes)."""
+        if self._owns(cls):
+            hit = self._selecting.get(cls.index)
+            if hit is None:
+                self._select_in(cls.namespace)
+                hit = self._selecting[cls.index]
+            return hit
         labels = cls.labels
         return tuple(p for p, selects in self._policies_by_ns.get(cls.namespace, ())
                      if selects(labels))
+
+    def _select_in(self, namespace: str) -> None:
+        """Which policies select each class of ``namespace``, for all its classes at once:
+        through a label index where the namespace has many policies and classes."""
+        classes = self._by_namespace.get(namespace, ())
+        policies = self._policies_by_ns.get(namespace, ())
+        found: dict[int, list[NetworkPolicy]] = {c.index: [] for c in classes}
+        if len(policies) * len(classes) > _INDEX_FROM:
+            index = LabelIndex((c.index, c.labels) for c in classes)
+            for pol, _ in policies:
+                for i in index.select(pol.pod_selector):
+                    found[i].append(pol)
+        else:
+            for c in classes:
+                labels = c.labels
+                found[c.index] = [p for p, selects in policies if selects(labels)]
+        for i, pols in found.items():
+            self._selecting[i] = tuple(pols)
 
     def _side(self, cls: PodClass, direction: Direction) -> _SideState:
         key = (cls.index, direction)

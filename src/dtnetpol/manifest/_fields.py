@@ -9,7 +9,6 @@ make an object meaningless; the NetworkPolicy validator collects problems instea
 from __future__ import annotations
 
 import sys
-
 from collections.abc import Mapping
 from typing import Any
 
