@@ -18,6 +18,7 @@ from dtnetpol.engine.analysis import Analyzer, ExternalEndpoint
 from dtnetpol.engine.connlist import connection_list
 from dtnetpol.engine.explain import Outcome
 from dtnetpol.engine.ports import PortSet
+from dtnetpol.engine.selectors import selector_matches
 from dtnetpol.model import Cluster, Direction, Pod, Protocol, Rule
 
 from .reference import EGRESS, INGRESS, ref_allowed, ref_allowed_external
@@ -239,3 +240,22 @@ def test_many_sources_to_one_destination_agree_with_reference(c: Cluster,
                 if i in order[-2:]:   # asked last of all: the warmest analyzer
                     cold = Analyzer(c)
                     assert v == cold.can_reach(cold.class_of(s), cold.class_of(d), n, proto)
+
+
+@given(clusters())
+def test_policies_selecting_through_the_label_index_is_the_scan(c: Cluster) -> None:
+    """Namespaces with many policies and classes find the selecting policies through a label
+    index; random clusters are small, so the index is forced here."""
+    from unittest.mock import patch
+
+    from dtnetpol.engine import analysis
+
+    scanned = Analyzer(c)
+    with patch.object(analysis, "_INDEX_FROM", -1):
+        indexed = Analyzer(c)
+        for cls in indexed.classes:
+            got = indexed.policies_selecting(cls)
+            want = tuple(p for p in c.policies if p.namespace == cls.namespace
+                         and selector_matches(p.pod_selector, cls.labels))
+            assert got == want
+            assert got == scanned.policies_selecting(scanned.classes[cls.index])
