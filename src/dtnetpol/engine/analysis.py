@@ -133,6 +133,7 @@ class Analyzer:
     _peer_sets: dict[tuple[str, Peer], frozenset[int]] = field(init=False, repr=False)
     _rule_sets: dict[int, frozenset[int]] = field(init=False, repr=False)
     _selecting: dict[int, tuple[NetworkPolicy, ...]] = field(init=False, repr=False)
+    _port_sets: dict[tuple[Protocol, int], PortSet] = field(init=False, repr=False)
     _pair_contributions: dict[tuple[int, Direction, int], tuple[Contribution, ...]] = field(
         init=False, repr=False)
     _label_indexes: tuple[LabelIndex[str], LabelIndex[int]] | None = field(
@@ -165,6 +166,7 @@ class Analyzer:
         self._peer_sets = {}
         self._rule_sets = {}
         self._selecting = {}
+        self._port_sets = {}
         self._pair_contributions = {}
         self._label_indexes = None
         self._shared_sides = {}
@@ -383,8 +385,8 @@ class Analyzer:
         if subject.host_network:
             return (SideVerdict(direction, name, SideStatus.NOT_GOVERNED,
                                 notes=(HOST_NETWORK_NOTE,)), PortSet.all())
-        pols = self.isolating_policies(subject, direction)
-        if not pols:
+        state = self._side(subject, direction)
+        if not state.policies:
             return SideVerdict(direction, name, SideStatus.NOT_ISOLATED), PortSet.all()
         if dst_ports is subject.ports and isinstance(other, PodClass) and \
                 not other.host_network and self._owns(other) and self._owns(subject):
@@ -392,35 +394,34 @@ class Analyzer:
             # match it, so sources that match the same rules share it (a check asks for one
             # destination from thousands of application pod classes).
             index = other.index
-            matched = tuple(i for i, r in enumerate(self.rules_for(subject, direction))
+            matched = tuple(i for i, r in enumerate(state.rules)
                             if r.all_peers or index in self.rule_classes(r))
             key = (subject.index, direction, matched, port, protocol)
             hit = self._shared_sides.get(key)
             if hit is None:
-                hit = self._isolated_side(subject, pols, direction, other, dst_ports, port,
+                hit = self._isolated_side(subject, state, direction, other, dst_ports, port,
                                           protocol)
                 self._shared_sides[key] = hit
             return hit
-        return self._isolated_side(subject, pols, direction, other, dst_ports, port, protocol)
+        return self._isolated_side(subject, state, direction, other, dst_ports, port, protocol)
 
-    def _isolated_side(self, subject: PodClass, pols: tuple[NetworkPolicy, ...],
+    def _isolated_side(self, subject: PodClass, state: _SideState,
                        direction: Direction, other: Endpoint,
                        dst_ports: tuple[ContainerPort, ...] | None,
                        port: int | None, protocol: Protocol | None,
                        ) -> tuple[SideVerdict, PortSet]:
         name = subject.name
-        refs = self._side(subject, direction).refs
+        refs = state.refs
         contribs = self.contributions(subject, direction, other, dst_ports)
         if port is not None and protocol is not None:
             # One port asked: what the side allows of it is that port or nothing.
             contribs = [c for c in contribs if c.ports.contains(protocol, port)]
-            allowed = PortSet.of(protocol, IntervalSet.single(port)) if contribs \
-                else PortSet.none()
+            allowed = self._one_port(protocol, port) if contribs else PortSet.none()
         else:
             allowed = PortSet.none()
             for c in contribs:
                 allowed = allowed.union(c.ports)
-        notes = self._notes(subject, direction, other, contribs)
+        notes = self._notes(state, other)
         rules = tuple(c.rule.ref for c in contribs)
         if not contribs:
             return SideVerdict(direction, name, SideStatus.BLOCKED, refs, notes=notes), allowed
@@ -438,16 +439,21 @@ class Analyzer:
         return SideVerdict(direction, name, SideStatus.PARTIAL, refs, rules, covered,
                            notes), allowed
 
-    def _notes(self, subject: PodClass, direction: Direction, other: Endpoint,
-               contribs: Sequence[Contribution]) -> tuple[str, ...]:
-        notes: list[str] = []
-        if isinstance(other, PodClass) and not other.host_network and \
-                self._side(subject, direction).has_ip_blocks:
-            notes.append(IPBLOCK_NOTE)
-        if isinstance(other, PodClass) and other.host_network:
-            notes.append(f"{other.name} is a {HOST_NETWORK_NOTE}: only ipBlocks of node "
-                         "addresses or an empty peer list match it")
-        return tuple(notes)
+    @staticmethod
+    def _notes(state: _SideState, other: Endpoint) -> tuple[str, ...]:
+        if not isinstance(other, PodClass):
+            return ()
+        if other.host_network:
+            return (f"{other.name} is a {HOST_NETWORK_NOTE}: only ipBlocks of node "
+                    "addresses or an empty peer list match it",)
+        return (IPBLOCK_NOTE,) if state.has_ip_blocks else ()
+
+    def _one_port(self, protocol: Protocol, port: int) -> PortSet:
+        key = (protocol, port)
+        hit = self._port_sets.get(key)
+        if hit is None:
+            hit = self._port_sets[key] = PortSet.of(protocol, IntervalSet.single(port))
+        return hit
 
     # ------------------------------------------------------------------ queries
     def can_reach(self, src: Endpoint, dst: Endpoint, port: int | None = None,
