@@ -234,7 +234,8 @@ class Analyzer:
             rules = tuple(r for p in pols for r in self.compiled_rules(p, direction))
             state = _SideState(pols, rules, tuple(p.ref for p in pols),
                                any(r.has_ip_blocks for r in rules))
-            self._sides[key] = state
+            if self._owns(cls):   # callers' stand-ins may share an index: never cached
+                self._sides[key] = state
         return state
 
     def isolating_policies(self, cls: PodClass, direction: Direction) -> tuple[NetworkPolicy, ...]:

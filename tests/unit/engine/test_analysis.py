@@ -103,3 +103,21 @@ def test_namespace_address_set_endpoint_matches_only_namespace_only_peers() -> N
         an = Analyzer(c)
         api = ExternalEndpoint("kube-apiserver", None, as_namespace="openshift-host-network")
         assert an.can_reach(api, an.find("dynatrace/webhook"), 8443).allowed is expected
+
+
+def test_stand_in_classes_with_the_same_index_get_their_own_answers() -> None:
+    """Callers make up classes for pods that do not exist yet (check's and fix's stand-ins),
+    numbering them -1, -2, ... each; two with one index must not share cached answers."""
+    c = cluster([pod("a", "w", {"app": "w"})], [policy("a", "deny-ingress", types=["Ingress"])])
+    an = Analyzer(c)
+    src = an.classes[0]
+
+    def stand_in(ns: str) -> PodClass:
+        p = pod(ns, "future", {"x": "1"})
+        return PodClass(-1, ns, p.labels, p.ports, False, (p,))
+
+    fenced, free = stand_in("a"), stand_in("b")
+    assert an.can_reach(src, fenced, 8080).outcome is Outcome.BLOCKED
+    assert an.can_reach(src, free, 8080).outcome is Outcome.ALLOWED
+    assert [p.name for p in an.isolating_policies(fenced, INGRESS)] == ["deny-ingress"]
+    assert an.isolating_policies(free, INGRESS) == ()
