@@ -14,6 +14,7 @@ _STYLE = {FlowVerdict.ALLOWED: "green", FlowVerdict.BLOCKED: "bold red",
 
 
 _ALLOWED_BY_SHOWN = 6
+_POLICIES_SHOWN = 10
 
 
 def status(report: CheckReport) -> tuple[str, int]:
@@ -41,7 +42,13 @@ def details(r: FlowResult) -> list[str]:
         lines.append(f"  what: {r.flow.spec.description}")
     if r.blocked_by:
         verb = "blocked" if r.verdict is FlowVerdict.BLOCKED else "narrowed"
-        lines.append(f"  {verb} by: {r.blocked_by}, isolated by {', '.join(r.policies)}")
+        named = ", ".join(r.policies[:_POLICIES_SHOWN])
+        if len(r.policies) > _POLICIES_SHOWN:
+            # A flow from every monitored namespace meets thousands of default-deny policies.
+            more = len(r.policies) - _POLICIES_SHOWN
+            named += (f" and {more:,} more {'policy' if more == 1 else 'policies'} "
+                      "(-o json lists them all)")
+        lines.append(f"  {verb} by: {r.blocked_by}, isolated by {named}")
     bad = r.blocked_ports
     if bad and len(bad) < len(r.flow.ports):
         lines.append(f"  blocked ports: {', '.join(str(p) for p in bad)}")
@@ -92,8 +99,9 @@ def check_table(report: CheckReport, *, colour: bool = False, verbose: bool = Fa
         if r.fix:
             parts.append("  fix:")
             # YAML is never wrapped: it must paste back into a file as it is.
-            parts.extend(Text("    " + line, no_wrap=True, overflow="ignore")
-                         for line in r.fix.rstrip("\n").splitlines())
+            parts.append(Text("\n".join("    " + line
+                                         for line in r.fix.rstrip("\n").splitlines()),
+                              no_wrap=True, overflow="ignore"))
     parts.append("")
     parts.append(summary_line(report))
     return render(parts, colour=colour, width=width)

@@ -190,3 +190,26 @@ def test_html_without_graphviz_is_a_one_line_error(monkeypatch: pytest.MonkeyPat
     last = err.strip().splitlines()[-1]
     assert last.startswith("dtnetpol: error: the HTML report needs Graphviz")
     assert "Traceback" not in err
+
+
+def test_long_policy_lists_are_cut_in_text_but_whole_in_json() -> None:
+    """A flow from every monitored namespace meets one default-deny per namespace."""
+    from dataclasses import replace
+
+    from dtnetpol.cli import build_parser
+    from dtnetpol.commands.check import build_report
+    from dtnetpol.commands.generate import load_inputs
+    from dtnetpol.render.check_json import check_json
+    from dtnetpol.render.check_table import details
+
+    args = build_parser().parse_args(list(ARGS))
+    report = build_report(args, load_inputs(args, for_policies=False))
+    blocked = next(r for r in report.results if r.blocked_by)
+    many = replace(blocked, policies=tuple(f"ns-{i:04}/default-deny" for i in range(2500)))
+    line = next(x for x in details(many) if "isolated by" in x)
+    assert line.endswith("ns-0009/default-deny and 2,490 more policies (-o json lists them all)")
+    assert "ns-0010" not in line
+    one_more = replace(blocked, policies=many.policies[:11])
+    assert "and 1 more policy (" in next(x for x in details(one_more) if "isolated by" in x)
+    listed = json.loads(check_json(replace(report, results=(many,))))["flows"][0]["policies"]
+    assert len(listed) == 2500
