@@ -248,3 +248,19 @@ def test_fast_builder_matches_the_constructors(text: str) -> None:
     loader.dispose()
     assert fast == reference
     assert [marks(b) for b in fast] == [marks(b) for b in reference]
+
+
+def test_scalars_built_once_per_text_are_what_pyyaml_builds() -> None:
+    """The loader shares immutable scalars between documents; each must still be the value
+    PyYAML's safe loader gives, whatever its spelling."""
+    import yaml
+
+    text = ("a: [443, 0x1bb, 0o17, 1_000, +12, -3, 1.5, .inf, true, false, yes, null, ~, '443',"
+            " 2024-01-01]\n")
+    docs = read_text(f"{text}---\n{text}", "x.yaml")
+    want = yaml.safe_load(text)["a"]
+    want[-1] = "2024-01-01"   # dates stay strings
+    for doc in docs:
+        got = doc.body["a"]
+        assert got == want
+        assert [type(v) for v in got] == [type(v) for v in want]

@@ -131,6 +131,26 @@ class _Fallback(Exception):
     aliases seen twice, duplicate keys)."""
 
 
+_MAPPING, _SEQUENCE = yaml.MappingNode, yaml.SequenceNode
+# Plain scalars of these tags build immutable values; manifests repeat them (ports, true, 1).
+_SHARED_SCALAR_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:bool",
+                                 "tag:yaml.org,2002:null", "tag:yaml.org,2002:float"})
+_SCALARS: dict[tuple[str, str], Any] = {}
+_new_map = dict.__new__
+_new_list = list.__new__
+
+
+def _scalar(loader: Any, node: yaml.Node) -> Any:
+    """A scalar that is not a plain string, built once per (tag, text) where immutable."""
+    key = (node.tag, node.value)
+    if key in _SCALARS:
+        return _SCALARS[key]
+    value = _construct_object(loader, node)
+    if node.tag in _SHARED_SCALAR_TAGS and len(_SCALARS) < _PLAIN_TAGS_MAX:
+        _SCALARS[key] = value
+    return value
+
+
 def _build(loader: Any, node: yaml.Node, seen: set[int]) -> Any:
     """What the constructors above build, without PyYAML's generic per-node machinery.
 
@@ -138,35 +158,41 @@ def _build(loader: Any, node: yaml.Node, seen: set[int]) -> Any:
     anything else raises :class:`_Fallback` and the document is built the usual way, so
     results and error messages stay those of the constructors.
     """
-    if node.__class__ is yaml.ScalarNode:
-        if node.tag == _STR:
-            return node.value
-        return _construct_object(loader, node)
+    cls = node.__class__
+    if cls is _SCALAR:
+        return node.value if node.tag == _STR else _scalar(loader, node)
     key = id(node)
     if key in seen:           # an alias (possibly recursive): let PyYAML share the object
         raise _Fallback
     seen.add(key)
-    if node.__class__ is yaml.MappingNode and node.tag == _MAP:
-        data = MarkedMap(node.start_mark.line + 1)
-        lines = data.key_lines
+    if cls is _MAPPING and node.tag == _MAP:
+        data: MarkedMap = _new_map(MarkedMap)   # MarkedMap(line), without a Python __init__
+        data.line = node.start_mark.line + 1
+        data.key_lines = lines = {}
         for key_node, value_node in node.value:
-            if key_node.__class__ is not yaml.ScalarNode:
+            if key_node.__class__ is not _SCALAR:
                 raise _Fallback
-            if key_node.tag == _STR:
+            tag = key_node.tag
+            if tag == _STR:
                 k = key_node.value
-            elif key_node.tag == _MERGE_TAG:
+            elif tag == _MERGE_TAG:
                 raise _Fallback
             else:
-                k = _construct_object(loader, key_node)
+                k = _scalar(loader, key_node)
             if k in data:
                 raise _Fallback
-            data[k] = _build(loader, value_node, seen)
+            if value_node.__class__ is _SCALAR and value_node.tag == _STR:
+                data[k] = value_node.value
+            else:
+                data[k] = _build(loader, value_node, seen)
             lines[k] = key_node.start_mark.line + 1
         return data
-    if node.__class__ is yaml.SequenceNode and node.tag == _SEQ:
-        items = MarkedList(node.start_mark.line + 1)
-        items.extend([_build(loader, child, seen) for child in node.value])
-        items.item_lines = [child.start_mark.line + 1 for child in node.value]
+    if cls is _SEQUENCE and node.tag == _SEQ:
+        children = node.value
+        items: MarkedList = _new_list(MarkedList)
+        items.line = node.start_mark.line + 1
+        items.extend([_build(loader, child, seen) for child in children])
+        items.item_lines = [child.start_mark.line + 1 for child in children]
         return items
     raise _Fallback
 
