@@ -158,13 +158,15 @@ class CheckOptions:
     oneagent_modes: Mapping[str, str] = field(default_factory=dict)
 
 
+_GOVERNED = frozenset({SideStatus.ALLOWED, SideStatus.NOT_ISOLATED, SideStatus.PARTIAL})
+
+
 def _verdict_of(v: Verdict) -> FlowVerdict:
     if v.outcome is Outcome.BLOCKED:
         return FlowVerdict.BLOCKED
     if v.outcome is Outcome.CONDITIONAL:
         return FlowVerdict.CONDITIONAL
-    governed = {SideStatus.ALLOWED, SideStatus.NOT_ISOLATED, SideStatus.PARTIAL}
-    if v.egress.status not in governed and v.ingress.status not in governed:
+    if v.egress.status not in _GOVERNED and v.ingress.status not in _GOVERNED:
         return FlowVerdict.NOT_GOVERNED
     return FlowVerdict.ALLOWED
 
@@ -232,9 +234,9 @@ class _Checker:
         elif directions:
             blocked_by = next(iter(directions)).word
         policies = tuple(sorted({p for s in blocking for p in s.isolating_policies}))
-        allowed_by = tuple(dict.fromkeys(
-            str(rule) for r in results if r.engine is not None
-            for side in (r.engine.egress, r.engine.ingress) for rule in side.allowing_rules))
+        allowed_by = tuple(dict.fromkeys(str(rule) for rule in dict.fromkeys(
+            rule for r in results if r.engine is not None
+            for side in (r.engine.egress, r.engine.ingress) for rule in side.allowing_rules)))
         result = replace(base, verdict=verdict, blocked_by=blocked_by, policies=policies,
                          ports=tuple(results), condition=condition, allowed_by=allowed_by)
         if verdict is FlowVerdict.BLOCKED:
