@@ -336,7 +336,7 @@ class Analyzer:
 
     # ------------------------------------------------------------------ sides
     def contributions(self, subject: PodClass, direction: Direction, other: Endpoint,
-                      dst_ports: tuple[ContainerPort, ...] | None) -> list[Contribution]:
+                      dst_ports: tuple[ContainerPort, ...] | None) -> Sequence[Contribution]:
         """Rules of ``subject``'s isolating policies that match ``other``, with their ports."""
         out: list[Contribution] = []
         if isinstance(other, PodClass) and not other.host_network:
@@ -347,7 +347,7 @@ class Analyzer:
                 # The same pair is asked once per port and flow: match its rules once.
                 hit = self._pair_contributions.get(key)
                 if hit is not None:
-                    return list(hit)
+                    return hit
             else:
                 owned = False
             # A rule's class set, where already computed, answers at once; computing it for
