@@ -112,8 +112,14 @@ class Contribution:
 class _SideState:
     policies: tuple[NetworkPolicy, ...]
     rules: tuple[CompiledRule, ...]
-    refs: tuple[str, ...] = ()
-    has_ip_blocks: bool = False
+
+    @cached_property
+    def refs(self) -> tuple[str, ...]:
+        return tuple(p.ref for p in self.policies)
+
+    @cached_property
+    def has_ip_blocks(self) -> bool:
+        return any(r.has_ip_blocks for r in self.rules)
 
 
 @dataclass
@@ -232,8 +238,7 @@ class Analyzer:
         if state is None:
             pols = tuple(p for p in self.policies_selecting(cls) if p.isolates(direction))
             rules = tuple(r for p in pols for r in self.compiled_rules(p, direction))
-            state = _SideState(pols, rules, tuple(p.ref for p in pols),
-                               any(r.has_ip_blocks for r in rules))
+            state = _SideState(pols, rules)
             if self._owns(cls):   # callers' stand-ins may share an index: never cached
                 self._sides[key] = state
         return state
@@ -340,16 +345,14 @@ class Analyzer:
         """Rules of ``subject``'s isolating policies that match ``other``, with their ports."""
         out: list[Contribution] = []
         if isinstance(other, PodClass) and not other.host_network:
-            owned = self._owns(other) and self._owns(subject)
+            # The same pair is asked once per port and flow: its rules are matched once.
+            owned = self._owns(other) and self._owns(subject) and \
+                dst_ports is (other if direction is Direction.EGRESS else subject).ports
             key = (subject.index, direction, other.index)
-            if owned and dst_ports is (other if direction is Direction.EGRESS
-                                       else subject).ports:
-                # The same pair is asked once per port and flow: match its rules once.
+            if owned:
                 hit = self._pair_contributions.get(key)
                 if hit is not None:
                     return hit
-            else:
-                owned = False
             # A rule's class set, where already computed, answers at once; computing it for
             # a single question would cost more than matching the peers.
             sets = self._rule_sets
