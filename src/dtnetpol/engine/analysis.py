@@ -108,18 +108,18 @@ class Contribution:
     addresses: AddressSet | None = None   # for external peers: which of their addresses
 
 
-@dataclass
 class _SideState:
-    policies: tuple[NetworkPolicy, ...]
-    rules: tuple[CompiledRule, ...]
+    """What isolates one side of a class: the policies, their rules in order, and what
+    every verdict on that side repeats (the policies' names, whether a rule has ipBlocks)."""
 
-    @cached_property
-    def refs(self) -> tuple[str, ...]:
-        return tuple(p.ref for p in self.policies)
+    __slots__ = ("has_ip_blocks", "policies", "refs", "rules")
 
-    @cached_property
-    def has_ip_blocks(self) -> bool:
-        return any(r.has_ip_blocks for r in self.rules)
+    def __init__(self, policies: tuple[NetworkPolicy, ...],
+                 rules: tuple[CompiledRule, ...]) -> None:
+        self.policies = policies
+        self.rules = rules
+        self.refs = tuple(p.ref for p in policies)
+        self.has_ip_blocks = any(r.has_ip_blocks for r in rules)
 
 
 @dataclass
