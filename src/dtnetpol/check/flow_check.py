@@ -46,6 +46,7 @@ _EXPLAINED_SUBJECTS = 5
 #: Namespaces a fix for application pods covers at most (the rest: ``dtnetpol fix``).
 _FIX_NAMESPACES = 20
 
+_FAILING = frozenset({FlowVerdict.BLOCKED, FlowVerdict.CONDITIONAL})
 _RANK = {FlowVerdict.ALLOWED: 0, FlowVerdict.NOT_GOVERNED: 0, FlowVerdict.CONDITIONAL: 1,
          FlowVerdict.BLOCKED: 2}
 
@@ -214,6 +215,9 @@ class _Checker:
         alternatives = SourceKind(flow.source.kind) is SourceKind.APISERVER and len(srcs) > 1
         results: list[PortResult] = []
         per_source: dict[int, list[FlowVerdict]] = {}
+        # Sides by identity, in order: thousands of verdicts share their destination's side.
+        sides: dict[int, SideVerdict] = {}
+        blocking: dict[int, SideVerdict] = {}
         for i, s in enumerate(srcs):
             for d in dsts:
                 for p in ports:
@@ -223,20 +227,20 @@ class _Checker:
                     results.append(PortResult(p, v.source, v.destination, fv, v,
                                               s.endpoint, d.endpoint))
                     per_source.setdefault(i, []).append(fv)
+                    for side in (v.egress, v.ingress):
+                        sides[id(side)] = side
+                        if fv in _FAILING and not side.allows:
+                            blocking[id(side)] = side
         verdict, condition = self._combine(results, per_source, alternatives)
-        blocking = [side for r in results if r.engine is not None
-                    and r.verdict in (FlowVerdict.BLOCKED, FlowVerdict.CONDITIONAL)
-                    for side in _blocking_sides(r.engine)]
         blocked_by = None
-        directions = {s.direction for s in blocking}
+        directions = {s.direction for s in blocking.values()}
         if directions == {Direction.EGRESS, Direction.INGRESS}:
             blocked_by = "both"
         elif directions:
             blocked_by = next(iter(directions)).word
-        policies = tuple(sorted({p for s in blocking for p in s.isolating_policies}))
+        policies = tuple(sorted({p for s in blocking.values() for p in s.isolating_policies}))
         allowed_by = tuple(dict.fromkeys(str(rule) for rule in dict.fromkeys(
-            rule for r in results if r.engine is not None
-            for side in (r.engine.egress, r.engine.ingress) for rule in side.allowing_rules)))
+            rule for side in sides.values() for rule in side.allowing_rules)))
         result = replace(base, verdict=verdict, blocked_by=blocked_by, policies=policies,
                          ports=tuple(results), condition=condition, allowed_by=allowed_by)
         if verdict is FlowVerdict.BLOCKED:
