@@ -19,7 +19,7 @@ import gc
 import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -193,9 +193,18 @@ def load_parallel(paths: Sequence[str], strict: bool,
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=context)
+    parts: list[_Loaded] = []
+
+    def arriving(futures: Sequence[Future[_Loaded]]) -> Iterator[PartialCluster]:
+        # In input order, each as soon as it is there: the merge of the first chunks runs
+        # while the workers read the last ones.
+        for future in futures:
+            parts.append(future.result())
+            yield parts[-1].partial
+
     try:
-        futures = [pool.submit(_load, chunk, strict) for chunk in chunks]
-        parts = [future.result() for future in futures]
+        result = merge_partials(
+            arriving([pool.submit(_load, chunk, strict) for chunk in chunks]), strict=strict)
     except Exception:  # the single-process path reports it
         pool.shutdown(wait=False, cancel_futures=True)
         return None
@@ -204,5 +213,4 @@ def load_parallel(paths: Sequence[str], strict: bool,
             [piece for chunk in chunks for piece in chunk],
             [count for part in parts for count in part.counts]):
         return None
-    result = merge_partials([part.partial for part in parts], strict=strict)
     return result, sum(part.documents for part in parts)
