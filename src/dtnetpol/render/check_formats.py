@@ -1,4 +1,8 @@
-"""Every output format of ``dtnetpol check`` behind one call (``-o FORMAT``)."""
+"""Every output format of ``dtnetpol check`` behind one call (``-o FORMAT``).
+
+Each renderer is imported when its format is asked for: the HTML one alone (jinja2, the
+flow picture) costs a tenth of a second of start-up, which a small check would spend
+mostly importing."""
 
 from __future__ import annotations
 
@@ -7,7 +11,6 @@ from collections.abc import Sequence
 
 from dtnetpol.check import CheckReport
 from dtnetpol.model.policy import NetworkPolicy
-from dtnetpol.render import check_html, check_json, check_sarif, check_table, dot, markdown
 
 FORMATS = ("table", "json", "sarif", "md", "html", "dot")
 
@@ -25,16 +28,22 @@ def render_check(fmt: str, report: CheckReport, *, policies: Sequence[NetworkPol
         colour: ANSI colours in the table.
     """
     if fmt == "json":
+        from dtnetpol.render import check_json
         return check_json.check_json(report)
     if fmt == "sarif":
+        from dtnetpol.render import check_sarif
         return check_sarif.check_sarif(report, policies=check_sarif.policy_locations(policies),
                                        root=os.getcwd(), fallback_file=dynakube_file)
     if fmt == "md":
+        from dtnetpol.render import markdown
         return markdown.check_md(report, verbose=verbose)
     if fmt == "dot":
+        from dtnetpol.render import dot
         return dot.check_dot(report)
     if fmt == "html":
+        from dtnetpol.render import check_html
         return check_html.check_html(report, inputs=paths)
     if fmt == "table":
+        from dtnetpol.render import check_table
         return check_table.check_table(report, colour=colour, verbose=verbose)
     raise ValueError(f"unknown format {fmt!r}")
