@@ -1,11 +1,12 @@
 """Load large inputs on two cores: two worker processes read and build runs of documents.
 
 The files are cut at document boundaries (lines that are ``---`` or start with ``--- ``) into
-runs (chunks) of complete documents of about equal size; each piece of a file knows its first
-line and document number, so every location is the one the single-process path gives. Forked
-workers parse the chunks and build what is per document (:func:`build_partial`); the parent
-merges the :class:`~dtnetpol.manifest.cluster.PartialCluster` results in input order (objects
-given twice, owners, namespaces need the whole input). Documents differ in cost per byte
+runs (chunks) of complete documents of about equal size, smaller towards the end; each piece
+of a file knows its first line and document number, so every location is the one the
+single-process path gives. Forked workers parse the chunks and build what is per document
+(:func:`build_partial`); the parent merges the
+:class:`~dtnetpol.manifest.cluster.PartialCluster` results in input order, as they arrive
+(objects given twice, owners, namespaces need the whole input). Documents differ in cost per byte
 (a policy costs twice a workload), so there are many more chunks than workers.
 
 Whatever goes wrong (a syntax error, an invalid object, an unreadable file, a worker that dies)
@@ -16,6 +17,7 @@ messages are exactly the usual ones.
 from __future__ import annotations
 
 import gc
+import itertools
 import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
@@ -31,10 +33,11 @@ from dtnetpol.sources.yaml_load import _manifest_files, _read_file, read_piece
 
 # Inputs (files only) from this many bytes on are loaded in two processes.
 PARALLEL_MIN_BYTES = 8 << 20
-# Chunks of about equal size the input is cut into: the worker that ends first waits less
-# than a chunk for the other.
+# Chunks of full size the input would be cut into (the smaller last ones come on top).
 CHUNKS = 24
 WORKERS = 2
+# Runs shrink once less than this many runs per worker are left (see ``cut``).
+_TAIL = 3
 
 # libyaml counts these as line breaks too, pieces count "\n" only; with directives and document
 # end markers, the number of a document is not the number of ``---`` lines before it.
@@ -119,30 +122,45 @@ def _first_index(text: str, pos: int) -> int:
 def split(texts: Sequence[tuple[str, str]], parts: int) -> list[list[Piece]]:
     """Cut ``texts`` (file, text) into about ``parts`` runs of complete documents of about
     equal size, in order."""
-    size = max(sum(len(text) for _, text in texts) / parts, 1)
-    chunks: list[list[Piece]] = [[]]
+    return list(cut(texts, parts))
+
+
+def cut(texts: Sequence[tuple[str, str]], parts: int) -> Iterator[list[Piece]]:
+    """What :func:`split` returns, each run as soon as it is cut (workers start on the first
+    while the rest are cut).
+
+    The last runs are smaller (down to a quarter): the worker that ends first waits for the
+    other's last run, so the smaller that run, the less both wait."""
+    total = sum(len(text) for _, text in texts)
+    full = max(total / parts, 1)
+    remaining = total
+    size = full
+    chunk: list[Piece] = []
     filled = 0
     for file, text in texts:
         pos, line, index = 0, 1, 1
         splittable = _splittable(text)
         while True:
-            if filled >= size and chunks[-1]:
-                chunks.append([])
+            if filled >= size and chunk:
+                yield chunk
+                remaining -= filled
+                size = min(full, max(remaining / (_TAIL * WORKERS), full / 4))
+                chunk = []
                 filled = 0
             rest = len(text) - pos
-            cut = None
+            cut_at = None
             if splittable and rest > size - filled:
-                cut = _next_marker(text, pos + max(round(size - filled), 1))
-            if cut is None:
-                chunks[-1].append(Piece(file, text[pos:], line, index))
+                cut_at = _next_marker(text, pos + max(round(size - filled), 1))
+            if cut_at is None:
+                chunk.append(Piece(file, text[pos:], line, index))
                 filled += rest
                 break
-            chunks[-1].append(Piece(file, text[pos:cut], line, index))
-            filled += cut - pos
-            line += text.count("\n", pos, cut)
-            index = index + _markers(text, pos, cut) if pos else _first_index(text, cut)
-            pos = cut
-    return chunks
+            chunk.append(Piece(file, text[pos:cut_at], line, index))
+            filled += cut_at - pos
+            line += text.count("\n", pos, cut_at)
+            index = index + _markers(text, pos, cut_at) if pos else _first_index(text, cut_at)
+            pos = cut_at
+    yield chunk
 
 
 def _load(pieces: Sequence[Piece], strict: bool) -> _Loaded:
@@ -186,13 +204,14 @@ def load_parallel(paths: Sequence[str], strict: bool,
         texts = [(f, _read_file(f)) for f in files]
     except Exception:  # the single-process path reports it
         return None
-    chunks = split(texts, CHUNKS)
-    del texts
-    if len(chunks) < 2:
+    runs = cut(texts, CHUNKS)
+    first = [chunk for _, chunk in zip(range(2), runs, strict=False)]
+    if len(first) < 2:
         return None
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=context)
+    chunks: list[list[Piece]] = []
     parts: list[_Loaded] = []
 
     def arriving(futures: Sequence[Future[_Loaded]]) -> Iterator[PartialCluster]:
@@ -203,8 +222,11 @@ def load_parallel(paths: Sequence[str], strict: bool,
             yield parts[-1].partial
 
     try:
-        result = merge_partials(
-            arriving([pool.submit(_load, chunk, strict) for chunk in chunks]), strict=strict)
+        futures: list[Future[_Loaded]] = []
+        for chunk in itertools.chain(first, runs):   # the workers start on the first chunk
+            chunks.append(chunk)
+            futures.append(pool.submit(_load, chunk, strict))
+        result = merge_partials(arriving(futures), strict=strict)
     except Exception:  # the single-process path reports it
         pool.shutdown(wait=False, cancel_futures=True)
         return None
