@@ -159,3 +159,15 @@ def test_document_numbers_with_an_implicit_first_document() -> None:
     assert len(pieces) > 1
     assert all(p.index == {3: 2, 5: 3, 6: 4}[p.line] for p in pieces[1:])
     assert "".join(p.text for p in pieces) == text
+
+
+def test_last_runs_are_smaller_so_workers_end_together(manifests: Path) -> None:
+    files = parallel.input_files([str(manifests)])
+    assert files is not None
+    texts = [(f, f_text) for f in files for f_text in [Path(f).read_text(encoding="utf-8")]]
+    sizes = [sum(len(p.text) for p in chunk) for chunk in parallel.split(texts, 12)]
+    total = sum(len(text) for _, text in texts)
+    assert sum(sizes) == total
+    assert max(sizes) <= total / 12 * 1.5          # full runs: about total / parts
+    assert sizes[-2] < sizes[0] / 2                # the tail shrinks
+    assert list(parallel.cut(texts, 12)) == parallel.split(texts, 12)
