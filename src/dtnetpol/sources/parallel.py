@@ -120,8 +120,8 @@ def _first_index(text: str, pos: int) -> int:
 
 
 def split(texts: Sequence[tuple[str, str]], parts: int) -> list[list[Piece]]:
-    """Cut ``texts`` (file, text) into about ``parts`` runs of complete documents of about
-    equal size, in order."""
+    """Cut ``texts`` (file, text) into runs of complete documents, in order: about ``parts``
+    runs of about equal size, then a few smaller ones (see :func:`cut`)."""
     return list(cut(texts, parts))
 
 
