@@ -71,6 +71,17 @@ def load_both(paths: list[str], strict: bool = True) -> tuple[Any, Any]:
     return loaded, sequential
 
 
+def same_error(paths: list[str]) -> InputError:
+    """The error both loading paths raise for ``paths``, asserted to be the same one."""
+    with pytest.raises(InputError) as par_err:
+        load_cluster(paths, parallel_min_bytes=0)
+    with pytest.raises(InputError) as seq_err:
+        load_cluster(paths, parallel_min_bytes=SEQUENTIAL)
+    assert str(par_err.value) == str(seq_err.value)
+    assert par_err.value.location == seq_err.value.location
+    return par_err.value
+
+
 @pytest.mark.parametrize("chunks", [2, 7, 24])
 def test_parallel_equals_sequential(manifests: Path, chunks: int,
                                     monkeypatch: pytest.MonkeyPatch) -> None:
@@ -109,12 +120,7 @@ def test_lax_mode_problems_and_the_load_cluster_entry(manifests: Path, tmp_path:
     assert deep((cluster, problems)) == deep(seq)
     assert problems
     assert deep(load_cluster(paths, strict=False, parallel_min_bytes=0)) == deep(seq)
-    with pytest.raises(InputError) as par_err:
-        load_cluster(paths, parallel_min_bytes=0)
-    with pytest.raises(InputError) as seq_err:
-        load_cluster(paths, parallel_min_bytes=SEQUENTIAL)
-    assert str(par_err.value) == str(seq_err.value)
-    assert par_err.value.location == seq_err.value.location
+    same_error(paths)
 
 
 def test_syntax_error_in_a_later_document_is_the_sequential_error(manifests: Path,
@@ -125,13 +131,8 @@ def test_syntax_error_in_a_later_document_is_the_sequential_error(manifests: Pat
     broken.write_text(text[:cut] + "---\nmetadata: {name: [x\n" + text[cut:], encoding="utf-8")
     paths = [str(manifests / "policies.yaml"), str(broken)]
     assert parallel.load_parallel(paths, True, min_bytes=0) is None
-    with pytest.raises(InputError) as par_err:
-        load_cluster(paths, parallel_min_bytes=0)
-    with pytest.raises(InputError) as seq_err:
-        load_cluster(paths, parallel_min_bytes=SEQUENTIAL)
-    assert str(par_err.value) == str(seq_err.value)
-    assert par_err.value.location == seq_err.value.location
-    assert par_err.value.location.line is not None and par_err.value.location.line > 1
+    error = same_error(paths)
+    assert error.location.line is not None and error.location.line > 1
 
 
 class _NoPool:
