@@ -303,10 +303,20 @@ class Analyzer:
                     hit = frozenset(c.index for ns in namespaces for c in self._by_namespace[ns]
                                     if not c.host_network)
                 else:
-                    inside = set(namespaces)
-                    classes = self.classes
-                    hit = frozenset(i for i in indexes[1].select(pod_selector)
-                                    if classes[i].namespace in inside)
+                    # From the narrower side: the classes of the selected namespaces (a
+                    # peer naming one team's namespaces), or the classes the pod selector
+                    # can match (a peer naming one app in every namespace).
+                    by_ns = self._by_namespace
+                    if sum(len(by_ns[ns]) for ns in namespaces) < \
+                            indexes[1].estimate(pod_selector):
+                        match = compile_selector(pod_selector)
+                        hit = frozenset(c.index for ns in namespaces for c in by_ns[ns]
+                                        if not c.host_network and match(c.labels))
+                    else:
+                        inside = set(namespaces)
+                        classes = self.classes
+                        hit = frozenset(i for i in indexes[1].select(pod_selector)
+                                        if classes[i].namespace in inside)
             self._peer_sets[key] = hit
         return hit
 

@@ -248,30 +248,53 @@ def connection_list(an: Analyzer) -> list[Connection]:
                     meet = ports.meet(ports.resolve(spec, sig), q)
                     if not meet:
                         continue
-                    for t in (owners & targets if len(owners) < len(targets)
+                    for d in (owners & targets if len(owners) < len(targets)
                               else targets & owners):
-                        prev = found.get(t)
-                        found[t] = meet if prev is None else ports.join(prev, meet)
-        for t, allowed in found.items():
-            add(s, classes[t], allowed)
+                        prev = found.get(d)
+                        found[d] = meet if prev is None else ports.join(prev, meet)
+        for d, allowed in found.items():
+            add(s, classes[d], allowed)
 
     with_v6 = any(rule.ip_addresses.v6 and not rule.all_peers
                   for c in classes for d in Direction
                   for rule in an.rules_for(c, d))
-    ext_out: dict[WorkloadRef, list[_Piece]] = defaultdict(list)
-    ext_in: dict[WorkloadRef, list[_Piece]] = defaultdict(list)
+    # Classes under the same rules have the same external pieces, and a workload is nearly
+    # always one class: pieces and their swept ranges are computed once per distinct rules.
+    piece_lists: dict[tuple[object, ...], list[_Piece]] = {}
+    swept: dict[int, list[tuple[str, PortSet]]] = {}
+
+    def pieces_of(c: PodClass, direction: Direction) -> list[_Piece]:
+        key = (direction, an.is_isolated(c, direction), tuple(map(id, an.rules_for(c, direction))),
+               c.ports if direction is Direction.INGRESS else None)
+        hit = piece_lists.get(key)
+        if hit is None:
+            hit = piece_lists[key] = _external_pieces(an, c, direction, with_v6)
+        return hit
+
+    def ranges_of(lists: list[list[_Piece]]) -> list[tuple[str, PortSet]]:
+        if len(lists) > 1:
+            return _ranges([p for pieces in lists for p in pieces])
+        hit = swept.get(id(lists[0]))
+        if hit is None:
+            hit = swept[id(lists[0])] = _ranges(lists[0])
+        return hit
+
+    ext_out: dict[WorkloadRef, list[list[_Piece]]] = defaultdict(list)
+    ext_in: dict[WorkloadRef, list[list[_Piece]]] = defaultdict(list)
     for c in classes:
-        out_pieces = _external_pieces(an, c, Direction.EGRESS, with_v6)
-        in_pieces = _external_pieces(an, c, Direction.INGRESS, with_v6)
+        out_pieces = pieces_of(c, Direction.EGRESS)
+        in_pieces = pieces_of(c, Direction.INGRESS)
         for w in c.workloads:
-            ext_out[w].extend(out_pieces)
-            ext_in[w].extend(in_pieces)
+            ext_out[w].append(out_pieces)
+            ext_in[w].append(in_pieces)
 
     conns = [Connection(str(a), str(b), p) for (a, b), p in pairs.items()]
-    for w, pieces in ext_out.items():
-        conns.extend(Connection(str(w), rng, p) for rng, p in _ranges(pieces))
-    for w, pieces in ext_in.items():
-        conns.extend(Connection(rng, str(w), p) for rng, p in _ranges(pieces))
+    for w, lists in ext_out.items():
+        name = str(w)
+        conns.extend(Connection(name, rng, p) for rng, p in ranges_of(lists))
+    for w, lists in ext_in.items():
+        name = str(w)
+        conns.extend(Connection(rng, name, p) for rng, p in ranges_of(lists))
     conns.sort(key=lambda c: (c.src, c.dst))
     return conns
 
