@@ -207,7 +207,8 @@ class _Diagnoser:
             ext = [f for f in mine if DestKind(f.destination.kind) in EXTERNAL_KINDS]
             port = err.port or err.host_port
             by_port = [f for f in ext if any(p.number == port for p in f.ports)]
-            chosen = by_port or ext
+            # A bare address nobody names counts only on a port the flow uses.
+            chosen = by_port if err.host is None else (by_port or ext)
             # The tenant before endpoints and registries: the operator's usual partner.
             chosen.sort(key=lambda f: DestKind(f.destination.kind) is not DestKind.TENANT)
             return chosen[:1]

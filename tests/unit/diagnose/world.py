@@ -23,6 +23,7 @@ from dtnetpol.dynatrace import (
 )
 from dtnetpol.dynatrace.components import INSTANCE_NAMESPACE_LABEL
 from dtnetpol.engine.analysis import Analyzer
+from dtnetpol.generate import Flavor, GenerateOptions
 from dtnetpol.model import (
     Cluster,
     Namespace,
@@ -171,8 +172,10 @@ def cluster(policies: Sequence[NetworkPolicy] = ()) -> Cluster:
 def report(world: World, c: Cluster) -> tuple[list[Flow], CheckReport, AddressBook]:
     flows = world.flows()
     install = world.facts()
+    gen = GenerateOptions(flavor=Flavor.KUBERNETES, install=install,
+                          dynakubes=tuple(world.dynakubes), monitored={"dk": (APP_NS,)})
     opts = CheckOptions(install=install, monitored={"dk": (APP_NS,)},
-                        oneagent_modes={"dk": "cloudNativeFullStack"})
+                        oneagent_modes={"dk": "cloudNativeFullStack"}, generate=gen)
     rep = check_flows(Analyzer(c), flows, opts)
     book = AddressBook(c, install, flows, world.dynakubes, world.edgeconnects)
     return flows, rep, book
