@@ -102,11 +102,9 @@ def next_commands(result: FlowResult, pods: Sequence[tuple[str, str, str | None]
         out.append(f"kubectl -n {ns} get endpointslices -l "
                    "kubernetes.io/service-name=dynatrace-webhook")
         out.append(f"kubectl -n {ns} logs deploy/dynatrace-webhook --since=1h")
-        out.append("check that the control plane may reach the nodes on TCP "
+        out.append(f"# outside the cluster: the control plane must reach the nodes on "
                    f"{result.port_text} (EKS cluster security group, GKE master firewall "
-                   "rule, AKS NSG)")
-    if result.verdict is FlowVerdict.BLOCKED and result.fix:
-        out.append(f"dtnetpol check PATH -o md   # the fix for {flow.id}, then kubectl apply")
+                   "rule, AKS network security group)")
     target = _target(result, errors)
     for ns, name, container in real[:2]:
         cflag = f" -c {container}" if container else ""
@@ -124,7 +122,8 @@ def next_commands(result: FlowResult, pods: Sequence[tuple[str, str, str | None]
             else:
                 out.append(f"kubectl -n {ns} debug {name} -it --image={DEBUG_IMAGE}{tflag} "
                            f"-- nc -z -v -w 5 {host} {port}")
-    if SourceKind(flow.source.kind) in (SourceKind.COMPONENT, SourceKind.APP_PODS):
+    if SourceKind(flow.source.kind) in (SourceKind.COMPONENT, SourceKind.APP_PODS) \
+            and not flow.source.host_network:
         out.append(f"dtnetpol probe --yes --flow {flow.id}")
     if result.verdict not in (FlowVerdict.BLOCKED, FlowVerdict.CONDITIONAL):
         lowered = " ".join(other_kinds).lower()

@@ -10,7 +10,7 @@ cause outside NetworkPolicy and concrete next commands.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from dtnetpol.check import CheckReport, FlowResult, FlowVerdict
@@ -46,6 +46,8 @@ DYNATRACE_ANNOTATIONS = ("oneagent.dynatrace.com/", "dynatrace.com/",
 INJECTED = "oneagent.dynatrace.com/injected"
 INJECT_OPT_OUT = "oneagent.dynatrace.com/inject"
 _TEXT_LIMIT = 400
+_IN_CLUSTER = frozenset({DestKind.DNS, DestKind.APISERVER, DestKind.COMPONENT,
+                         DestKind.KUBELET})
 _RESTART_WATCH = (ComponentId.OPERATOR, ComponentId.WEBHOOK, ComponentId.CSI_DRIVER)
 
 
@@ -237,7 +239,11 @@ class _Diagnoser:
             hit.evidence.append(ev)
         if err is not None:
             hit.errors.append(err)
-        if pod is not None and pod not in hit.pods:
+        # Commands run in the flow's source: a pod that only shows the symptom (an
+        # application pod waiting for the CSI driver) is not one.
+        if pod is not None and pod not in hit.pods and (
+                SourceKind(flow.source.kind) in (SourceKind.APISERVER, SourceKind.KUBELET)
+                or self._from(flow, self.source(pod[0], pod[1], pod[2]))):
             hit.pods.append(pod)
 
     def text(self, text: str, kind: EvidenceKind, ref: str, time: str | None,
@@ -248,6 +254,16 @@ class _Diagnoser:
         err = network_error(text)
         ev = Evidence(kind, ref, _clip(text), time, container, err.cls if err else None)
         done = False
+        if err is not None and src is not None:
+            party = self.target(err)
+            if party is not None and party.kind in _IN_CLUSTER:
+                # The address says which connection failed (a name lookup that timed out,
+                # the API server, a Dynatrace pod): more precise than the message around it.
+                for flow in self.flows_for_error(src, err):
+                    self.add(flow, ev, err, pod)
+                    done = True
+                if done:
+                    return True
         for pat in catalogue_matches(text):
             weak = pat.where in (Where.DYNAKUBE_STATUS, Where.DYNAKUBE_CONDITION) and err is None
             for flow in self.flows_for_pattern(pat, src, owner):
@@ -364,9 +380,7 @@ class _Diagnoser:
             if flow.spec.id != "apiserver-to-webhook":
                 continue
             for dk in src.dynakubes:
-                dk_ref = next((k for k in self.obs.dynakube_created if k.endswith("/" + dk)),
-                              None)
-                dk_time = _time(self.obs.dynakube_created.get(dk_ref or ""))
+                dk_time = self.dynakube_time(dk)
                 if created is None or dk_time is None or created <= dk_time:
                     continue
                 text = (f"created {pod.created}, after DynaKube {dk} ({dk_time.isoformat()}), "
@@ -376,6 +390,17 @@ class _Diagnoser:
                 self.add(flow, Evidence(EvidenceKind.POD, pod.ref, text, pod.created), None,
                          None)
                 break
+
+    def dynakube_time(self, dk: str) -> datetime | None:
+        """When the DynaKube was created; without its creationTimestamp, when its first
+        operand pod was (those exist only once the DynaKube does)."""
+        ref = next((k for k in self.obs.dynakube_created if k.endswith("/" + dk)), None)
+        if ref is not None:
+            return _time(self.obs.dynakube_created[ref])
+        times = [t for p in self.obs.pods
+                 if labels_party(p.labels, self.release)[1] == dk
+                 and (t := _time(p.created)) is not None]
+        return min(times) if times else None
 
     def run(self) -> Diagnosis:
         for pod in self.obs.pods:
@@ -396,6 +421,7 @@ class _Diagnoser:
                 self.notes.append(Note(f"{src.component} restarts, with no network error "
                                        "read that explains it", (restart,)))
         findings = [self.finding(self.results[fid], hit) for fid, hit in self.hits.items()]
+        findings = [self.dns_first(f, findings) for f in findings]
         order = {r.id: i for i, r in enumerate(self.results.values())}
         findings.sort(key=lambda f: (not f.required, f.verdict is not FlowVerdict.BLOCKED,
                                      f.verdict is not FlowVerdict.CONDITIONAL, order[f.flow]))
@@ -404,12 +430,30 @@ class _Diagnoser:
                 "log lines": sum(len(x.lines) for x in self.obs.logs)}
         return Diagnosis(tuple(findings), tuple(self.notes), read)
 
+    def dns_first(self, f: Finding, findings: Sequence[Finding]) -> Finding:
+        """A flow to a host whose source cannot resolve names: say so first."""
+        flow = self.results[f.flow].flow
+        if DestKind(flow.destination.kind) not in EXTERNAL_KINDS or \
+                f.verdict is FlowVerdict.BLOCKED:
+            return f
+        for other in findings:
+            o = self.results[other.flow].flow
+            if DestKind(o.destination.kind) is DestKind.DNS and \
+                    o.source.component is flow.source.component and \
+                    o.source.kind == flow.source.kind:
+                return replace(f, cause=f"its source cannot resolve host names ({other.flow} "
+                               f"is {other.verdict.value} and shows symptoms): fix that "
+                               f"first; then: {f.cause}")
+        return f
+
     def finding(self, result: FlowResult, hit: _Hit) -> Finding:
         classes = list(dict.fromkeys(e.cls for e in hit.errors))
         weak = all(e.weak for e in hit.evidence)
         governed = result.verdict in (FlowVerdict.BLOCKED, FlowVerdict.CONDITIONAL)
         cause = cause_text(result, classes, weak, self.other_kinds, self.mesh)
-        commands = next_commands(result, hit.pods, hit.errors, self.other_kinds, self.mesh,
+        pods = hit.pods or [(p.namespace, p.name, None) for p in self.obs.pods
+                            if self._from(result.flow, self.source(p.namespace, p.name))][:2]
+        commands = next_commands(result, pods, hit.errors, self.other_kinds, self.mesh,
                                  self.book.install.operator_namespace)
         return Finding(result.id, result.verdict, result.required, tuple(hit.evidence),
                        result.policies if governed else (), result.fix if governed else None,
