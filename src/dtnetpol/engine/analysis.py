@@ -3,6 +3,12 @@
 Every question (can A reach B, what does a pod allow, the full connection list) is answered
 per *class* of pods that share namespace, labels, declared ports and host networking, never
 per pod pair. Selector results are cached per (selector, namespace) and per class.
+
+Host-network pods follow the analyzer's :class:`~dtnetpol.model.HostNetwork` mode, decided
+once here, when pods are grouped: under ``NODE`` their class is *node traffic*
+(``PodClass.host_network``): no policy isolates it and only ipBlocks that admit its node's
+address (or an empty peer list) match it; under ``POD`` their class is an ordinary pod class.
+Everything downstream reads ``PodClass.host_network`` and so follows the mode.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from dtnetpol.engine.intervals import IntervalSet
 from dtnetpol.engine.label_index import LabelIndex
 from dtnetpol.engine.ports import PortSet, PortSpec
 from dtnetpol.engine.selectors import Matcher, compile_selector
-from dtnetpol.model.cluster import Cluster, ContainerPort, Pod, WorkloadRef
+from dtnetpol.model.cluster import Cluster, ContainerPort, HostNetwork, Pod, WorkloadRef
 from dtnetpol.model.policy import Direction, LabelSelector, NetworkPolicy, Peer, Protocol, Rule
 
 # From this many (policy, class) pairs in a namespace on, which policies select which class
@@ -39,7 +45,12 @@ HOST_NETWORK_NOTE = ("host-network pod: NetworkPolicies that select it have no e
 
 @dataclass(frozen=True, eq=False)
 class PodClass:
-    """Pods that no NetworkPolicy can tell apart: same namespace, labels, ports, host network."""
+    """Pods that no NetworkPolicy can tell apart: same namespace, labels, ports, host network.
+
+    ``host_network`` means *node traffic*: host-network pods under ``HostNetwork.NODE``
+    (under ``POD`` they are ordinary classes). ``node_addresses``: the addresses of the nodes
+    of its pods that have no IP of their own (node traffic carries the node's address).
+    """
 
     index: int
     namespace: str
@@ -47,6 +58,7 @@ class PodClass:
     ports: tuple[ContainerPort, ...]
     host_network: bool
     pods: tuple[Pod, ...]
+    node_addresses: tuple[str, ...] = ()
 
     # Computed once per class (cached_property writes the instance __dict__, which a frozen
     # dataclass allows): reports ask for names once per verdict, and clusters have 10⁴ classes.
@@ -61,7 +73,8 @@ class PodClass:
     @cached_property
     def addresses(self) -> AddressSet | None:
         """For a host-network class the node addresses it uses, None when unknown."""
-        ips = [ipaddress.ip_network(ip) for p in self.pods for ip in p.ips]
+        ips = [ipaddress.ip_network(ip)
+               for ip in (*(ip for p in self.pods for ip in p.ips), *self.node_addresses)]
         return AddressSet.of_networks(ips) if ips else None
 
 
@@ -127,6 +140,7 @@ class Analyzer:
     """A cluster compiled for queries. Build once, ask many times."""
 
     cluster: Cluster
+    host_network: HostNetwork = HostNetwork.NODE
     classes: list[PodClass] = field(init=False)
     _class_of: dict[Pod, PodClass] = field(init=False, repr=False)
     _by_namespace: dict[str, list[PodClass]] = field(init=False, repr=False)
@@ -149,16 +163,22 @@ class Analyzer:
 
     def __post_init__(self) -> None:
         groups: dict[tuple[object, ...], list[Pod]] = {}
+        node_traffic = self.node_traffic
         for pod in self.cluster.pods:
-            key = (pod.namespace, tuple(sorted(pod.labels.items())), pod.ports, pod.host_network)
+            key = (pod.namespace, tuple(sorted(pod.labels.items())), pod.ports,
+                   node_traffic(pod.host_network))
             groups.setdefault(key, []).append(pod)
         self.classes = []
         self._class_of = {}
         self._by_namespace = defaultdict(list)
-        for pods in groups.values():
+        node_ips = {n.name: n.addresses for n in self.cluster.nodes}
+        for (_, _, _, host_net), pods in groups.items():
             first = pods[0]
+            fallback = tuple(dict.fromkeys(
+                a for p in pods if host_net and not p.ips and p.node is not None
+                for a in node_ips.get(p.node, ())))
             cls = PodClass(len(self.classes), first.namespace, first.labels, first.ports,
-                           first.host_network, tuple(pods))
+                           bool(host_net), tuple(pods), fallback)
             self.classes.append(cls)
             self._by_namespace[cls.namespace].append(cls)
             for p in pods:
@@ -178,6 +198,11 @@ class Analyzer:
         self._shared_sides = {}
 
     # ----------------------------------------------------------------- lookups
+    def node_traffic(self, host_network: bool) -> bool:
+        """Whether a pod with this ``hostNetwork`` is node traffic under the analyzer's mode
+        (for callers that make stand-in classes of pods the operator will create)."""
+        return host_network and self.host_network is HostNetwork.NODE
+
     def _owns(self, cls: PodClass) -> bool:
         """Whether ``cls`` is one of this analyzer's classes, not one made up by a caller
         (a pod the operator will create); only those are in the per-rule class sets."""
