@@ -51,6 +51,10 @@ Codes:
 ``invalid-name``
     ``metadata.name`` not a DNS-1123 subdomain or ``metadata.namespace`` not a DNS-1123
     label.
+``invalid-value``
+    A policy of another kind (AdminNetworkPolicy, Cilium, ...) with a value its CRD does not
+    allow: an action, tier or priority out of range, a port range with start not below end,
+    too many rules, a one-of object with no field or two.
 """
 
 from __future__ import annotations
@@ -77,6 +81,7 @@ PROBLEM_CODES: tuple[str, ...] = (
     "ipblock-with-selector",
     "invalid-policy-type",
     "invalid-name",
+    "invalid-value",
 )
 
 

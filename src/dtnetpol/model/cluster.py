@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from dtnetpol.model.admin import AdminPolicy
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.model.policy import NetworkPolicy, Protocol
 
@@ -123,6 +124,8 @@ class Cluster:
     endpoints: tuple[EndpointAddresses, ...] = ()
     nodes: tuple[Node, ...] = ()
     others: tuple[RawObject, ...] = ()
+    # Policy layers beyond NetworkPolicy (see dtnetpol.engine.layers); Calico adds its own.
+    admin_policies: tuple[AdminPolicy, ...] = ()
     skipped_kinds: Mapping[str, int] = field(default_factory=dict, hash=False)
     warnings: tuple[str, ...] = ()
 
