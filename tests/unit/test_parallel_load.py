@@ -135,6 +135,23 @@ def test_syntax_error_in_a_later_document_is_the_sequential_error(manifests: Pat
     assert error.location.line is not None and error.location.line > 1
 
 
+@pytest.mark.parametrize("value", ["!!bool maybe", "!!int x", "!!timestamp garbage",
+                                   "!!binary 'a'"])
+def test_constructor_errors_are_the_sequential_error(manifests: Path, tmp_path: Path,
+                                                     value: str) -> None:
+    text = (manifests / "workloads.yaml").read_text(encoding="utf-8")
+    cut = text.index("\n---\n", len(text) * 3 // 4) + 1
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(text[:cut] + f"---\nmetadata: {{name: {value}}}\n" + text[cut:],
+                      encoding="utf-8")
+    paths = [str(manifests / "policies.yaml"), str(broken)]
+    assert parallel.load_parallel(paths, True, min_bytes=0) is None
+    error = same_error(paths)
+    assert error.location is not None and error.location.file == str(broken)
+    assert error.location.line == text[:cut].count("\n") + 2
+    assert "invalid !!" in error.message or "base64" in error.message
+
+
 class _NoPool:
     def __init__(self, *args: object, **kwargs: object) -> None:
         raise AssertionError("the pool must not be used")

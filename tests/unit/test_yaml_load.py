@@ -176,7 +176,19 @@ def test_syntax_error_names_file_document_and_line(tmp_path: Path) -> None:
     ("a: !!python/name:os.system x\n", 1, "could not determine a constructor"),
     ("\tkind: A\n", 1, "found character that cannot start any token"),
     ("? [a]\n: 1\n", 1, "a mapping key must be a plain value"),
-    ("a: 1\nb: !!int abc\n", 2, "invalid tag:yaml.org,2002:int value"),
+    ("a: 1\nb: !!int abc\n", 2, "invalid !!int value 'abc'"),
+    # Every constructor failure is a one-line error at its node (issue 14), whatever the
+    # conversion raises (KeyError for !!bool, binascii.Error for !!binary, ...).
+    ("a: 1\nb: !!bool maybe\n", 2, "invalid !!bool value 'maybe'"),
+    ("a:\n  b: !!timestamp garbage\n", 2, "invalid !!timestamp value 'garbage'"),
+    ("a: !!binary 'a'\n", 1, "failed to decode base64 data"),
+    ("a: !!binary é\n", 1, "failed to convert base64 data"),
+    ("a: !!float .\n", 1, "invalid !!float value '.'"),
+    ("a: !!int 0b\n", 1, "invalid !!int value '0b'"),
+    ("a: !!int " + "9" * 5000 + "\n", 1, "invalid !!int value '99"),
+    ("a: !!set {[a]: 1}\n", 1, "found unhashable key"),
+    ("a: !!omap [a]\n", 1, "expected a mapping of length 1"),
+    ("a: !!str {b: 1}\n", 1, "expected a scalar node"),
     ("a: !!map [1]\n", 1, "expected a mapping, found sequence"),
     ("a: !!seq {b: 1}\n", 1, "expected a sequence, found mapping"),
 ])
@@ -186,6 +198,10 @@ def test_yaml_errors(text: str, line: int, message: str) -> None:
     assert err.value.location is not None
     assert err.value.location.line == line
     assert message in err.value.message
+
+
+def test_explicit_timestamps_stay_text() -> None:
+    assert read_text("a: !!timestamp 2020-01-02\n", "f.yaml")[0].body == {"a": "2020-01-02"}
 
 
 def test_deep_nesting_is_an_input_error() -> None:

@@ -85,17 +85,26 @@ def _construct_seq(loader: Any, node: yaml.SequenceNode) -> Iterator[MarkedList]
 
 
 def _construct_timestamp(loader: Any, node: yaml.ScalarNode) -> str:
-    """Keep dates as text: Kubernetes fields and labels are strings, never datetimes."""
-    return str(loader.construct_scalar(node))
+    """Keep dates as text: Kubernetes fields and labels are strings, never datetimes; an
+    explicit ``!!timestamp`` must still look like one."""
+    text = str(loader.construct_scalar(node))
+    if not loader.timestamp_regexp.match(text):
+        raise ValueError(text)
+    return text
 
 
 def _construct_object(loader: Any, node: yaml.Node, deep: bool = False) -> Any:
-    """Give value errors of scalars (``!!int abc``) the line of their node."""
+    """Give every constructor failure (``!!int abc``, ``!!bool maybe``, bad ``!!binary``)
+    the line of its node: PyYAML's constructors raise whatever their conversion raises."""
     try:
         return _BASE.construct_object(loader, node, deep)
-    except (ValueError, TypeError) as exc:
+    except (yaml.YAMLError, RecursionError, MemoryError):
+        raise
+    except Exception:
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        shown = f" {node.value[:40]!r}" if isinstance(node.value, str) else ""
         raise yaml.constructor.ConstructorError(
-            None, None, f"invalid {node.tag} value: {exc}", node.start_mark) from None
+            None, None, f"invalid {tag} value{shown}", node.start_mark) from None
 
 
 _BASE: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -275,8 +284,10 @@ def _read(text: str, file: str, index: int) -> tuple[list[Document], int]:
     except RecursionError:
         raise InputError("YAML document is nested too deeply",
                          SourceLocation(file, index)) from None
-    except (ValueError, TypeError) as exc:  # a constructor failing outside construct_object
-        raise InputError(f"YAML value error: {_one_line(str(exc))}",
+    except MemoryError:
+        raise
+    except Exception as exc:  # a constructor failing outside construct_object
+        raise InputError(f"YAML value error: {_one_line(str(exc))[:80]}",
                          SourceLocation(file, index)) from None
     finally:
         loader.dispose()
