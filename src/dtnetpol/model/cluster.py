@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dtnetpol.model.admin import AdminPolicy
+from dtnetpol.model.calico import CalicoResources
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.model.policy import NetworkPolicy, Protocol
 
@@ -56,6 +57,8 @@ class Pod:
     ips: tuple[str, ...] = ()
     node: str | None = None
     location: SourceLocation | None = field(default=None, compare=False)
+    #: ``serviceAccountName`` (None: not given, which Kubernetes reads as ``default``)
+    service_account: str | None = None
 
     @property
     def ref(self) -> str:
@@ -126,6 +129,7 @@ class Cluster:
     others: tuple[RawObject, ...] = ()
     # Policy layers beyond NetworkPolicy (see dtnetpol.engine.layers); Calico adds its own.
     admin_policies: tuple[AdminPolicy, ...] = ()
+    calico: CalicoResources = field(default_factory=CalicoResources)
     skipped_kinds: Mapping[str, int] = field(default_factory=dict, hash=False)
     warnings: tuple[str, ...] = ()
 
