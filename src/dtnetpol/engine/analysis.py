@@ -30,6 +30,7 @@ from dtnetpol.engine.explain import (
 )
 from dtnetpol.engine.intervals import IntervalSet
 from dtnetpol.engine.label_index import LabelIndex
+from dtnetpol.engine.layers import Layers, build_layers
 from dtnetpol.engine.ports import PortSet, PortSpec
 from dtnetpol.engine.selectors import Matcher, compile_selector
 from dtnetpol.model.cluster import Cluster, ContainerPort, HostNetwork, Pod, WorkloadRef
@@ -160,6 +161,8 @@ class Analyzer:
         init=False, repr=False, default=None)
     _shared_sides: dict[tuple[object, ...], tuple[SideVerdict, PortSet]] = field(
         init=False, repr=False)
+    # Tiers of the kinds beyond NetworkPolicy; None (the fast path) when there are none.
+    layers: Layers | None = field(init=False, repr=False, default=None)
 
     def __post_init__(self) -> None:
         groups: dict[tuple[object, ...], list[Pod]] = {}
@@ -196,6 +199,7 @@ class Analyzer:
         self._pair_contributions = {}
         self._label_indexes = None
         self._shared_sides = {}
+        self.layers = build_layers(self.cluster)
 
     # ----------------------------------------------------------------- lookups
     def node_traffic(self, host_network: bool) -> bool:
@@ -414,6 +418,11 @@ class Analyzer:
         if subject.host_network:
             return (SideVerdict(direction, name, SideStatus.NOT_GOVERNED,
                                 notes=(HOST_NETWORK_NOTE,)), PortSet.all())
+        layers = self.layers
+        if layers is not None:
+            query = PortSet.all() if port is None or protocol is None \
+                else self._one_port(protocol, port)
+            return layers.side(self, subject, direction, other, dst_ports, query)
         state = self._side(subject, direction)
         if not state.policies:
             return SideVerdict(direction, name, SideStatus.NOT_ISOLATED), PortSet.all()
@@ -513,7 +522,10 @@ class Analyzer:
         if outcome is Outcome.CONDITIONAL:
             part = eg if eg.status is SideStatus.PARTIAL else ing
             peer = dst_name if part is eg else src_name
-            condition = f"allowed only if {peer} resolves into {part.allowed_addresses}"
+            if part.allowed_addresses is not None:
+                condition = f"allowed only if {peer} resolves into {part.allowed_addresses}"
+            else:
+                condition = f"allowed only under a condition on {peer}: " + "; ".join(part.notes)
         return Verdict(src_name, dst_name, proto, port, eg, ing, outcome, condition)
 
     def allowed_ports(self, src: Endpoint, dst: Endpoint) -> PortSet:

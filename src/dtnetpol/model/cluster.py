@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from dtnetpol.model.admin import AdminPolicy
 from dtnetpol.model.calico import CalicoResources
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.model.policy import NetworkPolicy, Protocol
@@ -140,6 +141,8 @@ class Cluster:
     endpoints: tuple[EndpointAddresses, ...] = ()
     nodes: tuple[Node, ...] = ()
     others: tuple[RawObject, ...] = ()
+    # Policy layers beyond NetworkPolicy (see dtnetpol.engine.layers); Calico adds its own.
+    admin_policies: tuple[AdminPolicy, ...] = ()
     calico: CalicoResources = field(default_factory=CalicoResources)
     skipped_kinds: Mapping[str, int] = field(default_factory=dict, hash=False)
     warnings: tuple[str, ...] = ()
