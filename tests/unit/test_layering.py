@@ -10,7 +10,7 @@ from dtnetpol.cli import build_parser
 
 ROOT = Path(dtnetpol.__file__).parent
 CORE = ("model", "engine", "manifest", "dynatrace", "check", "lint", "generate", "diff",
-        "diagnose")
+        "diagnose", "probe")
 EDGES = ("dtnetpol.sources", "dtnetpol.render", "dtnetpol.commands", "dtnetpol.cli")
 
 

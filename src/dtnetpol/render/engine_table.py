@@ -44,14 +44,18 @@ def _why(side: SideVerdict) -> list[str]:
         lines.append("not a pod: no NetworkPolicy applies to this side")
     if side.status is SideStatus.NOT_GOVERNED:
         lines.append("host-network pod: not governed by NetworkPolicy")
-    if side.isolating_policies:
+    if side.steps:
+        lines.append("decided by: " + side.chain)
+        lines.extend(f"  {step} on {step.ports}" + (f" by {step.rule}" if step.rule else "")
+                     for step in side.steps)
+    elif side.isolating_policies:
         lines.append("isolated by: " + ", ".join(side.isolating_policies))
     if side.status is SideStatus.NOT_ISOLATED:
         lines.append(f"no policy selects it for {side.direction.value}: everything allowed")
     lines.extend(f"allowed by: {r}" for r in side.allowing_rules)
     if side.status is SideStatus.PARTIAL and side.allowed_addresses is not None:
         lines.append(f"only for addresses {side.allowed_addresses}")
-    if side.status is SideStatus.BLOCKED:
+    if side.status is SideStatus.BLOCKED and not side.steps:
         lines.append("no rule of these policies allows it")
     lines.extend(f"note: {n}" for n in side.notes)
     return lines

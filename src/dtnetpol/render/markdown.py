@@ -144,7 +144,9 @@ def connlist_md(conns: Sequence[Connection]) -> str:
 def _side_lines(side: SideVerdict) -> list[str]:
     out = [f"- **{text(side.direction.word)} of {text(side.subject)}**: "
            f"{text(side.status.value)}"]
-    if side.isolating_policies:
+    if side.steps:
+        out.append(f"  - decided by: {text(side.chain)}")
+    elif side.isolating_policies:
         out.append(f"  - isolated by: {text(', '.join(side.isolating_policies))}")
     out.extend(f"  - allowed by: {text(str(r))}" for r in side.allowing_rules)
     if side.status is SideStatus.PARTIAL and side.allowed_addresses is not None:
