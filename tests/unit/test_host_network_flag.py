@@ -132,6 +132,8 @@ def test_can_reach_and_connlist_take_the_flag(install: str) -> None:
             "--port", "443")
     code_node, out_node, _ = run(*args, "--host-network", "node")
     code_pod, out_pod, _ = run(*args, "--host-network", "pod")
-    assert "not governed" in out_node and "not governed" not in out_pod
+    assert code_node == code_pod == 0
+    assert "egress of dynatrace/dk-oneagent[DaemonSet]: not-governed" in out_node
+    assert "allowed by: dynatrace/oneagent-out egress[0]" in out_pod
     code, _, err = run("connlist", install, "--host-network", "bridge")
     assert code == 2 and "--host-network" in err
