@@ -7,9 +7,10 @@ import os
 import shutil
 import sys
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from rich.console import Console, RenderableType
-from rich.text import Text
+if TYPE_CHECKING:   # rich is imported when something is rendered, not to ask use_colour
+    from rich.console import RenderableType
 
 DEFAULT_WIDTH = 100
 
@@ -34,6 +35,9 @@ def terminal_width() -> int:
 
 def render(renderables: Iterable[RenderableType], *, colour: bool = False,
            width: int | None = None) -> str:
+    from rich.console import Console
+    from rich.text import Text
+
     buf = io.StringIO()
     console = Console(file=buf, width=width or terminal_width(), force_terminal=colour,
                       color_system="standard" if colour else None, no_color=not colour,
