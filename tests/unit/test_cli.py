@@ -183,8 +183,9 @@ def test_lazy_parser_lists_the_commands_as_the_full_one_does() -> None:
     for name in COMMANDS:
         lazy = build_parser(name)
         assert lazy.format_help() == full.format_help()
-        sub = [a for a in lazy._actions if a.dest == "command"][0]
-        full_sub = [a for a in full._actions if a.dest == "command"][0]
+        sub = next(a for a in lazy._actions if a.dest == "command")
+        full_sub = next(a for a in full._actions if a.dest == "command")
+        assert isinstance(sub.choices, dict) and isinstance(full_sub.choices, dict)
         assert sub.choices[name].format_help() == full_sub.choices[name].format_help()
 
 
