@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import NoReturn, TextIO, cast
 
 from dtnetpol import __version__
 from dtnetpol.check import CheckReport
@@ -36,6 +36,7 @@ from dtnetpol.model.cluster import Cluster
 from dtnetpol.render import dot, engine_json, engine_table, markdown
 from dtnetpol.render.console import use_colour
 from dtnetpol.render.progress import progress
+from dtnetpol.safe_text import SafeStream
 from dtnetpol.sources import git_revision, load_cluster
 
 EXIT_OK, EXIT_FINDING, EXIT_INPUT = 0, 1, 2
@@ -302,7 +303,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
          err: TextIO | None = None) -> int:
     """Entry point; returns the exit code (``dtnetpol`` script calls sys.exit on it)."""
     out = out or sys.stdout
-    err = err or sys.stderr
+    # Every text from the input reaches the user through these (dtnetpol.safe_text).
+    err = cast(TextIO, SafeStream(err or sys.stderr))
     parser = build_parser()
     try:
         with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
@@ -310,6 +312,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
     except SystemExit as e:
         return int(e.code or 0)
     run: Command = args.run
+    colour = use_colour(out) and getattr(args, "output", "table") == "table"
+    out = cast(TextIO, SafeStream(out, keep_colour=colour))
     try:
         with _collector_paused():
             return run(args, out, err)

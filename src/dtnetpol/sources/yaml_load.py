@@ -10,8 +10,10 @@ is slow with the pure-Python loader.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Hashable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -21,9 +23,21 @@ import yaml
 from dtnetpol.errors import InputError
 from dtnetpol.manifest.marks import MarkedList, MarkedMap
 from dtnetpol.model.location import SourceLocation
+from dtnetpol.safe_text import path_label
 
 STDIN_NAME = "<stdin>"
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+
+#: The most bytes one read of the input (all PATHs of a command) may hold; ``--max-input-size``
+#: sets it for a run, 0 lifts it. Loading takes about 5 times the input in memory.
+DEFAULT_MAX_INPUT_BYTES = 256 << 20
+max_input_bytes: ContextVar[int] = ContextVar("max_input_bytes", default=DEFAULT_MAX_INPUT_BYTES)
+_BLOCK = 1 << 20
+
+
+def _budget() -> list[int]:
+    """Bytes a read may still take, shared by its files (0: none; no limit: 2**62)."""
+    return [max_input_bytes.get() or 1 << 62]
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
@@ -294,17 +308,67 @@ def _read(text: str, file: str, index: int) -> tuple[list[Document], int]:
     return documents, index
 
 
-def _read_file(path: str) -> str:
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror or exc}",
-                         SourceLocation(path)) from None
+def _too_large(limit: int) -> str:
+    return (f"input larger than the limit of {limit:,} bytes (raise it with "
+            "--max-input-size SIZE, e.g. 1G; 0 for none)")
+
+
+def _decode(data: bytes, file: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise InputError("file is not UTF-8 text", SourceLocation(path, 1, line)) from None
+        raise InputError("file is not UTF-8 text", SourceLocation(file, 1, line)) from None
+
+
+def _read_file(path: str, budget: list[int] | None = None) -> str:
+    """The text of a regular file; a FIFO, device or socket is refused, never waited on
+    (opened without blocking), and a file larger than what is left of ``budget`` (one shared
+    count of bytes per read, default :data:`max_input_bytes`) is refused before it is read."""
+    label = path_label(path)
+    budget = budget if budget is not None else _budget()
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror or exc}",
+                         SourceLocation(label)) from None
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError("not a regular file (a FIFO, device or socket is not read)",
+                             SourceLocation(label))
+        if info.st_size > budget[0]:
+            raise InputError(_too_large(max_input_bytes.get()), SourceLocation(label))
+        try:
+            data = fh.read(budget[0] + 1)
+        except OSError as exc:
+            raise InputError(f"cannot read file: {exc.strerror or exc}",
+                             SourceLocation(label)) from None
+    if len(data) > budget[0]:      # it grew since fstat
+        raise InputError(_too_large(max_input_bytes.get()), SourceLocation(label))
+    budget[0] -= len(data)
+    return _decode(data, label)
+
+
+def _read_stdin(stream: TextIO, budget: list[int]) -> str:
+    """Standard input in blocks, never more than the budget (``/dev/zero`` is refused once it
+    has given that much)."""
+    binary = getattr(stream, "buffer", None)
+    source: Any = binary if binary is not None else stream
+    blocks: list[Any] = []
+    size = 0
+    while True:
+        block = source.read(_BLOCK)
+        if not block:
+            break
+        blocks.append(block)
+        size += len(block)
+        if size > budget[0]:
+            raise InputError(_too_large(max_input_bytes.get()), SourceLocation(STDIN_NAME))
+    budget[0] -= size
+    if binary is None:
+        return "".join(blocks)
+    return _decode(b"".join(blocks), STDIN_NAME)
 
 
 def _manifest_files(root: str) -> list[str]:
@@ -333,11 +397,12 @@ def read_documents(paths: Sequence[str], stdin: TextIO | None = None) -> list[Do
             or a syntax error.
     """
     documents: list[Document] = []
+    budget = _budget()
     for path in paths:
         if path == "-":
             stream = stdin if stdin is not None else sys.stdin
             try:
-                text = stream.read()
+                text = _read_stdin(stream, budget)
             except (OSError, UnicodeDecodeError) as exc:
                 raise InputError(f"cannot read standard input: {exc}",
                                  SourceLocation(STDIN_NAME)) from None
@@ -346,11 +411,11 @@ def read_documents(paths: Sequence[str], stdin: TextIO | None = None) -> list[Do
             files = _manifest_files(path)
             if not files:
                 raise InputError("folder holds no *.yaml, *.yml or *.json file",
-                                 SourceLocation(path))
+                                 SourceLocation(path_label(path)))
             for file in files:
-                documents.extend(read_text(_read_file(file), file))
-        elif os.path.exists(path):
-            documents.extend(read_text(_read_file(path), path))
+                documents.extend(read_text(_read_file(file, budget), path_label(file)))
+        elif os.path.lexists(path):
+            documents.extend(read_text(_read_file(path, budget), path_label(path)))
         else:
-            raise InputError("no such file or folder", SourceLocation(path))
+            raise InputError("no such file or folder", SourceLocation(path_label(path)))
     return documents
