@@ -321,6 +321,26 @@ def _decode(data: bytes, file: str) -> str:
         raise InputError("file is not UTF-8 text", SourceLocation(file, 1, line)) from None
 
 
+def _read_bounded(source: Any, budget: list[int], first: int, label: str) -> Any:
+    """Everything ``source`` gives (bytes or text), in blocks, never more than ``budget[0]``
+    (a file that grows, ``/dev/zero`` on stdin: refused once it has given that much)."""
+    blocks: list[Any] = []
+    size = 0
+    want = first
+    while True:
+        block = source.read(min(want, budget[0] - size + 1))
+        if not block:
+            break
+        blocks.append(block)
+        size += len(block)
+        if size > budget[0]:
+            raise InputError(_too_large(max_input_bytes.get()), SourceLocation(label))
+        want = _BLOCK
+    budget[0] -= size
+    empty = blocks[0][:0] if blocks else b""
+    return empty.join(blocks)
+
+
 def _read_file(path: str, budget: list[int] | None = None) -> str:
     """The text of a regular file; a FIFO, device or socket is refused, never waited on
     (opened without blocking), and a file larger than what is left of ``budget`` (one shared
@@ -340,35 +360,19 @@ def _read_file(path: str, budget: list[int] | None = None) -> str:
         if info.st_size > budget[0]:
             raise InputError(_too_large(max_input_bytes.get()), SourceLocation(label))
         try:
-            data = fh.read(budget[0] + 1)
+            data = _read_bounded(fh, budget, info.st_size + 1, label)
         except OSError as exc:
             raise InputError(f"cannot read file: {exc.strerror or exc}",
                              SourceLocation(label)) from None
-    if len(data) > budget[0]:      # it grew since fstat
-        raise InputError(_too_large(max_input_bytes.get()), SourceLocation(label))
-    budget[0] -= len(data)
     return _decode(data, label)
 
 
 def _read_stdin(stream: TextIO, budget: list[int]) -> str:
-    """Standard input in blocks, never more than the budget (``/dev/zero`` is refused once it
-    has given that much)."""
+    """Standard input, as bytes when it has them (decoded as files are)."""
     binary = getattr(stream, "buffer", None)
-    source: Any = binary if binary is not None else stream
-    blocks: list[Any] = []
-    size = 0
-    while True:
-        block = source.read(_BLOCK)
-        if not block:
-            break
-        blocks.append(block)
-        size += len(block)
-        if size > budget[0]:
-            raise InputError(_too_large(max_input_bytes.get()), SourceLocation(STDIN_NAME))
-    budget[0] -= size
     if binary is None:
-        return "".join(blocks)
-    return _decode(b"".join(blocks), STDIN_NAME)
+        return str(_read_bounded(stream, budget, _BLOCK, STDIN_NAME) or "")
+    return _decode(_read_bounded(binary, budget, _BLOCK, STDIN_NAME), STDIN_NAME)
 
 
 def _manifest_files(root: str) -> list[str]:
