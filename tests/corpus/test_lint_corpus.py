@@ -12,7 +12,6 @@ with a reason when ../shared/corpora is absent.
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 from collections.abc import Callable
@@ -20,8 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from dtnetpol.errors import DtnetpolError
-from dtnetpol.lint.cli import add_lint_commands
+from dtnetpol.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 CALICO = REPO.parent / "shared" / "corpora" / "dynatrace-operator-assets" / "calico"
@@ -33,15 +31,8 @@ Golden = Callable[[str, str], None]
 
 
 def run_cli(argv: list[str]) -> tuple[int, str, str]:
-    parser = argparse.ArgumentParser(prog="dtnetpol")
-    add_lint_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
     out, err = io.StringIO(), io.StringIO()
-    try:
-        code = args.run(args, out, err)
-    except DtnetpolError as e:
-        print(f"dtnetpol: error: {e}", file=err)
-        code = e.exit_code
+    code = main(argv, out, err)
     return code, out.getvalue(), err.getvalue()
 
 

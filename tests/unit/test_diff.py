@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from dtnetpol.cli import main
+from dtnetpol.diff.connections import Change, diff_connections
 from dtnetpol.engine.connlist import Connection
-from dtnetpol.engine.diff import Change, diff_connections
 from dtnetpol.engine.intervals import IntervalSet
 from dtnetpol.engine.ports import PortSet
 from dtnetpol.model.policy import Protocol

@@ -9,7 +9,6 @@ widens that), 2 on bad input.
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any, TextIO
 
 from dtnetpol.check import (
@@ -20,10 +19,10 @@ from dtnetpol.check import (
     labelled_as_monitored,
     with_platform_namespaces,
 )
-from dtnetpol.commands.generate import (
+from dtnetpol.commands._inputs import add_input_flags, input_paths, warn
+from dtnetpol.commands._install import (
     Inputs,
     add_generate_flags,
-    add_input_flags,
     add_install_flags,
     load_inputs,
 )
@@ -47,17 +46,15 @@ def register(subparsers: Any) -> None:
                     "PATH: allowed, blocked, conditional or not governed; for a blocked flow "
                     "the side that blocks, the policies responsible, the nearest miss, what "
                     "the user will see, and the smallest policy that fixes it.")
-    add_input_flags(p)
+    add_input_flags(p, FORMATS, dynakube=True,
+                    verbose_help="details for every flow, not only blocked and conditional "
+                                 "ones")
     add_install_flags(p)
     add_generate_flags(p)
-    p.add_argument("-o", "--output", choices=FORMATS, default="table",
-                   help="output format (default: table)")
     p.add_argument("--fail-on", choices=FAIL_ON, default="required",
                    help="exit 1 when a required flow is blocked (default), any flow is "
                         "blocked (optional), or any flow is blocked or conditional")
     p.add_argument("--no-fix", action="store_true", help="leave the fix YAML out")
-    p.add_argument("-v", "--verbose", action="store_true",
-                   help="details for every flow, not only blocked and conditional ones")
     p.set_defaults(run=run, flavor=Flavor.KUBERNETES.value)
 
 
@@ -85,17 +82,16 @@ def build_report(args: argparse.Namespace, inputs: Inputs) -> CheckReport:
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Handler of ``dtnetpol check``."""
-    stdin = sys.stdin if "-" in args.paths or "-" in args.dynakube else None
-    with progress(err, "loading manifests") as status:
-        inputs = load_inputs(args, stdin, for_policies=False)
+    with progress(err, "loading manifests", quiet=args.quiet) as status:
+        inputs = load_inputs(args, err, for_policies=False)
         status.update(f"checking the Dynatrace flows of {len(inputs.cluster.pods)} pods "
                       f"against {len(inputs.cluster.policies)} policies")
         report = build_report(args, inputs)
     for w in report.warnings:
-        print(f"warning: {w}", file=err)
+        warn(args, err, w)
     dynakube_file = next((dk.location.file for dk in inputs.dynakubes
                           if dk.location is not None), None)
     out.write(check_formats.render_check(
         args.output, report, policies=inputs.cluster.policies, dynakube_file=dynakube_file,
-        paths=args.paths, verbose=args.verbose, colour=use_colour(out)))
+        paths=input_paths(args), verbose=args.verbose, colour=use_colour(out)))
     return EXIT_FINDING if report.failing(args.fail_on) else EXIT_OK

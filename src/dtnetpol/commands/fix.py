@@ -9,16 +9,11 @@ never opens the user's files for writing, and never overwrites a file in DIR.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from dtnetpol.commands.generate import (
-    add_generate_flags,
-    add_input_flags,
-    add_install_flags,
-    load_inputs,
-)
+from dtnetpol.commands._inputs import add_input_flags, warn
+from dtnetpol.commands._install import add_generate_flags, add_install_flags, load_inputs
 from dtnetpol.dynatrace import applicable_flows
 from dtnetpol.errors import InputError
 from dtnetpol.generate import CalicoEdition, Flavor, GenerateOptions, fix
@@ -34,20 +29,18 @@ def register(subparsers: Any) -> None:
         description="For every required Dynatrace flow the policies in PATH block, write the "
                     "smallest new NetworkPolicy that lets it through. The files in PATH are "
                     "never changed.")
-    add_input_flags(p)
+    add_input_flags(p, ("yaml",), dynakube=True, verbose_help="list every blocked side")
     add_install_flags(p)
     add_generate_flags(p)
     p.add_argument("--write", metavar="DIR",
                    help="write each new policy as a new file into DIR (existing files are "
                         "never overwritten)")
-    p.add_argument("-v", "--verbose", action="store_true", help="list every blocked side")
     p.set_defaults(run=run, flavor=Flavor.KUBERNETES.value)
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Handler of ``dtnetpol fix``."""
-    stdin = sys.stdin if "-" in args.paths or "-" in args.dynakube else None
-    inputs = load_inputs(args, stdin)
+    inputs = load_inputs(args, err)
     flows = applicable_flows(inputs.dynakubes, inputs.install, edgeconnects=inputs.edgeconnects)
     addresses = [a for n in inputs.cluster.nodes for a in n.addresses]
     options = GenerateOptions(
@@ -58,7 +51,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         calico_edition=CalicoEdition(args.calico_edition))
     result = fix(inputs.cluster, flows, options)
     for w in (*inputs.warnings, *result.warnings):
-        print(f"warning: {w}", file=err)
+        warn(args, err, w)
     if args.verbose:
         for b in result.blocked:
             ports = ", ".join(str(p) for p in b.ports)

@@ -8,131 +8,17 @@ stdout (or one file per document with ``--out DIR``). Warnings go to stderr.
 from __future__ import annotations
 
 import argparse
-import ipaddress
-import os
-import re
-import sys
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from dtnetpol.dynatrace import (
-    ComponentId,
-    CrdValidator,
-    DynaKube,
-    EdgeConnect,
-    HostPort,
-    InstallFacts,
-    Platform,
-    applicable_flows,
-    parse_dynakube,
-    parse_edgeconnect,
-    parse_endpoints,
-    platform_profile,
-    recognise,
-)
-from dtnetpol.errors import InputError, UsageError
-from dtnetpol.generate import (
-    CalicoEdition,
-    Flavor,
-    GenerateOptions,
-    generate,
-    monitored_namespaces,
-)
+from dtnetpol.commands._inputs import add_input_flags, warn
+from dtnetpol.commands._install import add_generate_flags, add_install_flags, load_inputs
+from dtnetpol.dynatrace import applicable_flows
+from dtnetpol.errors import InputError
+from dtnetpol.generate import CalicoEdition, Flavor, GenerateOptions, generate
 from dtnetpol.generate.yaml_out import document_yaml, stream_yaml
-from dtnetpol.manifest.marks import item_line, key_line
-from dtnetpol.model import Cluster, Direction, SourceLocation
-from dtnetpol.sources import load_cluster, read_documents
 
 EXIT_OK = 0
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """What the manifests and flags say about the installation."""
-
-    dynakubes: tuple[DynaKube, ...]
-    edgeconnects: tuple[EdgeConnect, ...]
-    cluster: Cluster
-    install: InstallFacts
-    monitored: dict[str, tuple[str, ...]]
-    warnings: tuple[str, ...]
-
-
-def _csv(text: str) -> list[str]:
-    return [x.strip() for x in text.split(",") if x.strip()]
-
-
-def parse_apiserver(text: str) -> HostPort:
-    """``IP:PORT`` or ``[IPv6]:PORT`` → HostPort; raises UsageError."""
-    host, sep, port = text.rpartition(":")
-    host = host.strip("[]")
-    try:
-        ipaddress.ip_address(host)
-        number = int(port)
-    except ValueError:
-        raise UsageError(f"--apiserver {text!r}: expected IP:PORT, e.g. 172.18.0.2:6443 "
-                         "(the endpoint behind kubernetes.default.svc)") from None
-    if not sep or not 1 <= number <= 65535:
-        raise UsageError(f"--apiserver {text!r}: expected IP:PORT with a port in 1-65535")
-    return HostPort(host, number)
-
-
-def add_input_flags(p: argparse.ArgumentParser) -> None:
-    """PATH, ``--dynakube`` and ``--skip-invalid``: what check and fix read."""
-    p.add_argument("paths", nargs="+", metavar="PATH",
-                   help="manifest files or directories (recursive), or - for stdin")
-    p.add_argument("--dynakube", action="append", default=[], metavar="FILE",
-                   help="the DynaKube (and EdgeConnect) manifests (default: those in PATH)")
-    p.add_argument("--skip-invalid", action="store_true",
-                   help="drop NetworkPolicies the API server would reject (with a warning) "
-                        "instead of failing")
-
-
-def add_install_flags(p: argparse.ArgumentParser) -> None:
-    """Flags that describe the installation: shared by generate and fix."""
-    p.add_argument("--platform", choices=[x.value for x in Platform], default=None,
-                   help="where the cluster runs: decides the API server's source and port "
-                        "and the cluster DNS (default: generic; openshift with "
-                        "--flavor openshift)")
-    p.add_argument("--apiserver", action="append", default=[], metavar="IP:PORT",
-                   help="the API server endpoint behind kubernetes.default.svc (default: the "
-                        "default/kubernetes EndpointSlice in PATH); repeatable")
-    p.add_argument("--apiserver-cidr", action="append", default=[], metavar="CIDR",
-                   help="where the API server's calls to the webhook come from "
-                        "(control-plane nodes, EKS cluster subnets, GKE /28); repeatable")
-    p.add_argument("--monitored-namespaces", metavar="NS,...",
-                   help="namespaces whose pods the DynaKube instruments (default: its "
-                        "namespaceSelector matched against the Namespaces in PATH)")
-    p.add_argument("--operator-namespace", metavar="NS",
-                   help="namespace of the operator (default: the DynaKube's)")
-    p.add_argument("--no-csi-driver", action="store_true",
-                   help="the operator was installed without the CSI driver "
-                        "(Helm csidriver.enabled=false)")
-    p.add_argument("--oneagent-endpoints", metavar="URL,...",
-                   help="the OneAgent communication endpoints, as the DynaKube status "
-                        "(status.oneAgent.connectionInfoStatus.endpoints) would list them, "
-                        "when the input has no status")
-    p.add_argument("--crd", metavar="FILE",
-                   help="the DynaKube CustomResourceDefinition (from the operator's release "
-                        "assets): every DynaKube is validated against its schema first "
-                        "(env DTNETPOL_DYNAKUBE_CRD)")
-
-
-def add_generate_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--tenant-cidr", action="append", default=[], metavar="CIDR",
-                   help="where the Dynatrace hosts are (exact); default: 0.0.0.0/0 minus "
-                        "private ranges, on the needed port only; repeatable")
-    p.add_argument("--proxy-cidr", action="append", default=[], metavar="CIDR",
-                   help="the proxy's addresses when spec.proxy names a host; repeatable")
-    p.add_argument("--node-cidr", action="append", default=[], metavar="CIDR",
-                   help="node addresses (kubelet, OneAgent on the host network); default: "
-                        "the Nodes in PATH, else the private ranges; repeatable")
-    p.add_argument("--calico-edition", choices=[e.value for e in CalicoEdition],
-                   default=CalicoEdition.OSS.value,
-                   help="with --flavor calico: enterprise (or Calico Cloud) allows hosts by "
-                        "name (destination.domains); oss by address (default: oss)")
 
 
 def register(subparsers: Any) -> None:
@@ -141,206 +27,22 @@ def register(subparsers: Any) -> None:
         "generate", help="least-privilege policies for the DynaKube's flows",
         description="Write the policies every Dynatrace flow of the DynaKube needs, and "
                     "nothing more, commented with the flows each rule serves.")
-    p.add_argument("paths", nargs="*", metavar="PATH",
-                   help="cluster manifests: Namespaces (monitored namespaces), the "
-                        "default/kubernetes EndpointSlice (API server), Nodes")
-    p.add_argument("--dynakube", action="append", default=[], metavar="FILE",
-                   help="the DynaKube (and EdgeConnect) manifests (default: those in PATH)")
+    add_input_flags(p, ("yaml",), paths_required=False, dynakube=True,
+                    paths_help="cluster manifests: Namespaces (monitored namespaces), the "
+                               "default/kubernetes EndpointSlice (API server), Nodes",
+                    verbose_help="list every warning")
     p.add_argument("--flavor", choices=[f.value for f in Flavor], default=Flavor.KUBERNETES,
                    help="policy kinds to write (default: kubernetes)")
     add_install_flags(p)
     add_generate_flags(p)
     p.add_argument("--out", metavar="DIR",
                    help="write one file per policy into DIR instead of one YAML stream")
-    p.add_argument("-v", "--verbose", action="store_true", help="list every warning")
-    p.add_argument("--skip-invalid", action="store_true",
-                   help="drop NetworkPolicies in PATH that the API server would reject")
     p.set_defaults(run=run)
-
-
-def _path_line(body: Any, path: str) -> int | None:
-    """The YAML line of a field path such as ``spec.oneAgent.tolerations[0].key``."""
-    line: int | None = None
-    node = body
-    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
-        if part.startswith("["):
-            index = int(part[1:-1])
-            if not isinstance(node, list) or index >= len(node):
-                break
-            line = item_line(node, index) or line
-            node = node[index]
-        else:
-            if not isinstance(node, dict) or part not in node:
-                break
-            line = key_line(node, part) or line
-            node = node[part]
-    return line
-
-
-def crd_validator(path: str | None) -> CrdValidator | None:
-    """The DynaKube CRD from ``--crd`` or ``DTNETPOL_DYNAKUBE_CRD``, compiled once."""
-    path = path or os.environ.get("DTNETPOL_DYNAKUBE_CRD")
-    if not path:
-        return None
-    for doc in read_documents([path]):
-        if isinstance(doc.body, dict) and doc.body.get("kind") == \
-                "CustomResourceDefinition":
-            try:
-                return CrdValidator(doc.body)
-            except ValueError as exc:
-                raise InputError(f"not a usable CustomResourceDefinition: {exc}",
-                                 doc.location) from None
-    raise InputError(f"--crd {path}: no CustomResourceDefinition in this file")
-
-
-def _custom_resources(documents: Sequence[tuple[Any, SourceLocation]],
-                      crd: CrdValidator | None = None
-                      ) -> tuple[list[DynaKube], list[EdgeConnect]]:
-    dks: list[DynaKube] = []
-    ecs: list[EdgeConnect] = []
-    for body, loc in documents:
-        if not isinstance(body, dict):
-            continue
-        kind = body.get("kind")
-        if kind == "DynaKube" and crd is not None:
-            problems = crd.validate(body)
-            if problems:
-                path, message = problems[0]
-                more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-                name = (body.get("metadata") or {}).get("name", "?")
-                raise InputError(f"DynaKube {name} does not match the CRD schema: "
-                                 f"{message}{more}",
-                                 loc.at(path, _path_line(body, path)))
-        if kind == "DynaKube":
-            dks.append(parse_dynakube(body, loc))
-        elif kind == "EdgeConnect":
-            ecs.append(parse_edgeconnect(body, loc))
-    return dks, ecs
-
-
-def _apiserver_endpoints(cluster: Cluster, flags: list[str]) -> tuple[HostPort, ...]:
-    if flags:
-        return tuple(dict.fromkeys(parse_apiserver(a) for a in flags))
-    out: list[HostPort] = []
-    for ep in cluster.endpoints:
-        if ep.namespace == "default" and ep.service == "kubernetes":
-            for addr in ep.addresses:
-                for port in ep.ports:
-                    if isinstance(port.target_port, int):
-                        out.append(HostPort(addr, port.target_port))
-    return tuple(dict.fromkeys(out))
-
-
-def _default_deny_egress(cluster: Cluster, namespace: str) -> bool:
-    return any(p.namespace == namespace and p.pod_selector.is_empty
-               and Direction.EGRESS in p.policy_types for p in cluster.policies)
-
-
-def install_from_manifests(cluster: Cluster, namespace: str
-                           ) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """Install facts the operator's own workloads in PATH tell (CSI driver present, webhook
-    replicas, host network and server port), and notes on what was concluded."""
-    pods = [p for p in cluster.pods if p.namespace == namespace]
-    kinds = [recognise(p.labels) for p in pods]
-    facts: dict[str, Any] = {}
-    notes: list[str] = []
-    webhooks = [p for p, k in zip(pods, kinds, strict=True) if k is ComponentId.WEBHOOK]
-    if webhooks:
-        facts["webhook_host_network"] = any(p.host_network for p in webhooks)
-        facts["webhook_replicas"] = len(webhooks)
-        server = [cp.port for p in webhooks for cp in p.ports if cp.name == "server-port"]
-        if server:
-            facts["webhook_port"] = server[0]
-    if ComponentId.CSI_DRIVER in kinds:
-        facts["csi_driver"] = True
-    elif ComponentId.OPERATOR in kinds or webhooks:
-        facts["csi_driver"] = False
-        notes.append(f"the operator's workloads in {namespace} include no CSI driver: code "
-                     "modules are downloaded by the init container of each monitored pod")
-    return facts, tuple(notes)
-
-
-def load_inputs(args: argparse.Namespace, stdin: TextIO | None = None, *,
-                for_policies: bool = True) -> Inputs:
-    """Read the DynaKube file(s) and PATH, and resolve the install facts.
-
-    ``for_policies``: warn about monitored namespaces without default-deny egress (where a
-    generated app-egress policy would cut other traffic); off for ``check``.
-
-    Raises:
-        InputError: unreadable or invalid input, no DynaKube anywhere.
-        UsageError: a malformed flag value.
-    """
-    paths: list[str] = list(args.paths)
-    cluster = Cluster()
-    if paths:
-        cluster, _ = load_cluster(paths, stdin=stdin, strict=not args.skip_invalid)
-    docs: list[tuple[Any, SourceLocation]] = []
-    if args.dynakube:
-        docs = [(d.body, d.location) for d in read_documents(args.dynakube, stdin)]
-    else:
-        docs = [(o.body, o.location or SourceLocation(o.name)) for o in cluster.others]
-    dks, ecs = _custom_resources(docs, crd_validator(getattr(args, "crd", None)))
-    if not dks and not ecs:
-        where = ", ".join(args.dynakube) if args.dynakube else "PATH"
-        raise InputError(f"no DynaKube or EdgeConnect found in {where} "
-                         "(give the DynaKube with --dynakube FILE)")
-    warnings: list[str] = list(cluster.warnings)
-    for dk in dks:
-        warnings.extend(f"DynaKube {dk.name}: {w}" for w in dk.warnings)
-
-    platform = args.platform
-    flavor = getattr(args, "flavor", None)
-    if platform is None:
-        platform = Platform.OPENSHIFT.value if flavor == Flavor.OPENSHIFT else \
-            Platform.GENERIC.value
-    elif flavor == Flavor.OPENSHIFT and platform != Platform.OPENSHIFT:
-        raise UsageError("--flavor openshift needs --platform openshift (or no --platform)")
-    profile = platform_profile(platform, apiserver_cidrs=args.apiserver_cidr)
-    endpoints = _apiserver_endpoints(cluster, args.apiserver)
-
-    given = _csv(args.monitored_namespaces) if args.monitored_namespaces else []
-    monitored: dict[str, tuple[str, ...]] = {}
-    for dk in dks:
-        if given:
-            monitored[dk.name] = tuple(given)
-        elif cluster.namespaces:
-            monitored[dk.name] = monitored_namespaces(dk, cluster.namespaces.values())
-    if given and len([d for d in dks if d.injection or d.otlp_exporter]) > 1:
-        warnings.append("--monitored-namespaces applies to every DynaKube of the input")
-    if cluster.policies and for_policies:
-        for ns in sorted({n for v in monitored.values() for n in v}):
-            if not _default_deny_egress(cluster, ns):
-                warnings.append(f"namespace {ns} has no default-deny egress policy in PATH: "
-                                "the generated app-egress policy would isolate its pods' "
-                                "egress and cut what else they reach")
-
-    namespace = args.operator_namespace or (dks[0].namespace if dks else ecs[0].namespace)
-    seen, notes = install_from_manifests(cluster, namespace)
-    warnings.extend(notes)
-    if args.no_csi_driver:
-        seen["csi_driver"] = False
-    if getattr(args, "oneagent_endpoints", None):
-        eps = parse_endpoints(args.oneagent_endpoints, ",")
-        if not eps:
-            raise UsageError(f"--oneagent-endpoints {args.oneagent_endpoints!r}: expected "
-                             "URL[,URL...], e.g. https://sg-1.example.com:443")
-        dks = [dk if dk.oneagent_endpoints else replace(dk, oneagent_endpoints=eps)
-               for dk in dks]
-    install = InstallFacts(
-        operator_namespace=namespace,
-        **seen,
-        monitored_namespaces=tuple(sorted({n for v in monitored.values() for n in v})),
-        platform=profile,
-        apiserver_endpoints=endpoints,
-    )
-    return Inputs(tuple(dks), tuple(ecs), cluster, install, monitored, tuple(warnings))
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Handler of ``dtnetpol generate``."""
-    stdin = sys.stdin if "-" in args.paths or "-" in args.dynakube else None
-    inputs = load_inputs(args, stdin)
+    inputs = load_inputs(args, err)
     flows = applicable_flows(inputs.dynakubes, inputs.install, edgeconnects=inputs.edgeconnects)
     addresses = [a for n in inputs.cluster.nodes for a in n.addresses]
     ipv6 = any(":" in e.host for e in inputs.install.apiserver_endpoints) or \
@@ -353,7 +55,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         calico_edition=CalicoEdition(args.calico_edition), ipv6=ipv6)
     result = generate(flows, options)
     for w in (*inputs.warnings, *result.warnings):
-        print(f"warning: {w}", file=err)
+        warn(args, err, w)
     if args.out:
         folder = Path(args.out)
         try:

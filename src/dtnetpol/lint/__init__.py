@@ -1,7 +1,7 @@
 """The NetworkPolicy linter: a catalogue of rules, each a module with its own documentation.
 
 Pure core: :class:`LintContext` in, :class:`Finding` objects out. The edges are
-:mod:`dtnetpol.lint.cli` (the ``lint`` and ``rules`` subcommands) and the renderers in
+:mod:`dtnetpol.commands.lint` and :mod:`dtnetpol.commands.rules` and the renderers in
 :mod:`dtnetpol.render` (``lint_table``, ``lint_json``, ``sarif``).
 """
 

@@ -6,12 +6,12 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from dtnetpol.diff.connections import ConnectionChange
+from dtnetpol.diff.flows import FlowChange
 from dtnetpol.engine.connlist import Connection
-from dtnetpol.engine.diff import ConnectionChange
 from dtnetpol.engine.explain import RuleRef, SideVerdict, Verdict
 from dtnetpol.engine.ports import PortSet
 from dtnetpol.engine.posture import DirectionPosture, WorkloadPosture
-from dtnetpol.flowdiff import FlowChange
 
 API_VERSION = "dtnetpol/v1"
 

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from rich.table import Table
 from rich.text import Text
 
+from dtnetpol.diff.connections import Change, ConnectionChange
+from dtnetpol.diff.flows import FlowChange
 from dtnetpol.engine.connlist import Connection
-from dtnetpol.engine.diff import Change, ConnectionChange
 from dtnetpol.engine.explain import Outcome, SideStatus, SideVerdict, Verdict
 from dtnetpol.engine.ports import PortSet
 from dtnetpol.engine.posture import DirectionPosture, WorkloadPosture
-from dtnetpol.flowdiff import FlowChange
 from dtnetpol.render.console import cells, render
 
 _OUTCOME_STYLE = {Outcome.ALLOWED: "green", Outcome.BLOCKED: "bold red",

@@ -16,12 +16,12 @@ import re
 from collections.abc import Mapping, Sequence
 
 from dtnetpol.check import CheckReport, FlowResult, FlowVerdict
+from dtnetpol.diff.connections import Change, ConnectionChange
+from dtnetpol.diff.flows import FlowChange
 from dtnetpol.engine.connlist import Connection
-from dtnetpol.engine.diff import Change, ConnectionChange
 from dtnetpol.engine.explain import SideStatus, SideVerdict, Verdict
 from dtnetpol.engine.ports import PortSet
 from dtnetpol.engine.posture import DirectionPosture, WorkloadPosture
-from dtnetpol.flowdiff import FlowChange
 from dtnetpol.lint.finding import Finding, Severity
 from dtnetpol.render.check_table import details, status, summary_line
 from dtnetpol.render.lint_table import summary_line as lint_summary_line

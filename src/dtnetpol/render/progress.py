@@ -33,9 +33,10 @@ def is_terminal(stream: object) -> bool:
 
 
 @contextmanager
-def progress(err: TextIO, text: str) -> Iterator[Progress]:
-    """``with progress(err, "loading") as p: ... p.update("checking 3/23")``."""
-    if not is_terminal(err):
+def progress(err: TextIO, text: str, *, quiet: bool = False) -> Iterator[Progress]:
+    """``with progress(err, "loading") as p: ... p.update("checking 3/23")``; nothing with
+    ``quiet`` (``-q``)."""
+    if quiet or not is_terminal(err):
         yield Progress(None)
         return
     # The status line's cursor controls are ours: below the escaping stream (its texts too).

@@ -265,8 +265,8 @@ def test_oneagent_endpoints_flag_pins_the_hosts() -> None:
 
 def test_table_is_readable_at_80_columns() -> None:
     from dtnetpol.cli import build_parser
+    from dtnetpol.commands._install import load_inputs
     from dtnetpol.commands.check import build_report
-    from dtnetpol.commands.generate import load_inputs
     from dtnetpol.render.check_table import check_table
 
     args = build_parser().parse_args(["check", "--skip-invalid", "examples/cluster"])

@@ -12,8 +12,9 @@ import io
 import textwrap
 from pathlib import Path
 
-from dtnetpol.errors import DtnetpolError
-from dtnetpol.lint.cli import add_lint_commands, load_input, run_lint
+from dtnetpol.cli import main
+from dtnetpol.commands._inputs import load
+from dtnetpol.commands.lint import run_lint
 from dtnetpol.lint.config import LintConfig, parse_config
 from dtnetpol.lint.context import ClusterFacts
 from dtnetpol.lint.finding import Finding
@@ -38,7 +39,8 @@ def config(text: str, file: str = ".dtnetpol.yaml") -> LintConfig:
 def lint_result(tmp_path: Path, text: str, *, cfg: LintConfig | None = None,
                 facts: ClusterFacts | None = None) -> LintResult:
     path = write(tmp_path, text)
-    return run_lint(load_input([path]), cfg or LintConfig(), facts=facts, cwd=str(tmp_path))
+    loaded = load(argparse.Namespace(), None, paths=[path], keep_documents=True)
+    return run_lint(loaded, cfg or LintConfig(), facts=facts, cwd=str(tmp_path))
 
 
 def lint_text(tmp_path: Path, text: str, rule: str | None = None, *,
@@ -55,17 +57,9 @@ def where(findings: list[Finding]) -> list[tuple[str, int | None, str]]:
 
 
 def run_cli(argv: list[str]) -> tuple[int, str, str]:
-    """Run ``dtnetpol lint|rules ...`` through add_lint_commands, as the main CLI does."""
-    parser = argparse.ArgumentParser(prog="dtnetpol", exit_on_error=False)
-    sub = parser.add_subparsers(dest="command", required=True)
-    add_lint_commands(sub)
+    """Run ``dtnetpol lint|rules ...`` through the main CLI."""
     out, err = io.StringIO(), io.StringIO()
-    args = parser.parse_args(argv)
-    try:
-        code = args.run(args, out, err)
-    except DtnetpolError as e:
-        print(f"dtnetpol: error: {e}", file=err)
-        code = e.exit_code
+    code = main(argv, out, err)
     return code, out.getvalue(), err.getvalue()
 
 

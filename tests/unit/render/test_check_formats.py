@@ -197,8 +197,8 @@ def test_long_policy_lists_are_cut_in_text_but_whole_in_json() -> None:
     from dataclasses import replace
 
     from dtnetpol.cli import build_parser
+    from dtnetpol.commands._install import load_inputs
     from dtnetpol.commands.check import build_report
-    from dtnetpol.commands.generate import load_inputs
     from dtnetpol.render.check_json import check_json
     from dtnetpol.render.check_table import details
 

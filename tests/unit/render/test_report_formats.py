@@ -17,9 +17,9 @@ import pytest
 
 from dtnetpol.check import CheckReport
 from dtnetpol.cli import build_parser
+from dtnetpol.commands._install import load_inputs
 from dtnetpol.commands.check import build_report
-from dtnetpol.commands.generate import load_inputs
-from dtnetpol.flowdiff import ABSENT, breaking, flow_changes
+from dtnetpol.diff.flows import ABSENT, breaking, flow_changes
 
 from .helpers import EXAMPLE, REPO, run_cli
 

@@ -1,0 +1,141 @@
+"""The input side every command shares: the common flags and the one loader of a Cluster.
+
+Every command that reads manifests declares its flags with :func:`add_input_flags` and
+loads them with :func:`load`, so a flag means the same thing everywhere and a new input
+source (a live cluster, settings from a file) is added here once. Whether PATH is needed
+is decided in one place, :func:`input_paths`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from dtnetpol.errors import UsageError
+from dtnetpol.manifest import Problem, build_cluster
+from dtnetpol.model.cluster import Cluster
+from dtnetpol.sources import load_cluster, read_documents
+
+PATH_HELP = "manifest files or directories (recursive), or - for stdin"
+
+
+def add_input_flags(p: argparse.ArgumentParser, formats: Sequence[str], *,
+                    paths_required: bool = True, paths_help: str = PATH_HELP,
+                    workloads: bool = False, dynakube: bool = False,
+                    skip_invalid: bool = True,
+                    verbose_help: str = "list skipped kinds and every warning") -> None:
+    """The flags of every command that reads manifests.
+
+    PATH... (and ``-f/--filename PATH``, kubectl's spelling, repeatable), ``-o/--output``
+    (first of ``formats`` is the default), ``-v/--verbose``, ``-q/--quiet``,
+    ``--skip-invalid``; with ``workloads`` ``-n/--namespace`` and ``-A/--all-namespaces``;
+    with ``dynakube`` ``--dynakube FILE``.
+    """
+    p.add_argument("paths", nargs="*", metavar="PATH", help=paths_help)
+    p.add_argument("-f", "--filename", dest="filenames", action="append", default=[],
+                   metavar="PATH", help="a manifest file or directory, as kubectl takes it "
+                   "(repeatable; same as PATH)")
+    p.add_argument("-o", "--output", choices=list(formats), default=formats[0],
+                   help=f"output format (default: {formats[0]})")
+    noise = p.add_mutually_exclusive_group()
+    noise.add_argument("-v", "--verbose", action="store_true", help=verbose_help)
+    noise.add_argument("-q", "--quiet", action="store_true",
+                       help="no warnings or progress on stderr (errors still show)")
+    if skip_invalid:
+        p.add_argument("--skip-invalid", action="store_true",
+                       help="drop NetworkPolicies the API server would reject (with a "
+                            "warning) instead of failing")
+    if dynakube:
+        p.add_argument("--dynakube", action="append", default=[], metavar="FILE",
+                       help="the DynaKube (and EdgeConnect) manifests (default: those in "
+                            "PATH)")
+    if workloads:
+        g = p.add_mutually_exclusive_group()
+        g.add_argument("-n", "--namespace", help="report only workloads of this namespace "
+                       "(connections where either end is in it)")
+        g.add_argument("-A", "--all-namespaces", action="store_true",
+                       help="report every namespace (the default)")
+    p.set_defaults(paths_required=paths_required)
+
+
+def input_paths(args: argparse.Namespace) -> list[str]:
+    """PATH and ``-f`` together, in the order given; the one check that some are given.
+
+    Raises:
+        UsageError: the command needs manifests and none were named.
+    """
+    paths = [*getattr(args, "paths", ()), *getattr(args, "filenames", ())]
+    if not paths and getattr(args, "paths_required", False):
+        raise UsageError(f"{args.command}: give the manifests to read: PATH... (files, "
+                         "directories, or - for stdin) or -f PATH")
+    return paths
+
+
+def stdin_for(args: argparse.Namespace, paths: Sequence[str] | None = None) -> TextIO | None:
+    """Standard input when one of the paths (or ``--dynakube`` files) is ``-``."""
+    named = [*(input_paths(args) if paths is None else paths),
+             *getattr(args, "dynakube", ())]
+    return sys.stdin if "-" in named else None
+
+
+def warn(args: argparse.Namespace, err: TextIO, text: str) -> None:
+    """A warning on stderr, unless ``-q``."""
+    if not getattr(args, "quiet", False):
+        print(f"warning: {text}", file=err)
+
+
+def in_namespace(name: str, namespace: str | None) -> bool:
+    """``ns/...`` belongs to ``-n ns`` (everything does without ``-n``)."""
+    return namespace is None or name.startswith(namespace + "/")
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What a command reads: the cluster, the API problems, and (for lint) the bodies."""
+
+    cluster: Cluster
+    paths: tuple[str, ...]
+    problems: tuple[Problem, ...] = ()
+    documents: Mapping[tuple[str, int], Any] = field(default_factory=dict)
+
+
+def load(args: argparse.Namespace, err: TextIO | None, *,
+         paths: Sequence[str] | None = None, keep_documents: bool = False,
+         report: bool = True) -> Loaded:
+    """Load the Cluster a command works on: the one loader of every command.
+
+    ``paths`` overrides the flags' PATHs (``diff`` loads two sides). ``keep_documents``
+    keeps each document's body (lint points at any field) and never rejects an invalid
+    policy (lint reports it). With ``report`` the loader's warnings go to ``err`` (not with
+    ``-q``), and with ``-v`` the kinds that were skipped.
+
+    Raises:
+        InputError: unreadable input, YAML errors, objects without meaning, and (without
+            ``--skip-invalid``) a NetworkPolicy the API server would reject.
+        UsageError: no PATH where the command needs one.
+    """
+    chosen = list(paths) if paths is not None else input_paths(args)
+    if not chosen:
+        return Loaded(Cluster(), ())
+    stdin = stdin_for(args, chosen)
+    if keep_documents:
+        docs = read_documents(chosen, stdin)
+        cluster, problems = build_cluster(((d.body, d.location) for d in docs),
+                                          strict=False)
+        loaded = Loaded(cluster, tuple(chosen), tuple(problems),
+                        {(d.file, d.index): d.body for d in docs})
+    else:
+        cluster, problems = load_cluster(chosen, stdin=stdin,
+                                         strict=not getattr(args, "skip_invalid", False))
+        loaded = Loaded(cluster, tuple(chosen), tuple(problems))
+    if report and err is not None:
+        for w in cluster.warnings:
+            warn(args, err, w)
+        if cluster.skipped_kinds and getattr(args, "verbose", False):
+            total = sum(cluster.skipped_kinds.values())
+            kinds = ", ".join(f"{k} ({n})" for k, n in sorted(cluster.skipped_kinds.items()))
+            print(f"skipped {total} objects of kinds not analysed: {kinds}", file=err)
+    return loaded

@@ -1,0 +1,43 @@
+"""``dtnetpol connlist``: every allowed connection between workloads and external ranges."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, TextIO
+
+from dtnetpol.commands._inputs import add_input_flags, in_namespace, load
+from dtnetpol.engine.analysis import Analyzer
+from dtnetpol.engine.connlist import connection_list
+from dtnetpol.render import dot, engine_json, engine_table, markdown
+from dtnetpol.render.console import use_colour
+from dtnetpol.render.progress import progress
+
+EXIT_OK = 0
+FORMATS = ("table", "json", "md", "dot")
+
+
+def register(subparsers: Any) -> None:
+    """Add ``connlist`` to the CLI's subparsers."""
+    p = subparsers.add_parser("connlist", help="every allowed connection between workloads "
+                              "and external address ranges")
+    add_input_flags(p, FORMATS, workloads=True)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Handler of ``dtnetpol connlist``."""
+    with progress(err, "loading manifests", quiet=args.quiet) as status:
+        cluster = load(args, err).cluster
+        status.update(f"listing connections of {len(cluster.pods)} pods under "
+                      f"{len(cluster.policies)} policies")
+        conns = [c for c in connection_list(Analyzer(cluster))
+                 if in_namespace(c.src, args.namespace) or in_namespace(c.dst, args.namespace)]
+    if args.output == "json":
+        out.write(engine_json.connlist_json(conns))
+    elif args.output == "md":
+        out.write(markdown.connlist_md(conns))
+    elif args.output == "dot":
+        out.write(dot.connlist_dot(conns))
+    else:
+        out.write(engine_table.connlist_table(conns, colour=use_colour(out)))
+    return EXIT_OK

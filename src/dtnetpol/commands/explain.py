@@ -1,0 +1,53 @@
+"""``dtnetpol explain``: per workload, the policies that select it, whether each direction is
+isolated, and what each direction allows."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, TextIO
+
+from dtnetpol.commands._inputs import add_input_flags, in_namespace, load
+from dtnetpol.commands.can_reach import endpoint
+from dtnetpol.engine.analysis import Analyzer, PodClass
+from dtnetpol.engine.posture import WorkloadPosture, workload_posture
+from dtnetpol.errors import UsageError
+from dtnetpol.render import engine_json, engine_table, markdown
+from dtnetpol.render.console import use_colour
+
+EXIT_OK = 0
+FORMATS = ("table", "json", "md")
+
+
+def register(subparsers: Any) -> None:
+    """Add ``explain`` to the CLI's subparsers."""
+    p = subparsers.add_parser("explain", help="per workload: selecting policies, isolation, "
+                              "what each direction allows")
+    add_input_flags(p, FORMATS, workloads=True)
+    p.add_argument("--workload", help="only this workload (ns/name)")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Handler of ``dtnetpol explain``."""
+    an = Analyzer(load(args, err).cluster)
+    postures: list[WorkloadPosture] = []
+    if args.workload:
+        cls = endpoint(an, args.workload, "--workload")
+        if not isinstance(cls, PodClass):
+            raise UsageError(f"--workload {args.workload!r} is an address, not a workload")
+        ns, _, name = args.workload.partition("/")
+        every = workload_posture(an, cls)
+        postures = [p for p in every if p.workload.startswith(f"{ns}/{name.split('[')[0]}[")] \
+            or every
+    else:
+        for c in an.classes:
+            if in_namespace(c.namespace + "/", args.namespace):
+                postures.extend(workload_posture(an, c))
+        postures.sort(key=lambda p: p.workload)
+    if args.output == "json":
+        out.write(engine_json.posture_json(postures))
+    elif args.output == "md":
+        out.write(markdown.posture_md(postures))
+    else:
+        out.write(engine_table.posture_table(postures, colour=use_colour(out)))
+    return EXIT_OK

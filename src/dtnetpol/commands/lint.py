@@ -1,0 +1,160 @@
+"""``dtnetpol lint``: NetworkPolicies that are invalid or do not do what they seem to.
+
+Edge module around the pure :mod:`dtnetpol.lint` core: reads the manifests (keeping each
+document's body, so a finding can point at any field) and the configuration file, and renders
+the findings. Exit 0 no finding at or above ``--fail-on``, 1 such a finding remains, 2 bad
+input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any, TextIO
+
+from dtnetpol.commands._inputs import Loaded, add_input_flags, load
+from dtnetpol.errors import InputError, UsageError
+from dtnetpol.lint.config import CONFIG_FILE, LintConfig, parse_config
+from dtnetpol.lint.context import ClusterFacts, LintContext
+from dtnetpol.lint.finding import Severity
+from dtnetpol.lint.linter import LintResult, lint
+from dtnetpol.model.location import SourceLocation
+from dtnetpol.model.policy import IPNetwork
+from dtnetpol.render.console import use_colour
+from dtnetpol.render.lint_json import lint_json
+from dtnetpol.render.lint_table import lint_table, summary_line
+from dtnetpol.render.markdown import lint_md
+from dtnetpol.render.sarif import sarif_report
+from dtnetpol.sources.yaml_load import read_text
+
+EXIT_OK, EXIT_FINDING = 0, 1
+FORMATS = ("table", "json", "sarif", "md")
+
+
+def register(subparsers: Any) -> None:
+    """Add ``lint`` to the CLI's subparsers."""
+    p = subparsers.add_parser(
+        "lint", help="find NetworkPolicies that are invalid or do not do what they seem to",
+        description="Lint NetworkPolicies (with the workloads, Services and Nodes given "
+                    "alongside). Exit codes: 0 no finding at or above --fail-on, 1 findings, "
+                    "2 bad input.")
+    add_input_flags(p, FORMATS, skip_invalid=False,
+                    verbose_help="print the loader's warnings to stderr")
+    p.add_argument("--fail-on", choices=[s.value for s in Severity], default="error",
+                   help="exit 1 when a finding at or above this severity remains "
+                        "(default: error)")
+    p.add_argument("--config", metavar="FILE",
+                   help=f"configuration file (default: {CONFIG_FILE} in the working "
+                        "directory, if present)")
+    p.add_argument("--pod-cidr", action="append", metavar="CIDR",
+                   help="a pod CIDR of the cluster (repeatable; also read from Nodes)")
+    p.add_argument("--service-cidr", action="append", metavar="CIDR",
+                   help="the Service CIDR of the cluster (repeatable)")
+    p.add_argument("--apiserver", metavar="ADDRESS:PORT",
+                   help="the endpoint behind kubernetes.default.svc (default: from the "
+                        "default/kubernetes Endpoints or EndpointSlice in the input)")
+    p.set_defaults(run=run)
+
+
+def load_config(path: str | None, *, cwd: str | None = None) -> LintConfig:
+    """The configuration from ``path``, else ``.dtnetpol.yaml`` in ``cwd`` if there, else
+    the defaults.
+
+    Raises:
+        InputError: unreadable or malformed file, unknown keys, rule ids or options.
+    """
+    if path is None:
+        candidate = os.path.join(cwd or os.getcwd(), CONFIG_FILE)
+        if not os.path.isfile(candidate):
+            return LintConfig()
+        path = candidate
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            text = fh.read()
+    except OSError as e:
+        raise InputError(f"cannot read configuration: {e.strerror or e}",
+                         SourceLocation(path)) from None
+    docs = read_text(text, path)
+    if len(docs) > 1:
+        raise InputError("the configuration must be a single YAML document",
+                         docs[1].location)
+    return parse_config(docs[0].body if docs else None, path)
+
+
+def _networks(values: Sequence[str], flag: str) -> tuple[IPNetwork, ...]:
+    out = []
+    for v in values:
+        try:
+            out.append(ipaddress.ip_network(v, strict=False))
+        except ValueError:
+            raise UsageError(f"{flag} {v!r}: not an IP address or CIDR") from None
+    return tuple(out)
+
+
+def _apiserver(text: str | None) -> tuple[tuple[IPNetwork, ...], int | None]:
+    if not text:
+        return (), None
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit():
+        raise UsageError(f"--apiserver {text!r}: expected ADDRESS:PORT, e.g. 192.168.1.5:6443")
+    host = host.strip("[]")
+    try:
+        net = ipaddress.ip_network(host) if host else None
+    except ValueError:
+        raise UsageError(f"--apiserver {text!r}: {host!r} is not an IP address") from None
+    number = int(port)
+    if not 1 <= number <= 65535:
+        raise UsageError(f"--apiserver {text!r}: port outside 1-65535")
+    return ((net,) if net is not None else ()), number
+
+
+def run_lint(loaded: Loaded, config: LintConfig, *,
+             facts: ClusterFacts | None = None, cwd: str | None = None) -> LintResult:
+    """Lint loaded input with a configuration (flags' facts override the file's)."""
+    merged = config.facts
+    if facts is not None:
+        merged = ClusterFacts(
+            facts.pod_cidrs or merged.pod_cidrs,
+            facts.service_cidrs or merged.service_cidrs,
+            facts.apiserver_addresses or merged.apiserver_addresses,
+            facts.apiserver_port or merged.apiserver_port)
+    ctx = LintContext(loaded.cluster, loaded.problems, merged, config.options,
+                      loaded.documents)
+    base = os.path.dirname(os.path.abspath(config.source)) if config.source else \
+        (cwd or os.getcwd())
+
+    def relative(file: str) -> str:
+        if file.startswith("<"):
+            return file
+        return os.path.relpath(os.path.abspath(file), base)
+
+    return lint(ctx, replace(config, facts=merged), relative)
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Handler of ``dtnetpol lint``."""
+    config = load_config(args.config)
+    api_addrs, api_port = _apiserver(args.apiserver)
+    facts = ClusterFacts(_networks(args.pod_cidr or (), "--pod-cidr"),
+                         _networks(args.service_cidr or (), "--service-cidr"),
+                         api_addrs, api_port)
+    loaded = load(args, err, keep_documents=True, report=args.verbose)
+    result = run_lint(loaded, config, facts=facts)
+    findings = result.findings
+    if args.output == "json":
+        out.write(lint_json(findings, suppressed=result.suppressed,
+                            rules_run=len(result.rules)))
+    elif args.output == "sarif":
+        out.write(sarif_report(findings, rules=result.rules, root=os.getcwd()))
+    elif args.output == "md":
+        out.write(lint_md(findings, suppressed=result.suppressed,
+                          names={r.id: r.name for r in result.rules}))
+    else:
+        out.write(lint_table(findings, suppressed=result.suppressed, colour=use_colour(out)))
+    if args.output != "table" and not args.quiet:
+        print(summary_line(findings, result.suppressed), file=err)
+    threshold = Severity.parse(args.fail_on)
+    return EXIT_FINDING if result.fails(threshold) else EXIT_OK

@@ -1,0 +1,88 @@
+"""Conventions every subcommand shares: -V, bare help, unknown flags, -f, -q, PATH needed."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from dtnetpol import __version__
+from dtnetpol.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+POLICY = "examples/cluster/policies/default-deny.yaml"
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def _in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    monkeypatch.setenv("NO_COLOR", "1")
+
+
+@pytest.mark.parametrize("flag", ["-V", "--version"])
+def test_version(flag: str) -> None:
+    code, out, _ = run(flag)
+    assert (code, out.strip()) == (0, f"dtnetpol {__version__}")
+
+
+def test_bare_command_prints_help_with_check_first() -> None:
+    code, out, err = run()
+    assert code == 0 and err == ""
+    assert out.startswith("usage: dtnetpol")
+    listed = [line.split()[0] for line in out.splitlines()
+              if line.startswith("    ") and not line.startswith("     ")]
+    assert listed[0] == "check"
+    assert {"check", "fix", "generate", "diff", "lint", "rules", "can-reach", "explain",
+            "connlist"} <= set(listed)
+
+
+@pytest.mark.parametrize("command", ["check", "lint", "connlist", "explain", "diff"])
+def test_unknown_flag_shows_the_subcommand_usage(command: str) -> None:
+    code, out, err = run(command, "--no-such-flag", POLICY)
+    assert code == 2 and out == ""
+    assert err.startswith(f"usage: dtnetpol {command} ")
+    assert "unrecognized arguments: --no-such-flag" in err
+
+
+@pytest.mark.parametrize("command", ["check", "fix", "lint", "connlist", "explain",
+                                     "can-reach", "diff"])
+def test_a_command_without_path_is_a_usage_error(command: str) -> None:
+    extra = ["--from", "a/b", "--to", "c/d"] if command == "can-reach" else []
+    code, out, err = run(command, *extra)
+    assert code == 2 and out == ""
+    assert err.startswith("dtnetpol: error:")
+    assert "PATH" in err and len(err.strip().splitlines()) == 1
+
+
+def test_filename_flag_is_an_alias_of_path() -> None:
+    by_path = run("connlist", "-o", "json", POLICY)
+    by_flag = run("connlist", "-o", "json", "-f", POLICY)
+    assert by_path[0] == 0 and by_path == by_flag
+
+
+def test_quiet_silences_warnings(tmp_path: Path) -> None:
+    manifest = tmp_path / "w.yaml"
+    # A Service with a selector but no port: a warning, not an error.
+    manifest.write_text("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: a\n"
+                        "  labels: {app: x}\nspec:\n  containers: [{name: c, image: i}]\n"
+                        "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+                        "metadata: {name: n, namespace: a}\nspec:\n  podSelector: {}\n"
+                        "  ingress:\n  - ports: [{port: web}]\n", encoding="utf-8")
+    loud = run("connlist", str(manifest))
+    quiet = run("connlist", "-q", str(manifest))
+    assert loud[0] == quiet[0] == 0 and loud[1] == quiet[1]
+    assert quiet[2] == ""
+    assert "warning:" in loud[2]
+
+
+def test_generate_still_runs_without_path() -> None:
+    code, out, _ = run("generate", "--dynakube", "examples/cluster/dynakube.yaml",
+                       "--apiserver", "172.18.0.2:6443")
+    assert code == 0 and "kind: NetworkPolicy" in out
