@@ -151,7 +151,7 @@ def test_fix_unblocks_the_broken_example_without_touching_it(tmp_path: Path) -> 
     assert _hashes(EXAMPLE) == before
 
 
-def test_fix_never_overwrites_a_file(tmp_path: Path) -> None:
+def test_fix_never_replaces_a_file_without_force(tmp_path: Path) -> None:
     fixes = tmp_path / "fixes"
     code, out, _ = run(["fix", "--skip-invalid", str(EXAMPLE)])
     first = next(iter(yaml.safe_load_all(out)))
@@ -159,7 +159,7 @@ def test_fix_never_overwrites_a_file(tmp_path: Path) -> None:
     name = f"{first['metadata']['namespace']}.networkpolicy.{first['metadata']['name']}.yaml"
     (fixes / name).write_text("# mine\n")
     code, _, err = run(["fix", "--skip-invalid", str(EXAMPLE), "--write", str(fixes)])
-    assert code == 2 and "not overwriting" in err
+    assert code == 2 and "exists with other content; not replacing it" in err
     assert (fixes / name).read_text() == "# mine\n"
 
 
