@@ -91,7 +91,7 @@ def test_a_changed_file_is_replaced_only_with_force(tmp_path: Path,
     written = tree(out)
     first = sorted(written)[0]
     code, _, err = run([*argv, flag, str(out)])       # the same content: left alone
-    assert code == 0 and f"(0 " not in err and "unchanged" in err
+    assert code == 0 and "(0 " not in err and "unchanged" in err
     (out / first).write_text("# edited by hand\n", encoding="utf-8")
     code, _, err = run([*argv, flag, str(out)])
     assert code == 2
@@ -138,7 +138,7 @@ def test_nothing_is_written_when_one_file_is_refused(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     (out / "b.yaml").write_text("old\n", encoding="utf-8")
-    with pytest.raises(InputError, match="b.yaml exists with other content"):
+    with pytest.raises(InputError, match=r"b\.yaml exists with other content"):
         write_files(str(out), [("a.yaml", "new a\n"), ("b.yaml", "new b\n")], flag="--out")
     assert tree(out) == {"b.yaml": "old\n"}
 
@@ -175,6 +175,6 @@ def test_a_file_that_appears_meanwhile_is_not_replaced(tmp_path: Path,
         return found
 
     monkeypatch.setattr(_write, "_existing", racing)
-    with pytest.raises(InputError, match="a.yaml appeared while writing"):
+    with pytest.raises(InputError, match=r"a\.yaml appeared while writing"):
         write_files(str(out), [("a.yaml", "ours\n")], flag="--out")
     assert tree(out) == {"a.yaml": "theirs\n"}
