@@ -29,6 +29,7 @@ from dtnetpol.commands import (
 from dtnetpol.errors import DtnetpolError
 from dtnetpol.render.console import use_colour
 from dtnetpol.safe_text import SafeStream
+from dtnetpol.sources.yaml_load import DEFAULT_MAX_INPUT_BYTES, max_input_bytes
 
 EXIT_OK, EXIT_FINDING, EXIT_INPUT = 0, 1, 2
 
@@ -99,6 +100,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
     run: Command = args.run
     colour = use_colour(out) and getattr(args, "output", "table") == "table"
     out = cast(TextIO, SafeStream(out, keep_colour=colour))
+    limit = max_input_bytes.set(getattr(args, "max_input_size", DEFAULT_MAX_INPUT_BYTES))
     try:
         with _collector_paused():
             return run(args, out, err)
@@ -110,6 +112,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
     except KeyboardInterrupt:
         print("dtnetpol: interrupted", file=err)
         return 130
+    finally:
+        max_input_bytes.reset(limit)
 
 
 def entry() -> NoReturn:

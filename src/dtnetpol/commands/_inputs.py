@@ -14,10 +14,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from dtnetpol.commands import _types as flag_types
 from dtnetpol.errors import UsageError
 from dtnetpol.manifest import Problem, build_cluster
 from dtnetpol.model.cluster import Cluster
 from dtnetpol.sources import load_cluster, read_documents
+from dtnetpol.sources.yaml_load import DEFAULT_MAX_INPUT_BYTES
 
 PATH_HELP = "manifest files or directories (recursive), or - for stdin"
 
@@ -54,10 +56,15 @@ def add_input_flags(p: argparse.ArgumentParser, formats: Sequence[str], *,
                             "PATH)")
     if workloads:
         g = p.add_mutually_exclusive_group()
-        g.add_argument("-n", "--namespace", help="report only workloads of this namespace "
+        g.add_argument("-n", "--namespace", type=flag_types.namespace,
+                       help="report only workloads of this namespace "
                        "(connections where either end is in it)")
         g.add_argument("-A", "--all-namespaces", action="store_true",
                        help="report every namespace (the default)")
+    p.add_argument("--max-input-size", type=flag_types.size, metavar="SIZE",
+                   default=DEFAULT_MAX_INPUT_BYTES,
+                   help="refuse input larger than this in all (files, folders, stdin): "
+                        "e.g. 512M, 2G; 0 for no limit (default: 256M)")
     p.set_defaults(paths_required=paths_required)
 
 
@@ -134,6 +141,10 @@ def load(args: argparse.Namespace, err: TextIO | None, *,
     if report and err is not None:
         for w in cluster.warnings:
             warn(args, err, w)
+        ns = getattr(args, "namespace", None)
+        if ns and ns not in cluster.namespaces and not any(p.namespace == ns
+                                                            for p in cluster.pods):
+            warn(args, err, f"-n {ns}: no workload or namespace in the input is in it")
         if cluster.skipped_kinds and getattr(args, "verbose", False):
             total = sum(cluster.skipped_kinds.values())
             kinds = ", ".join(f"{k} ({n})" for k, n in sorted(cluster.skipped_kinds.items()))
