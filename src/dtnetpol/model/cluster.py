@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from dtnetpol.model.calico import CalicoResources
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.model.policy import NetworkPolicy, Protocol
 
@@ -55,6 +56,8 @@ class Pod:
     ips: tuple[str, ...] = ()
     node: str | None = None
     location: SourceLocation | None = field(default=None, compare=False)
+    #: ``serviceAccountName`` (None: not given, which Kubernetes reads as ``default``)
+    service_account: str | None = None
 
     @property
     def ref(self) -> str:
@@ -123,6 +126,7 @@ class Cluster:
     endpoints: tuple[EndpointAddresses, ...] = ()
     nodes: tuple[Node, ...] = ()
     others: tuple[RawObject, ...] = ()
+    calico: CalicoResources = field(default_factory=CalicoResources)
     skipped_kinds: Mapping[str, int] = field(default_factory=dict, hash=False)
     warnings: tuple[str, ...] = ()
 
