@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -18,8 +18,14 @@ from dtnetpol.commands import _types as flag_types
 from dtnetpol.errors import UsageError
 from dtnetpol.manifest import Problem, build_cluster
 from dtnetpol.model.cluster import Cluster
-from dtnetpol.sources import load_cluster, read_documents
+from dtnetpol.model.location import SourceLocation
+from dtnetpol.sources import iter_documents, load_cluster
 from dtnetpol.sources.yaml_load import DEFAULT_MAX_INPUT_BYTES
+
+# Kinds whose bodies lint never looks into (its rules point at policies and namespaces).
+_NOT_KEPT = frozenset({"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job",
+                       "CronJob", "ReplicationController", "Service", "Endpoints",
+                       "EndpointSlice", "Node", "ConfigMap", "Secret"})
 
 PATH_HELP = "manifest files or directories (recursive), or - for stdin"
 
@@ -129,11 +135,18 @@ def load(args: argparse.Namespace, err: TextIO | None, *,
         return Loaded(Cluster(), ())
     stdin = stdin_for(args, chosen)
     if keep_documents:
-        docs = read_documents(chosen, stdin)
-        cluster, problems = build_cluster(((d.body, d.location) for d in docs),
-                                          strict=False)
-        loaded = Loaded(cluster, tuple(chosen), tuple(problems),
-                        {(d.file, d.index): d.body for d in docs})
+        kept: dict[tuple[str, int], Any] = {}
+
+        def bodies() -> Iterator[tuple[Any, SourceLocation]]:
+            # One document at a time; only the bodies lint points into are kept (workloads,
+            # the bulk of a cluster, are not: holding every body took 16 times the input).
+            for d in iter_documents(chosen, stdin):
+                if not (isinstance(d.body, dict) and d.body.get("kind") in _NOT_KEPT):
+                    kept[(d.file, d.index)] = d.body
+                yield d.body, d.location
+
+        cluster, problems = build_cluster(bodies(), strict=False)
+        loaded = Loaded(cluster, tuple(chosen), tuple(problems), kept)
     else:
         cluster, problems = load_cluster(chosen, stdin=stdin,
                                          strict=not getattr(args, "skip_invalid", False))

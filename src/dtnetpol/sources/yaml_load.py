@@ -283,15 +283,23 @@ def read_piece(text: str, file: str, line: int, index: int) -> tuple[list[Docume
 
 
 def _read(text: str, file: str, index: int) -> tuple[list[Document], int]:
+    end = [index]
+    documents = list(_parse(text, file, index, end))
+    return documents, end[0]
+
+
+def _parse(text: str, file: str, index: int, end: list[int]) -> Iterator[Document]:
+    """The documents of ``text`` one at a time (a caller that builds each and lets it go
+    never holds every parsed body at once); ``end[0]``: the number after the last read."""
     loader = _MarkedLoader(text)
-    documents: list[Document] = []
     # index: of the document being read, also when an error interrupts it
     try:
         while loader.check_node():
             node = loader.get_node()
             body = _construct_document(loader, node)
+            end[0] = index + 1
             if body is not None:
-                documents.append(Document(file, index, body, node.start_mark.line + 1))
+                yield Document(file, index, body, node.start_mark.line + 1)
             index += 1
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, file, index) from None
@@ -305,7 +313,6 @@ def _read(text: str, file: str, index: int) -> tuple[list[Document], int]:
                          SourceLocation(file, index)) from None
     finally:
         loader.dispose()
-    return documents, index
 
 
 def _too_large(limit: int) -> str:
@@ -400,7 +407,11 @@ def read_documents(paths: Sequence[str], stdin: TextIO | None = None) -> list[Do
         InputError: a path that does not exist, cannot be read, a folder without manifests,
             or a syntax error.
     """
-    documents: list[Document] = []
+    return list(iter_documents(paths, stdin))
+
+
+def iter_documents(paths: Sequence[str], stdin: TextIO | None = None) -> Iterator[Document]:
+    """:func:`read_documents` one document at a time, each file read when its turn comes."""
     budget = _budget()
     for path in paths:
         if path == "-":
@@ -410,16 +421,15 @@ def read_documents(paths: Sequence[str], stdin: TextIO | None = None) -> list[Do
             except (OSError, UnicodeDecodeError) as exc:
                 raise InputError(f"cannot read standard input: {exc}",
                                  SourceLocation(STDIN_NAME)) from None
-            documents.extend(read_text(text, STDIN_NAME))
+            yield from _parse(text, STDIN_NAME, 1, [1])
         elif os.path.isdir(path):
             files = _manifest_files(path)
             if not files:
                 raise InputError("folder holds no *.yaml, *.yml or *.json file",
                                  SourceLocation(path_label(path)))
             for file in files:
-                documents.extend(read_text(_read_file(file, budget), path_label(file)))
+                yield from _parse(_read_file(file, budget), path_label(file), 1, [1])
         elif os.path.lexists(path):
-            documents.extend(read_text(_read_file(path, budget), path_label(path)))
+            yield from _parse(_read_file(path, budget), path_label(path), 1, [1])
         else:
             raise InputError("no such file or folder", SourceLocation(path_label(path)))
-    return documents
