@@ -19,6 +19,7 @@ from dtnetpol.commands import (
     can_reach,
     check,
     connlist,
+    diagnose,
     diff,
     explain,
     fix,
@@ -34,7 +35,7 @@ from dtnetpol.sources.yaml_load import DEFAULT_MAX_INPUT_BYTES, max_input_bytes
 EXIT_OK, EXIT_FINDING, EXIT_INPUT = 0, 1, 2
 
 # In the order ``dtnetpol --help`` lists them: the Dynatrace check first.
-COMMANDS = (check, fix, generate, diff, lint, rules, can_reach, explain, connlist)
+COMMANDS = (check, diagnose, fix, generate, diff, lint, rules, can_reach, explain, connlist)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -15,9 +15,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from rich.text import Text
 
 from dtnetpol.cli import main
-from dtnetpol.render.console import cells, render
+from dtnetpol.render.console import render
 from dtnetpol.safe_text import _UNSAFE, SafeStream, escape_controls, escape_line, path_label
 
 REPO = Path(__file__).resolve().parents[2]
@@ -103,7 +104,7 @@ def test_safe_stream_keeps_only_our_colours() -> None:
 
 
 def test_console_escapes_cell_text_but_keeps_its_colours() -> None:
-    text = render(cells("a\x1b[2Jb"), colour=True, width=40)
+    text = render([Text("a\x1b[2Jb", style="bold")], colour=True, width=40)
     assert "a\\u001b[2Jb" in text
     assert "\x1b[2J" not in text
 

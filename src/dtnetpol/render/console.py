@@ -35,11 +35,6 @@ def terminal_width() -> int:
     return DEFAULT_WIDTH
 
 
-def cells(*values: str) -> list[Text]:
-    """Table cells as literal text: user data must never be parsed as rich markup."""
-    return [Text(v) for v in values]
-
-
 class _SafeConsole(Console):
     """Escapes control characters in the text of every segment before the console adds its
     colours: cell texts come from the input, colours from us (see :mod:`dtnetpol.safe_text`).
