@@ -47,6 +47,8 @@ COMMANDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "generate": (("yaml",), ("--skip-invalid", "--apiserver-cidr", "10.0.0.0/24")),
     "fix": (("yaml",), ("--skip-invalid", "--apiserver-cidr", "10.0.0.0/24")),
     "diff": (("table", "json", "md"), ("--skip-invalid",)),
+    "diagnose": (("table", "json", "md", "html"),
+                 ("--skip-invalid", "--apiserver-cidr", "10.0.0.0/24")),
 }
 RUNS = [(c, f) for c, (formats, _) in COMMANDS.items() for f in formats]
 

@@ -52,11 +52,12 @@ spec:
 COMMANDS: list[tuple[str, ...]] = [
     ("lint",), ("explain",), ("connlist",),
     ("can-reach", "--from", "shop/frontend", "--to", "shop/cart"),
-    ("check", "--skip-invalid"),
+    ("check", "--skip-invalid"), ("diagnose", "--skip-invalid", "--apiserver-cidr", "10.0.0.0/24"),
 ]
 FORMATS = {"lint": ("table", "json", "sarif", "md"), "explain": ("table", "json", "md"),
            "connlist": ("table", "json", "md", "dot"), "can-reach": ("table", "json", "md"),
-           "check": ("table", "json", "sarif", "md", "html", "dot")}
+           "check": ("table", "json", "sarif", "md", "html", "dot"),
+           "diagnose": ("table", "json", "md", "html")}
 
 
 class _Terminal(io.StringIO):

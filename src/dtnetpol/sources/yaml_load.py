@@ -349,7 +349,12 @@ def _read_bounded(source: Any, budget: list[int], first: int, label: str) -> Any
 
 
 def _read_file(path: str, budget: list[int] | None = None) -> str:
-    """The text of a regular file; a FIFO, device or socket is refused, never waited on
+    """The text of a regular file (see :func:`read_bytes`), UTF-8."""
+    return _decode(read_bytes(path, budget), path_label(path))
+
+
+def read_bytes(path: str, budget: list[int] | None = None) -> bytes:
+    """The bytes of a regular file; a FIFO, device or socket is refused, never waited on
     (opened without blocking), and a file larger than what is left of ``budget`` (one shared
     count of bytes per read, default :data:`max_input_bytes`) is refused before it is read."""
     label = path_label(path)
@@ -367,11 +372,11 @@ def _read_file(path: str, budget: list[int] | None = None) -> str:
         if info.st_size > budget[0]:
             raise InputError(_too_large(max_input_bytes.get()), SourceLocation(label))
         try:
-            data = _read_bounded(fh, budget, info.st_size + 1, label)
+            data: bytes = _read_bounded(fh, budget, info.st_size + 1, label)
         except OSError as exc:
             raise InputError(f"cannot read file: {exc.strerror or exc}",
                              SourceLocation(label)) from None
-    return _decode(data, label)
+    return data
 
 
 def _read_stdin(stream: TextIO, budget: list[int]) -> str:
