@@ -183,3 +183,12 @@ def test_a_file_name_that_is_not_utf8_in_every_format(badly_named: Path,
             assert "shop%FF\\\\u001b.yaml" in out, fmt
         elif command[0] == "lint" or fmt == "html":  # check's table, md, dot name no files
             assert "shop%FF\\u001b.yaml" in out, fmt
+
+
+def test_lint_with_a_kind_that_is_a_mapping(tmp_path: Path) -> None:
+    """Found by the fuzz suite: ``kind: {a: b}`` crashed lint's choice of bodies to keep."""
+    f = tmp_path / "k.yaml"
+    f.write_text("apiVersion: v1\nkind:\n  matchLabels: {a: b}\nmetadata: {name: x}\n",
+                 encoding="utf-8")
+    code, _, err = run(["lint", str(f)])
+    assert code in (0, 1, 2) and "Traceback" not in err

@@ -141,7 +141,8 @@ def load(args: argparse.Namespace, err: TextIO | None, *,
             # One document at a time; only the bodies lint points into are kept (workloads,
             # the bulk of a cluster, are not: holding every body took 16 times the input).
             for d in iter_documents(chosen, stdin):
-                if not (isinstance(d.body, dict) and d.body.get("kind") in _NOT_KEPT):
+                kind = d.body.get("kind") if isinstance(d.body, dict) else None
+                if not (isinstance(kind, str) and kind in _NOT_KEPT):
                     kept[(d.file, d.index)] = d.body
                 yield d.body, d.location
 
