@@ -8,6 +8,7 @@ CPU seconds.
 
     python bench/input_memory.py --mb 50                 # lint, check, connlist, explain
     python bench/input_memory.py --mb 200 --command lint
+    python bench/input_memory.py --mb 50 --src ../main/src --no-limit-flag   # compare
 """
 
 from __future__ import annotations
@@ -71,8 +72,8 @@ def build(mb: float, out: Path) -> Path:
     return target
 
 
-def measure(argv: list[str]) -> dict[str, object]:
-    env = {**os.environ, "PYTHONPATH": str(HERE.parent / "src")}
+def measure(argv: list[str], src: Path) -> dict[str, object]:
+    env = {**os.environ, "PYTHONPATH": str(src)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", _CHILD, *argv], capture_output=True,
@@ -93,6 +94,10 @@ def main() -> int:
     p.add_argument("--mb", type=float, default=50)
     p.add_argument("--command", action="append", choices=sorted(COMMANDS))
     p.add_argument("--out", type=Path, default=HERE / ".data")
+    p.add_argument("--src", type=Path, default=HERE.parent / "src",
+                   help="the dtnetpol sources to measure (another checkout's, to compare)")
+    p.add_argument("--no-limit-flag", action="store_true",
+                   help="do not pass --max-input-size 0 (sources older than the flag)")
     args = p.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     path = build(args.mb, args.out)
@@ -101,7 +106,8 @@ def main() -> int:
     print(f"{'command':10} {'input MB':>9} {'peak RSS MiB':>13} {'RSS/input':>10} "
           f"{'wall s':>8} {'CPU s':>8}  exit")
     for name in args.command or list(COMMANDS):
-        r = measure([*COMMANDS[name], "--max-input-size", "0", str(path)])
+        limit = [] if args.no_limit_flag else ["--max-input-size", "0"]
+        r = measure([*COMMANDS[name], *limit, str(path)], args.src)
         if "error" in r:
             print(f"{name:10} failed: {r['error']}")
             continue
