@@ -39,6 +39,8 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("", ("v1",), "nodes", "Node", False, short_names=("no",)),
     Resource("", ("v1",), "pods", "Pod", True, short_names=("po",)),
     Resource("", ("v1",), "services", "Service", True, short_names=("svc",)),
+    Resource("", ("v1",), "replicationcontrollers", "ReplicationController", True,
+             short_names=("rc",)),
     Resource("", ("v1",), "endpoints", "Endpoints", True, short_names=("ep",)),
     Resource("", ("v1",), "secrets", "Secret", True),
     Resource("", ("v1",), "configmaps", "ConfigMap", True, short_names=("cm",)),
