@@ -19,6 +19,7 @@ from dtnetpol.commands import (
     can_reach,
     check,
     connlist,
+    diagnose,
     diff,
     explain,
     fix,
@@ -33,8 +34,8 @@ from dtnetpol.errors import DtnetpolError
 EXIT_OK, EXIT_FINDING, EXIT_INPUT = 0, 1, 2
 
 # In the order ``dtnetpol --help`` lists them: the Dynatrace check first.
-COMMANDS = (check, fix, generate, diff, lint, rules, can_reach, explain, connlist, snapshot,
-            rbac)
+COMMANDS = (check, diagnose, fix, generate, diff, lint, rules, can_reach, explain, connlist,
+            snapshot, rbac)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -9,7 +9,8 @@ import dtnetpol
 from dtnetpol.cli import build_parser
 
 ROOT = Path(dtnetpol.__file__).parent
-CORE = ("model", "engine", "manifest", "dynatrace", "check", "lint", "generate", "diff")
+CORE = ("model", "engine", "manifest", "dynatrace", "check", "lint", "generate", "diff",
+        "diagnose", "probe")
 EDGES = ("dtnetpol.sources", "dtnetpol.render", "dtnetpol.commands", "dtnetpol.cli")
 
 

@@ -436,19 +436,26 @@ def test_unmodelled_kinds_are_kept_and_counted() -> None:
         metadata: {name: calico, namespace: shop}
         spec: {selector: all(), types: [Ingress]}
         ---
+        apiVersion: projectcalico.org/v3
+        kind: HostEndpoint
+        metadata: {name: eth0}
+        spec: {node: n1}
+        ---
         apiVersion: kustomize.config.k8s.io/v1beta1
         kind: Kustomization
         resources: [a.yaml]
         """)
     assert cluster.skipped_kinds == {
         "ConfigMap": 1, "DynaKube": 2, "Kustomization": 1,
-        "NetworkPolicy (projectcalico.org/v3)": 1}
+        "HostEndpoint": 1}
     assert [(o.kind, o.namespace, o.name) for o in cluster.others] == [
         ("DynaKube", "dynatrace", "dk"), ("DynaKube", "dynatrace", "dk2"),
-        ("ConfigMap", None, "cm"), ("NetworkPolicy", "shop", "calico")]
+        ("ConfigMap", None, "cm"), ("HostEndpoint", None, "eth0")]
+    # Calico's policy kinds are read (tests/unit/calico), not kept as raw objects.
+    assert [p.ref for p in cluster.calico.policies] == ["shop/calico"]
     assert cluster.others[0].body["spec"]["apiUrl"] == "https://x.live.dynatrace.com/api"
     assert cluster.others[0].api_version == "dynatrace.com/v1beta6"
-    assert cluster.policies == () and cluster.namespaces == {}
+    assert cluster.policies == () and list(cluster.namespaces) == ["shop"]  # the Calico one
 
 
 # --- services, endpoints, nodes -----------------------------------------------------------------

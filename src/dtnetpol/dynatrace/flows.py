@@ -411,16 +411,26 @@ def _silent(text: str, where: Where = Where.TENANT_UI) -> tuple[Symptom, ...]:
 # --- the table ----------------------------------------------------------------------------
 
 
+#: The startup probe of the operator, webhook and CSI driver resolves kubernetes.default.svc
+#: (cmd/startupprobe/cmd.go); it fails with these and the container restarts.
+_STARTUP_DNS = (
+    Symptom("DNS service not ready", Where.POD_EVENT),
+    Symptom("no DNS record found for kubernetes.default.svc", Where.POD_EVENT),
+)
+
+
 def _dns(cid: ComponentId, scope: Scope, applies: Predicate, condition: str,
          ident: str | None = None) -> FlowSpec:
+    startup = _STARTUP_DNS if scope is Scope.INSTALL else ()
     return FlowSpec(
         id=f"dns-from-{ident or cid.value}", scope=scope,
         source_kind=SourceKind.COMPONENT, source=cid.value,
         dest_kind=DestKind.DNS, dest="dns",
         ports=(FlowPort(53, _U, "dns"), FlowPort(53, _T, "dns-tcp")),
         required=True, condition=condition, applies=applies,
-        symptoms=_silent("name lookups time out: every outbound call by host name fails",
-                         Where.COMPONENT_LOG),
+        symptoms=(*startup,
+                  *_silent("name lookups time out: every outbound call by host name fails",
+                           Where.COMPONENT_LOG)),
         description=f"{component(cid).display_name} resolves host names via cluster DNS",
         notes=("Ports are the DNS pods' ports after Service translation (5353 on OpenShift: "
                "taken from the platform profile).",),
@@ -680,6 +690,15 @@ FLOW_SPECS: tuple[FlowSpec, ...] = (
         applies=_ag,
         symptoms=(Symptom("OneAgent endpoints do not contain the local ActiveGate Service IP "
                           "yet, postponing OneAgent deployment", Where.OPERATOR_LOG),
+                  Symptom("OneAgents are not yet able to communicate with tenant, no direct "
+                          "route or ready ActiveGate available, postponing OneAgent deployment",
+                          Where.OPERATOR_LOG),
+                  Symptom("OneAgent endpoints do not yet advertise every local ActiveGate "
+                          "Service IP, postponing OneAgent deployment until the ActiveGate has "
+                          "re-registered", Where.OPERATOR_LOG),
+                  Symptom("OneAgent endpoints do not advertise every local ActiveGate Service "
+                          "IP; postponing OneAgent deployment until the ActiveGate has "
+                          "re-registered", Where.DYNAKUBE_CONDITION),
                   *_silent("ActiveGate not connected in Dynatrace")),
         tenant_traffic=True,
         description="ActiveGate → ActiveGate communication endpoints (the tenant)",

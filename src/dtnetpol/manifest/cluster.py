@@ -15,6 +15,15 @@ from typing import Any
 
 from dtnetpol.errors import InputError
 from dtnetpol.manifest._fields import Field, missing, opt_list, opt_str, root, type_name
+from dtnetpol.manifest.admin import ADMIN_KINDS, parse_admin_policy
+from dtnetpol.manifest.calico import (
+    GLOBAL_KINDS,
+    CalicoModel,
+    calico_resources,
+    calico_warnings,
+    is_calico,
+    parse_calico_object,
+)
 from dtnetpol.manifest.networkpolicy import parse_network_policy_with_notes
 from dtnetpol.manifest.objects import (
     CLUSTER_SCOPED_KINDS,
@@ -33,6 +42,7 @@ from dtnetpol.manifest.objects import (
     parse_workload,
 )
 from dtnetpol.manifest.problems import Problem
+from dtnetpol.model.admin import AdminPolicy
 from dtnetpol.model.cluster import (
     NAME_LABEL,
     Cluster,
@@ -46,7 +56,8 @@ from dtnetpol.model.cluster import (
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.model.policy import NetworkPolicy
 
-Model = Namespace | Pod | NetworkPolicy | Service | Node | RawObject | list[EndpointAddresses]
+Model = (Namespace | Pod | NetworkPolicy | Service | Node | RawObject | list[EndpointAddresses]
+         | AdminPolicy | CalicoModel)
 _Key = tuple[str, str, str]  # (kind, or apiVersion/kind when not modelled; namespace; name)
 
 CLIENT_SIDE_GROUPS = ("kustomize.config.k8s.io",)
@@ -103,6 +114,11 @@ class _Builder:
             self.skipped[kind] += 1  # kustomization.yaml and friends: not cluster objects
             return
         header = parse_header(top, kind, api_version or "")
+        if is_calico(kind, api_version):
+            calico = self._calico(header, top)
+            if calico is not None:
+                self._store(header, calico)
+            return
         if not is_modelled(kind, api_version):
             self._raw(header, body)
             return
@@ -134,6 +150,8 @@ class _Builder:
             return [slice_]
         if kind == "Node":
             return parse_node(h, top)
+        if kind in ADMIN_KINDS:
+            return self._layer_policy(h, top)
         raise AssertionError(f"kind {kind} is in KIND_GROUPS but not handled")
 
     def _policy(self, h: Header, top: Field) -> NetworkPolicy | None:
@@ -154,15 +172,52 @@ class _Builder:
             f"{first.message})")
         return None
 
+    def _layer_policy(self, h: Header, top: Field) -> AdminPolicy | None:
+        """A policy of a layer beyond NetworkPolicy, checked as its CRD would be."""
+        policy, problems, notes = parse_admin_policy(top.value, top.loc, h.kind)
+        for loc, note in notes:
+            self._warn(f"{_where(loc)}: {note}")
+        if not problems:
+            return policy
+        first = problems[0]
+        if self.strict:
+            raise InputError(f"{first.code}: {first.message} (the API server would reject this "
+                             f"{h.kind})", first.location)
+        self.problems.extend(problems)
+        self._warn(f"{h.kind} {h.name} at {_where(h.loc)} ignored: the API server would reject "
+                   f"it (first: {first.location.path}: {first.message})")
+        return None
+
+    def _calico(self, h: Header, top: Field) -> CalicoModel | None:
+        model, problems, notes = parse_calico_object(top.value, top.loc, h.kind, h.api_version)
+        for loc, note in notes:
+            self._warn(f"{_where(loc)}: {note}")
+        if not problems:
+            return model
+        first = problems[0]
+        if self.strict:
+            raise InputError(f"{first.code}: {first.message} (Calico would reject this "
+                             f"{h.kind})", first.location)
+        self.problems.extend(problems)
+        count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
+        ref = f"{h.namespace or 'default'}/{h.name}" if h.kind not in GLOBAL_KINDS else h.name
+        self._warn(f"Calico {h.kind} {ref} at {_where(h.loc)} ignored: Calico would reject it "
+                   f"({count}; first: {first.location.path}: {first.message})")
+        return None
+
     def _raw(self, h: Header, body: Mapping[str, Any]) -> None:
         self._store(h, RawObject(api_version=h.api_version, kind=h.kind, namespace=h.namespace,
                                  name=h.name, body=body, location=h.loc))
 
     def _store(self, h: Header, model: Model) -> None:
         namespace = "" if h.kind in CLUSTER_SCOPED_KINDS else (h.namespace or "default")
+        if is_calico(h.kind, h.api_version) and h.kind in GLOBAL_KINDS:
+            namespace = ""
         if isinstance(model, RawObject):
             namespace = h.namespace or ""
-        kind = h.kind if is_modelled(h.kind, h.api_version) else f"{h.api_version}/{h.kind}"
+        kind = (h.kind if is_modelled(h.kind, h.api_version)
+                else f"{h.api_version.split('/')[0]}/{h.kind}" if is_calico(h.kind, h.api_version)
+                else f"{h.api_version}/{h.kind}")
         key = (kind, namespace, h.name)
         previous = self.entries.pop(key, None)
         if previous is not None:
@@ -181,9 +236,15 @@ class _Builder:
         endpoints: list[EndpointAddresses] = []
         nodes: list[Node] = []
         others: list[RawObject] = []
+        admin: list[AdminPolicy] = []
+        calico: list[CalicoModel] = []
         for entry in self.entries.values():
             model = entry.model
-            if isinstance(model, Namespace):
+            if isinstance(model, AdminPolicy):
+                admin.append(model)
+            elif isinstance(model, CalicoModel):
+                calico.append(model)
+            elif isinstance(model, Namespace):
                 namespaces[model.name] = model
             elif isinstance(model, NetworkPolicy):
                 policies.append(model)
@@ -197,12 +258,15 @@ class _Builder:
             elif isinstance(model, list):
                 endpoints.extend(model)
         pods = self._pods()
+        resources = calico_resources(calico)
         used = ({p.namespace for p in pods} | {p.namespace for p in policies}
+                | {p.namespace for p in resources.policies if p.namespace is not None}
                 | {s.namespace for s in services} | {e.namespace for e in endpoints})
         for name in sorted(used - namespaces.keys()):
             namespaces[name] = Namespace(name=name, labels={NAME_LABEL: name}, assumed=True)
             self._warn(
                 f'namespace "{name}" not given; assumed with only its {NAME_LABEL} label')
+        self.warnings.extend(calico_warnings(resources))
         cluster = Cluster(
             namespaces=dict(sorted(namespaces.items())),
             pods=tuple(pods),
@@ -211,6 +275,8 @@ class _Builder:
             endpoints=tuple(endpoints),
             nodes=tuple(nodes),
             others=tuple(others),
+            admin_policies=tuple(admin),
+            calico=resources,
             skipped_kinds=dict(sorted(self.skipped.items())),
             warnings=tuple(self.warnings),
         )

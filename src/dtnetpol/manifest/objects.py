@@ -59,12 +59,16 @@ KIND_GROUPS: Mapping[str, frozenset[str]] = {
     "CronJob": frozenset({"batch"}),
     "EndpointSlice": frozenset({"discovery.k8s.io"}),
     "NetworkPolicy": frozenset({"networking.k8s.io"}),
+    "AdminNetworkPolicy": frozenset({"policy.networking.k8s.io"}),
+    "BaselineAdminNetworkPolicy": frozenset({"policy.networking.k8s.io"}),
+    "ClusterNetworkPolicy": frozenset({"policy.networking.k8s.io"}),
 }
 WORKLOAD_KINDS = frozenset({
     "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob",
     "ReplicationController",
 })
-CLUSTER_SCOPED_KINDS = frozenset({"Namespace", "Node"})
+CLUSTER_SCOPED_KINDS = frozenset({"Namespace", "Node", "AdminNetworkPolicy",
+                                  "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"})
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 POD_TEMPLATE_HASH_LABEL = "pod-template-hash"
 
@@ -191,7 +195,7 @@ def parse_workload(h: Header, top: Field) -> Pod:
     ns = _namespace_of(h)
     return Pod(namespace=ns, name=h.name, owner=WorkloadRef(ns, h.name, h.kind), labels=labels,
                ports=_container_ports(pod_spec), host_network=opt_bool(pod_spec, "hostNetwork"),
-               location=h.loc)
+               location=h.loc, service_account=_service_account(pod_spec))
 
 
 def parse_pod(h: Header, top: Field) -> Pod:
@@ -208,7 +212,13 @@ def parse_pod(h: Header, top: Field) -> Pod:
             ips = [ip] if ip else []
     return Pod(namespace=ns, name=h.name, owner=owner, labels=h.labels,
                ports=_container_ports(spec), host_network=opt_bool(spec, "hostNetwork"),
-               ips=tuple(ips), node=opt_str(spec, "nodeName") or None, location=h.loc)
+               ips=tuple(ips), node=opt_str(spec, "nodeName") or None, location=h.loc,
+               service_account=_service_account(spec))
+
+
+def _service_account(spec: Field) -> str | None:
+    """``serviceAccountName``, or the deprecated ``serviceAccount`` it replaced."""
+    return opt_str(spec, "serviceAccountName") or opt_str(spec, "serviceAccount") or None
 
 
 def parse_namespace(h: Header) -> Namespace:

@@ -51,6 +51,22 @@ Codes:
 ``invalid-name``
     ``metadata.name`` not a DNS-1123 subdomain or ``metadata.namespace`` not a DNS-1123
     label.
+``invalid-selector``
+    A Calico selector expression that does not parse (the message names the column), is
+    longer than 1024 characters, or uses ``global()`` outside a rule's namespaceSelector.
+``invalid-action``
+    A Calico rule ``action`` other than ``Allow``, ``Deny``, ``Log``, ``Pass``, or a Tier
+    ``defaultAction`` other than ``Deny``, ``Pass``.
+``invalid-value``
+    A value out of its CRD's range. Calico: ``ipVersion``, ICMP type/code, ``stagedAction``,
+    more rules, nets or ports than the CRD allows, an order that is not finite. Admin
+    policies and Cilium: an action, tier or priority out of range, a port range with start
+    not below end, too many rules, a one-of object with no field or two.
+``conflicting-fields``
+    Calico fields that cannot go together (the CRD's validation rules and Calico's
+    validator): ports without protocol TCP/UDP/SCTP, ``services`` with selectors or nets,
+    ``icmp`` without protocol ICMP, ``http`` on a rule that is not Allow, ``preDNAT`` with
+    egress, ``doNotTrack``/``preDNAT`` without ``applyOnForward``.
 """
 
 from __future__ import annotations
@@ -77,6 +93,10 @@ PROBLEM_CODES: tuple[str, ...] = (
     "ipblock-with-selector",
     "invalid-policy-type",
     "invalid-name",
+    "invalid-selector",
+    "invalid-action",
+    "invalid-value",
+    "conflicting-fields",
 )
 
 

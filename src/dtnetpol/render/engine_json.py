@@ -9,7 +9,7 @@ from typing import Any
 from dtnetpol.diff.connections import ConnectionChange
 from dtnetpol.diff.flows import FlowChange
 from dtnetpol.engine.connlist import Connection
-from dtnetpol.engine.explain import RuleRef, SideVerdict, Verdict
+from dtnetpol.engine.explain import RuleRef, SideVerdict, Step, Verdict
 from dtnetpol.engine.ports import PortSet
 from dtnetpol.engine.posture import DirectionPosture, WorkloadPosture
 
@@ -41,7 +41,22 @@ def rule_json(r: RuleRef) -> dict[str, Any]:
             "file": loc.file if loc else None, "line": loc.line if loc else None}
 
 
+def step_json(step: Step) -> dict[str, Any]:
+    return {"layer": step.layer, "policy": step.policy, "action": step.action.value,
+            "ports": ports_json(step.ports),
+            "rule": rule_json(step.rule) if step.rule is not None else None,
+            "conditional": step.conditional}
+
+
 def side_json(s: SideVerdict) -> dict[str, Any]:
+    out = _side_json(s)
+    if s.steps:
+        out["steps"] = [step_json(step) for step in s.steps]
+        out["chain"] = s.chain
+    return out
+
+
+def _side_json(s: SideVerdict) -> dict[str, Any]:
     return {"direction": s.direction.value, "subject": s.subject, "status": s.status.value,
             "allows": s.allows, "isolatingPolicies": list(s.isolating_policies),
             "allowingRules": [rule_json(r) for r in s.allowing_rules],

@@ -1,0 +1,94 @@
+"""``dtnetpol diagnose``: from what the cluster shows to the flow, the policy and the fix.
+
+Edge module: reads PATH (manifests or a snapshot directory: Pods, Events, DynaKubes with
+their status, and container logs stored as ``DIR/logs/NS/POD/CONTAINER.log``), runs
+``check`` on the same input, and asks :func:`dtnetpol.diagnose.diagnose` which flows the
+symptoms belong to. Exit 0 when no finding names a required flow, 1 when one does, 2 on bad
+input. Secrets are never read.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from dtnetpol.commands._inputs import add_input_flags, input_paths, stdin_for, warn
+from dtnetpol.commands._install import add_generate_flags, add_install_flags, load_inputs
+from dtnetpol.commands.check import build_report
+from dtnetpol.diagnose import AddressBook, LogObs, Observations, diagnose, observe
+from dtnetpol.dynatrace import applicable_flows
+from dtnetpol.errors import UsageError
+from dtnetpol.generate import Flavor
+from dtnetpol.model import Cluster
+from dtnetpol.render.diagnose import FORMATS, render_diagnosis
+from dtnetpol.render.progress import progress
+from dtnetpol.sources import read_documents
+from dtnetpol.sources.pod_logs import read_logs
+
+EXIT_OK, EXIT_FINDING = 0, 1
+DEFAULT_LOG_LINES = 200
+_MESH_CONTAINERS = ("istio-proxy", "linkerd-proxy")
+_MESH_ANNOTATIONS = ("sidecar.istio.io/status", "linkerd.io/proxy-version")
+
+
+def register(subparsers: Any) -> None:
+    """Add ``diagnose`` to the CLI's subparsers."""
+    p = subparsers.add_parser(
+        "diagnose", help="which Dynatrace flow the cluster's symptoms point at, and why",
+        description="Read pods, events, DynaKube conditions and the logs of the operator, "
+                    "webhook, CSI driver, ActiveGate, OneAgent and failed init containers; "
+                    "match them against the symptoms of every Dynatrace flow and generic "
+                    "network errors; for each flow with symptoms give the verdict of check, "
+                    "the evidence, the blocking policies and the fix, or the cause outside "
+                    "NetworkPolicy and what to run next. PATH is manifests or a snapshot "
+                    "directory (logs as DIR/logs/NAMESPACE/POD/CONTAINER.log).")
+    add_input_flags(p, FORMATS, dynakube=True)
+    add_install_flags(p)
+    add_generate_flags(p)
+    p.add_argument("--log-lines", type=int, default=DEFAULT_LOG_LINES, metavar="N",
+                   help=f"read the last N lines of each log (default: {DEFAULT_LOG_LINES})")
+    p.add_argument("--no-fix", action="store_true", help="leave the fix YAML out")
+    p.add_argument("--since", metavar="DURATION",
+                   help="live only: logs and events newer than this (e.g. 30m, 2h)")
+    p.set_defaults(run=run, flavor=Flavor.KUBERNETES.value)
+
+
+def other_policy_kinds(cluster: Cluster) -> tuple[str, ...]:
+    """Policy kinds in the input that NetworkPolicy analysis does not cover."""
+    return tuple(k for k in cluster.skipped_kinds if "Policy" in k or "policy" in k)
+
+
+def mesh_in(obs: Observations) -> bool:
+    return any(any(c in _MESH_CONTAINERS for c in p.containers)
+               or any(a in p.annotations for a in _MESH_ANNOTATIONS) for p in obs.pods)
+
+
+def offline_observations(paths: Sequence[str], args: argparse.Namespace) -> Observations:
+    stdin = stdin_for(args, paths)
+    bodies = [d.body for d in read_documents(list(paths), stdin)] if paths else []
+    logs: list[LogObs] = read_logs(paths, args.log_lines)
+    return observe(bodies, logs)
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Handler of ``dtnetpol diagnose``."""
+    if args.log_lines < 1:
+        raise UsageError(f"--log-lines {args.log_lines}: give a positive number of lines")
+    paths = input_paths(args)
+    with progress(err, "loading", quiet=args.quiet) as status:
+        inputs = load_inputs(args, err, for_policies=False)
+        status.update("checking the Dynatrace flows")
+        report = build_report(args, inputs)
+        status.update("reading pods, events and logs")
+        obs = offline_observations(paths, args)
+    for w in report.warnings:
+        warn(args, err, w)
+    flows = applicable_flows(inputs.dynakubes, inputs.install, edgeconnects=inputs.edgeconnects)
+    book = AddressBook(inputs.cluster, inputs.install, flows, inputs.dynakubes,
+                       inputs.edgeconnects)
+    owners = [d.name for d in inputs.dynakubes] + [e.name for e in inputs.edgeconnects]
+    diag = diagnose(obs, report, book, monitored=inputs.monitored, owners=owners,
+                    other_policy_kinds=other_policy_kinds(inputs.cluster), mesh=mesh_in(obs))
+    out.write(render_diagnosis(args.output, diag, report, inputs=tuple(paths)))
+    return EXIT_FINDING if diag.failing else EXIT_OK
