@@ -21,7 +21,7 @@ import yaml
 from tests.apiserver import ApiServer, NoOpenSSL, by_path, running_example
 
 from dtnetpol.cli import main
-from dtnetpol.sources.cluster import READS, ClusterSpec, read_cluster
+from dtnetpol.sources.cluster import READS, ClusterSpec, load_live, read_cluster
 
 REPO = Path(__file__).resolve().parent.parent.parent
 SRC = REPO / "src"
@@ -63,7 +63,8 @@ def _verdicts(report: str) -> dict[str, str]:
 
 def _offline_files(server: ApiServer, folder: Path) -> Path:
     """The server's objects of the kinds live mode reads, as one manifest file."""
-    wanted = {(r.group, r.kind) for r in READS}
+    wanted = {(r.group, r.kind) for r in READS} | {
+        (r.alternative, r.kind) for r in READS if r.alternative}
     items = []
     for obj in (o for bucket in server.store.buckets.values()
                 for o in server.store.objects(bucket.resource)):
@@ -108,8 +109,6 @@ def test_live_snapshot_and_offline_give_the_same_verdicts(server: ApiServer, kub
 
 def test_live_pods_carry_their_ips_and_owners(kubeconfig: Path) -> None:
     live = read_cluster(ClusterSpec(kubeconfig=str(kubeconfig)))
-    from dtnetpol.sources.cluster import load_live
-
     cluster, _ = load_live(live)
     by_name = {p.name: p for p in cluster.pods}
     # pods folded into their Deployment (through the ReplicaSet), keeping their IPs
@@ -331,7 +330,8 @@ def test_rbac_allows_exactly_what_is_read(golden: Any) -> None:
     role = next(d for d in docs if d["kind"] == "ClusterRole")
     granted = {(g, r) for rule in role["rules"] for g in rule["apiGroups"]
                for r in rule["resources"]}
-    assert granted == {(r.group, r.plural) for r in READS}
+    assert granted == {(r.group, r.plural) for r in READS} | {
+        (r.alternative, r.plural) for r in READS if r.alternative}
     assert all(rule["verbs"] == ["get", "list"] for rule in role["rules"])
     assert not any("secret" in r for _, r in granted)
 
@@ -342,3 +342,44 @@ def test_only_sources_cluster_imports_the_kubernetes_client() -> None:
         if any(line.lstrip().startswith(("import kubernetes", "from kubernetes"))
                for line in p.read_text(encoding="utf-8").splitlines()))
     assert importers == ["dtnetpol/sources/cluster.py"]
+
+
+EXTRA_POLICIES = [
+    {"apiVersion": "policy.networking.k8s.io/v1alpha1", "kind": "AdminNetworkPolicy",
+     "metadata": {"name": "deny-ingress-to-shop"},
+     "spec": {"priority": 10,
+              "subject": {"namespaces": {"matchLabels": {"kubernetes.io/metadata.name": "shop"}}},
+              "ingress": [{"name": "no-ingress-controller", "action": "Deny",
+                           "from": [{"namespaces": {"matchLabels": {
+                               "kubernetes.io/metadata.name": "ingress-nginx"}}}]}]}},
+    # Calico without its API server: the CRDs under crd.projectcalico.org/v1
+    {"apiVersion": "crd.projectcalico.org/v1", "kind": "GlobalNetworkPolicy",
+     "metadata": {"name": "default.deny-payments-egress"},
+     "spec": {"namespaceSelector": "kubernetes.io/metadata.name == 'payments'",
+              "selector": "all()", "types": ["Egress"], "egress": [{"action": "Deny"}]}},
+]
+
+
+def test_other_policy_kinds_are_read_from_their_groups(tmp_path: Path) -> None:
+    objects, groups = running_example()
+    try:
+        srv = ApiServer([*objects, *EXTRA_POLICIES], installed=groups).start()
+    except NoOpenSSL as e:
+        pytest.skip(f"no test API server: {e}")
+    try:
+        kc = str(srv.kubeconfig(tmp_path / "kc"))
+        live = read_cluster(ClusterSpec(kubeconfig=kc))
+        read = {x.read.resource: len(x.items) for x in live.lists}
+        assert read["adminnetworkpolicies.policy.networking.k8s.io"] == 1
+        assert read["globalnetworkpolicies.crd.projectcalico.org"] == 1
+        assert "globalnetworkpolicies.projectcalico.org" not in read
+        live_conns = run("connlist", "-o", "json", "--kubeconfig", kc)[1]
+        offline = _offline_files(srv, tmp_path)
+        assert "AdminNetworkPolicy" in offline.read_text()
+        assert run("connlist", "-o", "json", str(offline))[1] == live_conns
+        # both reach the model the engine works on, as from files
+        cluster, _ = load_live(live)
+        assert [p.name for p in cluster.admin_policies] == ["deny-ingress-to-shop"]
+        assert [p.api_version for p in cluster.calico.policies] == ["crd.projectcalico.org/v1"]
+    finally:
+        srv.stop()

@@ -74,6 +74,13 @@ class Read:
     needed_for: str
     optional: bool = False
     field_selector: str = ""
+    #: the group read instead (version v1) when ``group`` is not served: Calico's CRDs are
+    #: ``crd.projectcalico.org/v1`` when its API server (``projectcalico.org/v3``) is absent
+    alternative: str = ""
+
+    def instead(self) -> Read:
+        """This read from the alternative group."""
+        return replace(self, group=self.alternative, versions=("v1",), alternative="")
 
     @property
     def resource(self) -> str:
@@ -118,15 +125,47 @@ READS: tuple[Read, ...] = (
          "BaselineAdminNetworkPolicy", False,
          "the BaselineAdminNetworkPolicy is not known: verdicts of unselected pods may be "
          "wrong", optional=True),
+    Read("policy.networking.k8s.io", ("v1alpha2",), "clusternetworkpolicies",
+         "ClusterNetworkPolicy", False,
+         "ClusterNetworkPolicies are not known: verdicts may miss their rules", optional=True),
+    # read so that reports can say they exist; the engine does not evaluate them
     Read("cilium.io", ("v2",), "ciliumnetworkpolicies", "CiliumNetworkPolicy", True,
          "CiliumNetworkPolicies are not known", optional=True),
     Read("cilium.io", ("v2",), "ciliumclusterwidenetworkpolicies",
          "CiliumClusterwideNetworkPolicy", False,
          "CiliumClusterwideNetworkPolicies are not known", optional=True),
-    Read("projectcalico.org", ("v3",), "networkpolicies", "NetworkPolicy", True,
-         "Calico NetworkPolicies are not known", optional=True),
-    Read("projectcalico.org", ("v3",), "globalnetworkpolicies", "GlobalNetworkPolicy", False,
-         "Calico GlobalNetworkPolicies are not known", optional=True),
+    Read("projectcalico.org", ("v3",), "tiers",
+         "Tier", False,
+         "Calico tiers are not known: policies are ordered as in the default tier", optional=True,
+         alternative="crd.projectcalico.org"),
+    Read("projectcalico.org", ("v3",), "networkpolicies",
+         "NetworkPolicy", True,
+         "Calico NetworkPolicies are not known", optional=True,
+         alternative="crd.projectcalico.org"),
+    Read("projectcalico.org", ("v3",), "globalnetworkpolicies",
+         "GlobalNetworkPolicy", False,
+         "Calico GlobalNetworkPolicies are not known", optional=True,
+         alternative="crd.projectcalico.org"),
+    Read("projectcalico.org", ("v3",), "stagednetworkpolicies",
+         "StagedNetworkPolicy", True,
+         "Calico staged policies are not known", optional=True,
+         alternative="crd.projectcalico.org"),
+    Read("projectcalico.org", ("v3",), "stagedglobalnetworkpolicies",
+         "StagedGlobalNetworkPolicy", False,
+         "Calico staged policies are not known", optional=True,
+         alternative="crd.projectcalico.org"),
+    Read("projectcalico.org", ("v3",), "stagedkubernetesnetworkpolicies",
+         "StagedKubernetesNetworkPolicy", True,
+         "Calico staged policies are not known", optional=True,
+         alternative="crd.projectcalico.org"),
+    Read("projectcalico.org", ("v3",), "networksets",
+         "NetworkSet", True,
+         "Calico NetworkSets are not known: selectors on them match nothing", optional=True,
+         alternative="crd.projectcalico.org"),
+    Read("projectcalico.org", ("v3",), "globalnetworksets",
+         "GlobalNetworkSet", False,
+         "Calico GlobalNetworkSets are not known: selectors on them match nothing", optional=True,
+         alternative="crd.projectcalico.org"),
     Read("dynatrace.com", ("v1beta6", "v1beta5", "v1beta4", "v1beta3"), "dynakubes",
          "DynaKube", True, "no DynaKube is known: the Dynatrace flows cannot be worked out",
          optional=True),
@@ -144,7 +183,7 @@ READS: tuple[Read, ...] = (
 def rbac_rules(reads: Sequence[Read] = READS) -> list[Json]:
     """The ClusterRole rules that allow exactly these reads (get and list), one per group."""
     by_group: dict[str, list[str]] = {}
-    for r in reads:
+    for r in [*reads, *(r.instead() for r in reads if r.alternative)]:
         plurals = by_group.setdefault(r.group, [])
         if r.plural not in plurals:
             plurals.append(r.plural)
@@ -492,6 +531,9 @@ class Reader:
         known: dict[tuple[str, str], set[str]] = {}
         for read in reads:
             chosen = _choose_version(read, served)
+            if chosen is None and read.alternative:
+                read = read.instead()
+                chosen = _choose_version(read, served)
             if chosen is None:
                 result.absent.append(read)
                 continue
