@@ -14,15 +14,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
+from dtnetpol.engine.analysis import Analyzer
 from dtnetpol.errors import UsageError
 from dtnetpol.manifest import Problem, build_cluster
-from dtnetpol.model.cluster import Cluster
+from dtnetpol.model.cluster import Cluster, HostNetwork
 from dtnetpol.render.progress import progress
 from dtnetpol.sources import load_cluster, read_documents
 from dtnetpol.sources.cluster import ClusterSpec, LiveRead, load_live, read_cluster
 from dtnetpol.sources.snapshot import snapshot_warnings
 
 PATH_HELP = "manifest files or directories (recursive), or - for stdin"
+HOST_NETWORK_HELP = (
+    "how the CNI treats hostNetwork pods: node (default; most CNIs): policies do not select "
+    "them and their traffic is the node's, matched only by ipBlocks of node addresses; pod: "
+    "policies select them and peer selectors match them like any pod")
 
 
 def add_input_flags(p: argparse.ArgumentParser, formats: Sequence[str], *,
@@ -34,8 +39,8 @@ def add_input_flags(p: argparse.ArgumentParser, formats: Sequence[str], *,
 
     PATH... (and ``-f/--filename PATH``, kubectl's spelling, repeatable), ``-o/--output``
     (first of ``formats`` is the default), ``-v/--verbose``, ``-q/--quiet``,
-    ``--skip-invalid``; with ``workloads`` ``-n/--namespace`` and ``-A/--all-namespaces``;
-    with ``dynakube`` ``--dynakube FILE``.
+    ``--skip-invalid``, ``--host-network node|pod``; with ``workloads``
+    ``-n/--namespace`` and ``-A/--all-namespaces``; with ``dynakube`` ``--dynakube FILE``.
     """
     p.add_argument("paths", nargs="*", metavar="PATH", help=paths_help)
     p.add_argument("-f", "--filename", dest="filenames", action="append", default=[],
@@ -51,6 +56,8 @@ def add_input_flags(p: argparse.ArgumentParser, formats: Sequence[str], *,
         p.add_argument("--skip-invalid", action="store_true",
                        help="drop NetworkPolicies the API server would reject (with a "
                             "warning) instead of failing")
+    p.add_argument("--host-network", choices=[m.value for m in HostNetwork],
+                   default=HostNetwork.NODE.value, help=HOST_NETWORK_HELP)
     if dynakube:
         p.add_argument("--dynakube", action="append", default=[], metavar="FILE",
                        help="the DynaKube (and EdgeConnect) manifests (default: those in "
@@ -63,6 +70,16 @@ def add_input_flags(p: argparse.ArgumentParser, formats: Sequence[str], *,
                        help="report every namespace (the default)")
     add_cluster_flags(p)
     p.set_defaults(paths_required=paths_required)
+
+
+def host_network(args: argparse.Namespace) -> HostNetwork:
+    """The ``--host-network`` mode (node when the command has no such flag)."""
+    return HostNetwork(getattr(args, "host_network", HostNetwork.NODE.value))
+
+
+def analyzer(args: argparse.Namespace, cluster: Cluster) -> Analyzer:
+    """``cluster`` compiled for queries under the command's ``--host-network`` mode."""
+    return Analyzer(cluster, host_network(args))
 
 
 def _duration(text: str) -> float:

@@ -80,7 +80,7 @@ def build_report(args: argparse.Namespace, inputs: Inputs) -> CheckReport:
         generate=gen)
     cluster = with_platform_namespaces(
         labelled_as_monitored(inputs.cluster, inputs.monitored), inputs.install.platform)
-    report = check_flows(Analyzer(cluster), flows, options)
+    report = check_flows(Analyzer(cluster, inputs.install.host_network), flows, options)
     return CheckReport(report.results, inputs.warnings)
 
 
