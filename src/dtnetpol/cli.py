@@ -25,7 +25,9 @@ from dtnetpol.commands import (
     fix,
     generate,
     lint,
+    rbac,
     rules,
+    snapshot,
 )
 from dtnetpol.errors import DtnetpolError
 from dtnetpol.render.console import use_colour
@@ -35,7 +37,8 @@ from dtnetpol.sources.yaml_load import DEFAULT_MAX_INPUT_BYTES, max_input_bytes
 EXIT_OK, EXIT_FINDING, EXIT_INPUT = 0, 1, 2
 
 # In the order ``dtnetpol --help`` lists them: the Dynatrace check first.
-COMMANDS = (check, diagnose, fix, generate, diff, lint, rules, can_reach, explain, connlist)
+COMMANDS = (check, diagnose, fix, generate, diff, lint, rules, can_reach, explain, connlist,
+            snapshot, rbac)
 
 
 class _Parser(argparse.ArgumentParser):
