@@ -25,6 +25,7 @@ from dtnetpol.commands import (
     fix,
     generate,
     lint,
+    probe,
     rbac,
     rules,
     snapshot,
@@ -34,8 +35,8 @@ from dtnetpol.errors import DtnetpolError
 EXIT_OK, EXIT_FINDING, EXIT_INPUT = 0, 1, 2
 
 # In the order ``dtnetpol --help`` lists them: the Dynatrace check first.
-COMMANDS = (check, diagnose, fix, generate, diff, lint, rules, can_reach, explain, connlist,
-            snapshot, rbac)
+COMMANDS = (check, diagnose, probe, fix, generate, diff, lint, rules, can_reach, explain,
+            connlist, snapshot, rbac)
 
 
 class _Parser(argparse.ArgumentParser):
