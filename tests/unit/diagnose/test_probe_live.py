@@ -111,7 +111,7 @@ def test_exact_pods_are_created_then_deleted(serve: Any) -> None:
 
 
 def test_outcomes_against_the_engine(serve: Any) -> None:
-    server, kubeconfig = serve(by_target({}, default="timeout"))
+    _, kubeconfig = serve(by_target({}, default="timeout"))
     code, doc, _ = probe(kubeconfig)
     got = {p["flow"]: (p["verdict"], p["outcome"], p["agreement"]) for p in doc["probes"]}
     assert got["dns-from-operator"] == ("blocked", "failed", "agree")
@@ -155,6 +155,7 @@ def test_without_yes_nothing_is_written(serve: Any) -> None:
 def test_ephemeral_containers(serve: Any) -> None:
     server, kubeconfig = serve(by_target({}))
     code, doc, _ = probe(kubeconfig, "--ephemeral")
+    assert code == 0
     added = [o for o in server.created if o["kind"] == "EphemeralContainer"]
     assert {o["pod"].split("/")[0] for o in added} == {"dynatrace"}
     assert not [o for o in server.created if o["kind"] in ("Pod", "ConfigMap")]
