@@ -25,6 +25,7 @@ from dtnetpol.commands import (
     fix,
     generate,
     lint,
+    probe,
     rbac,
     rules,
     snapshot,
@@ -37,8 +38,8 @@ from dtnetpol.sources.yaml_load import DEFAULT_MAX_INPUT_BYTES, max_input_bytes
 EXIT_OK, EXIT_FINDING, EXIT_INPUT = 0, 1, 2
 
 # In the order ``dtnetpol --help`` lists them: the Dynatrace check first.
-COMMANDS = (check, diagnose, fix, generate, diff, lint, rules, can_reach, explain, connlist,
-            snapshot, rbac)
+COMMANDS = (check, diagnose, probe, fix, generate, diff, lint, rules, can_reach, explain,
+            connlist, snapshot, rbac)
 
 
 class _Parser(argparse.ArgumentParser):
