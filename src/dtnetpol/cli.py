@@ -14,10 +14,12 @@ import importlib
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from types import ModuleType
-from typing import NoReturn, TextIO
+from typing import NoReturn, TextIO, cast
 
 from dtnetpol import __version__
 from dtnetpol.errors import DtnetpolError
+from dtnetpol.render.console import use_colour
+from dtnetpol.safe_text import SafeStream
 
 EXIT_OK, EXIT_FINDING, EXIT_INPUT = 0, 1, 2
 
@@ -29,6 +31,7 @@ EXIT_OK, EXIT_FINDING, EXIT_INPUT = 0, 1, 2
 COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("check", "which Dynatrace flows the policies block, why, and the fix"),
     "diagnose": ("diagnose", "which Dynatrace flow the cluster's symptoms point at, and why"),
+    "probe": ("probe", "prove verdicts with short-lived probe pods (writes to the cluster)"),
     "fix": ("fix", "new policies that unblock the required Dynatrace flows"),
     "generate": ("generate", "least-privilege policies for the DynaKube's flows"),
     "diff": ("diff", "connections that appear and disappear between two policy sets (OLD "
@@ -40,6 +43,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
                 "allows"),
     "connlist": ("connlist", "every allowed connection between workloads and external "
                  "address ranges"),
+    "snapshot": ("snapshot", "save what live mode reads from the cluster as files "
+                 "(read-only)"),
+    "rbac": ("rbac", "print the read-only RBAC (ServiceAccount, ClusterRole, binding) that "
+             "live mode needs"),
 }
 
 
@@ -102,7 +109,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
          err: TextIO | None = None) -> int:
     """Entry point; returns the exit code (``dtnetpol`` script calls sys.exit on it)."""
     out = out or sys.stdout
-    err = err or sys.stderr
+    # Every text from the input reaches the user through these (dtnetpol.safe_text).
+    err = cast(TextIO, SafeStream(err or sys.stderr))
     args_in = sys.argv[1:] if argv is None else list(argv)
     # Only the command being run is built (and imported); "" builds none of them.
     parser = build_parser(args_in[0] if args_in and args_in[0] in COMMANDS else "")
@@ -118,6 +126,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
         parser.print_help(out)
         return EXIT_OK
     run: Command = args.run
+    colour = use_colour(out) and getattr(args, "output", "table") == "table"
+    out = cast(TextIO, SafeStream(out, keep_colour=colour))
+    from dtnetpol.sources.yaml_load import DEFAULT_MAX_INPUT_BYTES, max_input_bytes
+
+    limit = max_input_bytes.set(getattr(args, "max_input_size", DEFAULT_MAX_INPUT_BYTES))
     try:
         with _collector_paused():
             return run(args, out, err)
@@ -129,6 +142,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
     except KeyboardInterrupt:
         print("dtnetpol: interrupted", file=err)
         return 130
+    finally:
+        max_input_bytes.reset(limit)
 
 
 def entry() -> NoReturn:

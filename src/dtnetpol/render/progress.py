@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:   # rich is imported only when a status line is shown (a terminal)
     from rich.status import Status
 
+from dtnetpol.safe_text import unwrap
+
 
 class Progress:
     """Updates one status line; does nothing when the stream is not a terminal."""
@@ -39,6 +41,7 @@ def progress(err: TextIO, text: str, *, quiet: bool = False) -> Iterator[Progres
         return
     from rich.console import Console
 
-    console = Console(file=err, stderr=True)
+    # The status line's cursor controls are ours: below the escaping stream (its texts too).
+    console = Console(file=unwrap(err), stderr=True)
     with console.status(text) as status:
         yield Progress(status)
