@@ -195,7 +195,10 @@ def test_version_imports_no_command() -> None:
 
     code = ("import sys, io\nfrom dtnetpol.cli import main\n"
             "assert main(['--version'], out=io.StringIO()) == 0\n"
-            "print(' '.join(sorted(m for m in sys.modules if m.startswith('dtnetpol'))))\n")
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith(('dtnetpol', 'rich', "
+            "'yaml', 'lark')))))\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
-    assert done.stdout.split() == ["dtnetpol", "dtnetpol.cli", "dtnetpol.errors"]
+    assert done.stdout.split() == ["dtnetpol", "dtnetpol.cli", "dtnetpol.errors",
+                                   "dtnetpol.render", "dtnetpol.render.console",
+                                   "dtnetpol.safe_text"]
