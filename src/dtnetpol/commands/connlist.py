@@ -37,8 +37,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                       f"{len(cluster.policies)} policies")
         conns = [c for c in connection_list(analyzer(args, cluster))
                  if in_namespace(c.src, args.namespace) or in_namespace(c.dst, args.namespace)]
-    if args.output in DATA_FORMATS:
-        out.write(data_text(args.output, engine_json.connlist_json(conns)))
+    if args.output == "json":
+        # Streamed: a large cluster's list is never held as one string.
+        for chunk in engine_json.connlist_json_chunks(conns):
+            out.write(chunk)
+    elif args.output == "yaml":
+        out.write(data_text("yaml", "".join(engine_json.connlist_json_chunks(conns))))
     elif args.output == "md":
         out.write(markdown.connlist_md(conns))
     elif args.output == "dot":
