@@ -26,7 +26,10 @@ from dtnetpol.commands import (
     fix,
     generate,
     lint,
+    probe,
+    rbac,
     rules,
+    snapshot,
 )
 from dtnetpol.commands._help import HelpFormatter, examples
 from dtnetpol.errors import DtnetpolError
@@ -34,8 +37,8 @@ from dtnetpol.errors import DtnetpolError
 EXIT_OK, EXIT_FINDING, EXIT_INPUT = 0, 1, 2
 
 # In the order ``dtnetpol --help`` lists them: the Dynatrace check first.
-COMMANDS = (check, diagnose, fix, generate, diff, lint, rules, can_reach, explain, connlist,
-            completion)
+COMMANDS = (check, diagnose, probe, fix, generate, diff, lint, rules, can_reach, explain,
+            connlist, snapshot, rbac, completion)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -35,6 +35,7 @@ from dtnetpol.generate import CalicoEdition, Flavor, monitored_namespaces
 from dtnetpol.manifest.marks import item_line, key_line
 from dtnetpol.model import Cluster, Direction, SourceLocation
 from dtnetpol.sources import read_documents
+from dtnetpol.sources.cluster import LiveRead
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ class Inputs:
     install: InstallFacts
     monitored: dict[str, tuple[str, ...]]
     warnings: tuple[str, ...]
+    #: The raw live read when no PATH was given (diagnose and probe use its Pod bodies).
+    live: LiveRead | None = None
 
 
 def _csv(text: str) -> list[str]:
@@ -229,7 +232,8 @@ def load_inputs(args: argparse.Namespace, err: TextIO | None = None, *,
         InputError: unreadable or invalid input, no DynaKube anywhere.
         UsageError: a malformed flag value.
     """
-    cluster = load(args, err, paths=paths, report=False).cluster
+    loaded = load(args, err, paths=paths, report=False)
+    cluster = loaded.cluster
     docs: list[tuple[Any, SourceLocation]] = []
     if args.dynakube:
         stdin = stdin_for(args, paths)
@@ -291,6 +295,7 @@ def load_inputs(args: argparse.Namespace, err: TextIO | None = None, *,
         apiserver_endpoints=endpoints,
         host_network=host_network(args),
     )
-    return Inputs(tuple(dks), tuple(ecs), cluster, install, monitored, tuple(warnings))
+    return Inputs(tuple(dks), tuple(ecs), cluster, install, monitored, tuple(warnings),
+                  loaded.live)
 
 
