@@ -638,7 +638,8 @@ def load_live(live: LiveRead, *, strict: bool = True) -> tuple[Cluster, list[Pro
 # ------------------------------------------------------------------------------ diagnose
 #: Events are read by ``diagnose`` only (not by every live command).
 EVENTS = Read("", ("v1",), "events", "Event", True,
-              "events (FailedMount, Unhealthy probes, BackOff) are not known to diagnose")
+              "events (FailedMount, Unhealthy probes, BackOff) are not known to diagnose",
+              field_selector="type=Warning")
 #: What ``diagnose`` reads on top of :data:`READS`: events, and pods/log (get only).
 DIAGNOSE_RULES: tuple[Json, ...] = (
     {"apiGroups": [""], "resources": ["events"], "verbs": ["get", "list"]},
@@ -647,7 +648,7 @@ DIAGNOSE_RULES: tuple[Json, ...] = (
 
 
 def read_events(reader: Reader) -> tuple[list[Json], Forbidden | None]:
-    """Every Event (core/v1), or the 403 that kept them from being read."""
+    """Every Warning Event (core/v1), or the 403 that kept them from being read."""
     try:
         items = reader.list_all(EVENTS, "v1")
     except _Status as e:
