@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
+from dtnetpol.commands._help import examples
 from dtnetpol.commands._inputs import add_input_flags, input_paths, stdin_for, warn
 from dtnetpol.commands._install import (
     add_generate_flags,
@@ -49,7 +50,10 @@ def register(subparsers: Any) -> None:
                     "network errors; for each flow with symptoms give the verdict of check, "
                     "the evidence, the blocking policies and the fix, or the cause outside "
                     "NetworkPolicy and what to run next. PATH is manifests or a snapshot "
-                    "directory (logs as DIR/logs/NAMESPACE/POD/CONTAINER.log).")
+                    "directory (logs as DIR/logs/NAMESPACE/POD/CONTAINER.log).",
+        epilog=examples(
+            "dtnetpol diagnose snapshot/            # manifests plus snapshot/logs/NS/POD/C.log",
+            "dtnetpol diagnose snapshot/ -o html > diagnosis.html"))
     add_input_flags(p, FORMATS, dynakube=True)
     add_install_flags(p)
     add_generate_flags(p)

@@ -9,6 +9,7 @@ from typing import Any, TextIO
 import yaml
 
 from dtnetpol.commands import _types as flag_types
+from dtnetpol.commands._help import examples
 from dtnetpol.sources.cluster import DIAGNOSE_RULES, PROBE_RULES, READS, rbac_rules
 
 EXIT_OK = 0
@@ -21,7 +22,10 @@ def register(subparsers: Any) -> None:
                      "live mode needs",
         description="Print a ServiceAccount, a ClusterRole with exactly what live mode reads "
                     "(get and list; no Secrets, no writes) and the ClusterRoleBinding between "
-                    "them. Apply with: dtnetpol rbac | kubectl apply -f -")
+                    "them. Apply with: dtnetpol rbac | kubectl apply -f -",
+        epilog=examples(
+            'dtnetpol rbac | kubectl apply -f -',
+            'dtnetpol rbac --name dtnetpol-ci --namespace ci'))
     p.add_argument("--name", default="dtnetpol-reader",
                    help="name of the ServiceAccount, ClusterRole and binding "
                         "(default: dtnetpol-reader)")

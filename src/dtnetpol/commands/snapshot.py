@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any, TextIO
 
+from dtnetpol.commands._help import examples
 from dtnetpol.commands._inputs import add_cluster_flags, read_live
 from dtnetpol.errors import InputError, UsageError
 from dtnetpol.sources.cluster import Forbidden
@@ -22,7 +23,10 @@ def register(subparsers: Any) -> None:
                     "list only, never Secrets) and write it to DIR: one kubectl-style List "
                     "file per resource and snapshot.txt (server version, context, time, what "
                     "could not be read). Every command gives the same answers on DIR as on "
-                    "the live cluster; attach DIR to a support ticket.")
+                    "the live cluster; attach DIR to a support ticket.",
+        epilog=examples(
+            'dtnetpol snapshot --out snap/             # then: dtnetpol check snap/',
+            'dtnetpol snapshot --context prod --out prod-snapshot/'))
     p.add_argument("--out", required=True, metavar="DIR", type=Path,
                    help="folder to write (new or empty)")
     p.add_argument("-q", "--quiet", action="store_true", help="no summary or warnings")
