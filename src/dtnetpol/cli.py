@@ -14,9 +14,10 @@ import importlib
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from types import ModuleType
-from typing import NoReturn, TextIO, cast
+from typing import Any, NoReturn, TextIO, cast
 
 from dtnetpol import __version__
+from dtnetpol.commands._help import HelpFormatter, examples
 from dtnetpol.errors import DtnetpolError
 from dtnetpol.render.console import use_colour
 from dtnetpol.safe_text import SafeStream
@@ -47,6 +48,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                  "(read-only)"),
     "rbac": ("rbac", "print the read-only RBAC (ServiceAccount, ClusterRole, binding) that "
              "live mode needs"),
+    "completion": ("completion", "print a shell completion script (bash, zsh, fish)"),
 }
 
 
@@ -56,6 +58,10 @@ def command_module(name: str) -> ModuleType:
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         print(f"{self.prog}: error: {message}", file=sys.stderr)
@@ -69,7 +75,16 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     built; the others are listed by name and help, as ``dtnetpol --help`` shows them.
     """
     parser = _Parser(prog="dtnetpol", description="Kubernetes NetworkPolicy analysis that keeps "
-                     "Dynatrace working.")
+                     "Dynatrace working. Run 'dtnetpol COMMAND --help' for a command's flags "
+                     "and examples.", epilog=examples(
+                         "dtnetpol check cluster/                 # which Dynatrace flows "
+                         "the policies block",
+                         "dtnetpol check cluster/ --show-fixes    # ... and the policies "
+                         "that fix them",
+                         "dtnetpol fix cluster/ --write fixes/    # write those policies",
+                         "helm template ... | dtnetpol lint -     # lint rendered charts",
+                         "dtnetpol diff --git main..HEAD policies/",
+                         "source <(dtnetpol completion bash)"))
     parser.add_argument("-V", "--version", action="version", version=f"dtnetpol {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     lazy = only is not None

@@ -199,6 +199,7 @@ def test_version_imports_no_command() -> None:
             "'yaml', 'lark')))))\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
-    assert done.stdout.split() == ["dtnetpol", "dtnetpol.cli", "dtnetpol.errors",
+    assert done.stdout.split() == ["dtnetpol", "dtnetpol.cli", "dtnetpol.commands",
+                                   "dtnetpol.commands._help", "dtnetpol.errors",
                                    "dtnetpol.render", "dtnetpol.render.console",
                                    "dtnetpol.safe_text"]
