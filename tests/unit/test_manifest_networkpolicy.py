@@ -496,7 +496,8 @@ def test_invalid_name(bad_name: str, good_name: str, field: str, line: int) -> N
 
 def test_every_code_is_exercised() -> None:
     codes = {c[1] for c in CASES} | {"invalid-name"}
-    # Calico's own codes are exercised by tests/unit/calico/test_reader.py.
+    # Calico's own codes are exercised by tests/unit/calico/test_reader.py (invalid-value
+    # also by tests/unit/engine/test_layers_admin.py).
     calico = {"invalid-selector", "invalid-action", "invalid-value", "conflicting-fields"}
     assert codes | calico == set(PROBLEM_CODES)
 

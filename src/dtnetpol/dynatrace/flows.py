@@ -39,7 +39,7 @@ from dtnetpol.dynatrace.components import (
 from dtnetpol.dynatrace.dynakube import DynaKube, EdgeConnect, HostPort, parse_proxy_url
 from dtnetpol.dynatrace.platforms import PLATFORMS, Platform, PlatformProfile
 from dtnetpol.errors import InputError
-from dtnetpol.model import ContainerPort, LabelSelector, Protocol
+from dtnetpol.model import ContainerPort, HostNetwork, LabelSelector, Protocol
 
 __all__ = [
     "FLOW_SPECS",
@@ -142,6 +142,9 @@ class InstallFacts:
             egress must allow; when empty the platform's port is used.
         crd_storage_migration: Helm ``crdStorageMigrationJob`` (pre-upgrade hook).
         kubemon_operand: Helm ``experimental.enableKubemonOperand``.
+        host_network: how the CNI treats host-network pods (``--host-network``): under
+            ``NODE`` the OneAgent (and a host-network webhook) is node traffic that no policy
+            governs; under ``POD`` policies select it and peers match it like any pod.
 
     Raises:
         InputError: on an unparsable proxy or an impossible port/replica count.
@@ -160,6 +163,12 @@ class InstallFacts:
     apiserver_endpoints: tuple[HostPort, ...] = ()
     crd_storage_migration: bool = True
     kubemon_operand: bool = False
+    host_network: HostNetwork = HostNetwork.NODE
+
+    @property
+    def node_traffic(self) -> bool:
+        """Whether host-network pods are node traffic (``--host-network node``)."""
+        return self.host_network is HostNetwork.NODE
 
     def __post_init__(self) -> None:
         for name in ("webhook_port", "webhook_probe_port"):
@@ -411,16 +420,26 @@ def _silent(text: str, where: Where = Where.TENANT_UI) -> tuple[Symptom, ...]:
 # --- the table ----------------------------------------------------------------------------
 
 
+#: The startup probe of the operator, webhook and CSI driver resolves kubernetes.default.svc
+#: (cmd/startupprobe/cmd.go); it fails with these and the container restarts.
+_STARTUP_DNS = (
+    Symptom("DNS service not ready", Where.POD_EVENT),
+    Symptom("no DNS record found for kubernetes.default.svc", Where.POD_EVENT),
+)
+
+
 def _dns(cid: ComponentId, scope: Scope, applies: Predicate, condition: str,
          ident: str | None = None) -> FlowSpec:
+    startup = _STARTUP_DNS if scope is Scope.INSTALL else ()
     return FlowSpec(
         id=f"dns-from-{ident or cid.value}", scope=scope,
         source_kind=SourceKind.COMPONENT, source=cid.value,
         dest_kind=DestKind.DNS, dest="dns",
         ports=(FlowPort(53, _U, "dns"), FlowPort(53, _T, "dns-tcp")),
         required=True, condition=condition, applies=applies,
-        symptoms=_silent("name lookups time out: every outbound call by host name fails",
-                         Where.COMPONENT_LOG),
+        symptoms=(*startup,
+                  *_silent("name lookups time out: every outbound call by host name fails",
+                           Where.COMPONENT_LOG)),
         description=f"{component(cid).display_name} resolves host names via cluster DNS",
         notes=("Ports are the DNS pods' ports after Service translation (5353 on OpenShift: "
                "taken from the platform profile).",),
@@ -680,6 +699,15 @@ FLOW_SPECS: tuple[FlowSpec, ...] = (
         applies=_ag,
         symptoms=(Symptom("OneAgent endpoints do not contain the local ActiveGate Service IP "
                           "yet, postponing OneAgent deployment", Where.OPERATOR_LOG),
+                  Symptom("OneAgents are not yet able to communicate with tenant, no direct "
+                          "route or ready ActiveGate available, postponing OneAgent deployment",
+                          Where.OPERATOR_LOG),
+                  Symptom("OneAgent endpoints do not yet advertise every local ActiveGate "
+                          "Service IP, postponing OneAgent deployment until the ActiveGate has "
+                          "re-registered", Where.OPERATOR_LOG),
+                  Symptom("OneAgent endpoints do not advertise every local ActiveGate Service "
+                          "IP; postponing OneAgent deployment until the ActiveGate has "
+                          "re-registered", Where.DYNAKUBE_CONDITION),
                   *_silent("ActiveGate not connected in Dynatrace")),
         tenant_traffic=True,
         description="ActiveGate → ActiveGate communication endpoints (the tenant)",
@@ -907,7 +935,8 @@ def _component_end(cid: ComponentId, ctx: FlowContext) -> FlowEnd:
     comp = component(cid)
     install = ctx.install
     if comp.scope is Scope.INSTALL:
-        host_net = cid is ComponentId.WEBHOOK and install.webhook_host_network
+        host_net = cid is ComponentId.WEBHOOK and install.webhook_host_network \
+            and install.node_traffic
         return FlowEnd(SourceKind.COMPONENT.value, cid, install.operator_namespace,
                        _install_labels(cid, install), host_network=host_net,
                        description=comp.display_name)
@@ -917,7 +946,7 @@ def _component_end(cid: ComponentId, ctx: FlowContext) -> FlowEnd:
                        operand_selector(cid, ec.name), description=f"EdgeConnect {ec.name}")
     dk = ctx.dk
     return FlowEnd(SourceKind.COMPONENT.value, cid, dk.namespace, operand_selector(cid, dk.name),
-                   host_network=cid is ComponentId.ONEAGENT,
+                   host_network=cid is ComponentId.ONEAGENT and install.node_traffic,
                    description=f"{comp.display_name} of {dk.name}")
 
 
@@ -1076,10 +1105,16 @@ def _source(spec: FlowSpec, ctx: FlowContext) -> FlowEnd:
         sources = "; ".join(s.description for s in ctx.install.platform.webhook_sources)
         return FlowEnd(kind.value, description=f"kube-apiserver ({sources})")
     if kind is SourceKind.ONEAGENT_NODES:
+        if not ctx.install.node_traffic:   # --host-network pod: the OneAgent pods themselves
+            return _component_end(ComponentId.ONEAGENT, ctx)
         return FlowEnd(kind.value, ComponentId.ONEAGENT, host_network=True,
                        description="node IPs (OneAgent on the host network)")
     return FlowEnd(kind.value, description="kubelet on the pod's node")
 
+
+#: Notes of the flow table that hold only when host-network pods are node traffic.
+_HOST_NETWORK_NOTE_PREFIXES = ("Host network: pod NetworkPolicies do not govern",
+                               "The source is node IPs:")
 
 _UNGOVERNED_DEST = (DestKind.APISERVER, DestKind.KUBELET, DestKind.TENANT,
                     DestKind.ONEAGENT_ENDPOINTS, DestKind.ACTIVEGATE_ENDPOINTS,
@@ -1090,10 +1125,15 @@ def _resolve(spec: FlowSpec, ctx: FlowContext, flow_id: str) -> Flow:
     src = _source(spec, ctx)
     dest, ports, assumed, extra = _destination(spec, ctx)
     required = spec.required_if(ctx) if spec.required_if is not None else spec.required
-    egress = spec.source_kind in (SourceKind.COMPONENT, SourceKind.APP_PODS) \
+    egress = SourceKind(src.kind) in (SourceKind.COMPONENT, SourceKind.APP_PODS) \
         and not src.host_network
     ingress = DestKind(dest.kind) not in _UNGOVERNED_DEST and not dest.host_network
     notes = spec.notes + extra
+    if not ctx.install.node_traffic and any(
+            n.startswith(_HOST_NETWORK_NOTE_PREFIXES) for n in notes):
+        notes = (*(n for n in notes if not n.startswith(_HOST_NETWORK_NOTE_PREFIXES)),
+                 "--host-network pod: policies that select the OneAgent pods govern this flow "
+                 "and peer selectors match them (on CNIs that tell host-network pods apart).")
     if src.host_network and spec.source_kind is SourceKind.COMPONENT:
         notes += ("The source runs on the host network: NetworkPolicy does not govern its "
                   "egress.",)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from dtnetpol.engine.addresses import AddressSet
+from dtnetpol.engine.ports import PortSet
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.model.policy import Direction, Protocol
 
@@ -40,6 +41,33 @@ class RuleRef:
         return f"{self.policy} {self.direction.word}[{self.index}]{where}"
 
 
+class Action(StrEnum):
+    ALLOW = "Allow"
+    DENY = "Deny"
+    PASS = "Pass"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One decision of a verdict's chain: ``[layer policy] Action`` on ``ports``.
+
+    ``rule`` names the rule when one decided (a default deny or a tier's end-of-tier drop
+    has none); ``conditional`` marks an allow that holds only under a condition (a Cilium
+    ``toFQDNs`` or an admin ``domainNames`` peer: the host's addresses are learnt from DNS).
+    """
+
+    layer: str
+    policy: str
+    action: Action
+    ports: PortSet
+    rule: RuleRef | None = None
+    conditional: bool = False
+
+    def __str__(self) -> str:
+        head = f"{self.layer} {self.policy}" if self.policy else self.layer
+        return f"[{head}] {self.action.value}"
+
+
 @dataclass(frozen=True)
 class SideVerdict:
     direction: Direction
@@ -49,6 +77,13 @@ class SideVerdict:
     allowing_rules: tuple[RuleRef, ...] = ()
     allowed_addresses: AddressSet | None = None
     notes: tuple[str, ...] = ()
+    steps: tuple[Step, ...] = ()
+
+    @property
+    def chain(self) -> str:
+        """The layers' decisions in order, e.g. ``[ANP a] Pass -> [NetworkPolicy ns/b] Deny``
+        (empty when only NetworkPolicies apply)."""
+        return " -> ".join(str(s) for s in self.steps)
 
     @property
     def allows(self) -> bool:
@@ -56,6 +91,8 @@ class SideVerdict:
 
     def describe(self) -> str:
         side = f"{self.direction.word} of {self.subject}"
+        if self.steps:
+            return f"{side}: {self.status.value}: {self.chain}"
         if self.status is SideStatus.NOT_ISOLATED:
             return f"{side}: not isolated (no policy selects it for {self.direction.value}): " \
                    "allowed"

@@ -15,6 +15,7 @@ from typing import Any
 
 from dtnetpol.errors import InputError
 from dtnetpol.manifest._fields import Field, missing, opt_list, opt_str, root, type_name
+from dtnetpol.manifest.admin import ADMIN_KINDS, parse_admin_policy
 from dtnetpol.manifest.calico import (
     GLOBAL_KINDS,
     CalicoModel,
@@ -41,6 +42,7 @@ from dtnetpol.manifest.objects import (
     parse_workload,
 )
 from dtnetpol.manifest.problems import Problem
+from dtnetpol.model.admin import AdminPolicy
 from dtnetpol.model.cluster import (
     NAME_LABEL,
     Cluster,
@@ -55,7 +57,7 @@ from dtnetpol.model.location import SourceLocation
 from dtnetpol.model.policy import NetworkPolicy
 
 Model = (Namespace | Pod | NetworkPolicy | Service | Node | RawObject | list[EndpointAddresses]
-         | CalicoModel)
+         | AdminPolicy | CalicoModel)
 _Key = tuple[str, str, str]  # (kind, or apiVersion/kind when not modelled; namespace; name)
 
 CLIENT_SIDE_GROUPS = ("kustomize.config.k8s.io",)
@@ -148,6 +150,8 @@ class _Builder:
             return [slice_]
         if kind == "Node":
             return parse_node(h, top)
+        if kind in ADMIN_KINDS:
+            return self._layer_policy(h, top)
         raise AssertionError(f"kind {kind} is in KIND_GROUPS but not handled")
 
     def _policy(self, h: Header, top: Field) -> NetworkPolicy | None:
@@ -166,6 +170,22 @@ class _Builder:
             f"NetworkPolicy {h.namespace or 'default'}/{h.name} at {_where(h.loc)} ignored: "
             f"the API server would reject it ({count}; first: {first.location.path}: "
             f"{first.message})")
+        return None
+
+    def _layer_policy(self, h: Header, top: Field) -> AdminPolicy | None:
+        """A policy of a layer beyond NetworkPolicy, checked as its CRD would be."""
+        policy, problems, notes = parse_admin_policy(top.value, top.loc, h.kind)
+        for loc, note in notes:
+            self._warn(f"{_where(loc)}: {note}")
+        if not problems:
+            return policy
+        first = problems[0]
+        if self.strict:
+            raise InputError(f"{first.code}: {first.message} (the API server would reject this "
+                             f"{h.kind})", first.location)
+        self.problems.extend(problems)
+        self._warn(f"{h.kind} {h.name} at {_where(h.loc)} ignored: the API server would reject "
+                   f"it (first: {first.location.path}: {first.message})")
         return None
 
     def _calico(self, h: Header, top: Field) -> CalicoModel | None:
@@ -216,10 +236,13 @@ class _Builder:
         endpoints: list[EndpointAddresses] = []
         nodes: list[Node] = []
         others: list[RawObject] = []
+        admin: list[AdminPolicy] = []
         calico: list[CalicoModel] = []
         for entry in self.entries.values():
             model = entry.model
-            if isinstance(model, CalicoModel):
+            if isinstance(model, AdminPolicy):
+                admin.append(model)
+            elif isinstance(model, CalicoModel):
                 calico.append(model)
             elif isinstance(model, Namespace):
                 namespaces[model.name] = model
@@ -252,6 +275,7 @@ class _Builder:
             endpoints=tuple(endpoints),
             nodes=tuple(nodes),
             others=tuple(others),
+            admin_policies=tuple(admin),
             calico=resources,
             skipped_kinds=dict(sorted(self.skipped.items())),
             warnings=tuple(self.warnings),

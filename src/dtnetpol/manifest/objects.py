@@ -59,12 +59,16 @@ KIND_GROUPS: Mapping[str, frozenset[str]] = {
     "CronJob": frozenset({"batch"}),
     "EndpointSlice": frozenset({"discovery.k8s.io"}),
     "NetworkPolicy": frozenset({"networking.k8s.io"}),
+    "AdminNetworkPolicy": frozenset({"policy.networking.k8s.io"}),
+    "BaselineAdminNetworkPolicy": frozenset({"policy.networking.k8s.io"}),
+    "ClusterNetworkPolicy": frozenset({"policy.networking.k8s.io"}),
 }
 WORKLOAD_KINDS = frozenset({
     "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob",
     "ReplicationController",
 })
-CLUSTER_SCOPED_KINDS = frozenset({"Namespace", "Node"})
+CLUSTER_SCOPED_KINDS = frozenset({"Namespace", "Node", "AdminNetworkPolicy",
+                                  "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"})
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 POD_TEMPLATE_HASH_LABEL = "pod-template-hash"
 

@@ -58,8 +58,10 @@ Codes:
     A Calico rule ``action`` other than ``Allow``, ``Deny``, ``Log``, ``Pass``, or a Tier
     ``defaultAction`` other than ``Deny``, ``Pass``.
 ``invalid-value``
-    A Calico value out of its range: ``ipVersion``, ICMP type/code, ``stagedAction``, more
-    rules, nets or ports than the CRD allows, an order that is not finite.
+    A value out of its CRD's range. Calico: ``ipVersion``, ICMP type/code, ``stagedAction``,
+    more rules, nets or ports than the CRD allows, an order that is not finite. Admin
+    policies and Cilium: an action, tier or priority out of range, a port range with start
+    not below end, too many rules, a one-of object with no field or two.
 ``conflicting-fields``
     Calico fields that cannot go together (the CRD's validation rules and Calico's
     validator): ports without protocol TCP/UDP/SCTP, ``services`` with selectors or nets,

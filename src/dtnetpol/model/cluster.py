@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
+from dtnetpol.model.admin import AdminPolicy
 from dtnetpol.model.calico import CalicoResources
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.model.policy import NetworkPolicy, Protocol
@@ -13,6 +15,19 @@ from dtnetpol.model.policy import NetworkPolicy, Protocol
 Labels = Mapping[str, str]
 
 NAME_LABEL = "kubernetes.io/metadata.name"
+
+
+class HostNetwork(StrEnum):
+    """How the CNI treats pods with ``hostNetwork: true`` (CNIs differ; the user chooses).
+
+    ``NODE`` (most CNIs): policies do not select them and their traffic is the node's: only
+    ipBlocks that admit the node's address (or an empty peer list) match them. ``POD`` (CNIs
+    that tell them apart, and what other analyzers assume): policies select them and peer
+    selectors match them, like any pod.
+    """
+
+    NODE = "node"
+    POD = "pod"
 # Label dicts are compared by value, left out of the hash, and never mutated after loading.
 
 
@@ -126,6 +141,8 @@ class Cluster:
     endpoints: tuple[EndpointAddresses, ...] = ()
     nodes: tuple[Node, ...] = ()
     others: tuple[RawObject, ...] = ()
+    # Policy layers beyond NetworkPolicy (see dtnetpol.engine.layers); Calico adds its own.
+    admin_policies: tuple[AdminPolicy, ...] = ()
     calico: CalicoResources = field(default_factory=CalicoResources)
     skipped_kinds: Mapping[str, int] = field(default_factory=dict, hash=False)
     warnings: tuple[str, ...] = ()
