@@ -653,3 +653,28 @@ def test_lenient_mode_drops_the_policy_and_returns_its_problems() -> None:
 def test_no_documents_gives_an_empty_cluster() -> None:
     cluster, problems = build_cluster([])
     assert cluster == Cluster() and problems == []
+
+
+def test_static_pods_owned_by_a_node_are_each_their_own_workload() -> None:
+    """kubeadm/kind/minikube mirror pods: ownerReference kind Node, controller true."""
+    c = cluster_of("""\
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: kube-apiserver-cp1
+          namespace: kube-system
+          labels: {component: kube-apiserver, tier: control-plane}
+          ownerReferences: [{apiVersion: v1, kind: Node, name: cp1, controller: true}]
+        spec: {hostNetwork: true, nodeName: cp1, containers: [{name: c}]}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: etcd-cp1
+          namespace: kube-system
+          labels: {component: etcd, tier: control-plane}
+          ownerReferences: [{apiVersion: v1, kind: Node, name: cp1, controller: true}]
+        spec: {hostNetwork: true, nodeName: cp1, containers: [{name: c}]}
+        """)
+    assert [str(p.owner) for p in c.pods] == ["kube-system/kube-apiserver-cp1[Pod]",
+                                             "kube-system/etcd-cp1[Pod]"]

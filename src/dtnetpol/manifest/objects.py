@@ -201,7 +201,10 @@ def parse_workload(h: Header, top: Field) -> Pod:
 def parse_pod(h: Header, top: Field) -> Pod:
     spec = need_map(top, "spec")
     ns = _namespace_of(h)
-    owner = (WorkloadRef(ns, h.owner.name, h.owner.kind) if h.owner is not None
+    # A Node owns static (mirror) pods: kube-apiserver, etcd, the scheduler on kubeadm,
+    # minikube and kind. Each is its own workload, never one ``node[Node]`` for all of them.
+    owner = (WorkloadRef(ns, h.owner.name, h.owner.kind)
+             if h.owner is not None and h.owner.kind != "Node"
              else WorkloadRef(ns, h.name, "Pod"))
     ips: list[str] = []
     status = opt_map(top, "status")
