@@ -6,7 +6,7 @@ import gc
 from collections.abc import Sequence
 from typing import TextIO
 
-from dtnetpol.manifest import Problem, build_cluster
+from dtnetpol.manifest import OnInvalid, Problem, build_cluster
 from dtnetpol.model.cluster import Cluster
 from dtnetpol.sources.parallel import PARALLEL_MIN_BYTES, load_parallel
 from dtnetpol.sources.yaml_load import Document, read_documents, read_text
@@ -20,15 +20,18 @@ FREEZE_MIN_DOCUMENTS = 10_000
 
 def load_cluster(paths: Sequence[str], stdin: TextIO | None = None,
                  strict: bool = True, *, parallel_min_bytes: int = PARALLEL_MIN_BYTES,
-                 ) -> tuple[Cluster, list[Problem]]:
+                 on_invalid: OnInvalid = OnInvalid.REPORT) -> tuple[Cluster, list[Problem]]:
     """Read ``paths`` (files, folders, ``-``) and build the cluster.
 
     Files of more than ``parallel_min_bytes`` in all are loaded in two processes
     (:mod:`dtnetpol.sources.parallel`), with the same result.
 
+    ``on_invalid``: see :func:`dtnetpol.manifest.build_cluster`.
+
     Raises:
         InputError: unreadable input, YAML errors, objects without meaning, and (when
-            ``strict``) a NetworkPolicy the API server would reject.
+            ``strict``) a NetworkPolicy the API server would reject; all of them at once
+            (``InputErrors``) under ``OnInvalid.REPORT``.
     """
     # Loading allocates millions of small, acyclic objects (parser nodes, mappings, model
     # objects); with the cyclic collector on, its full collections walk the growing heap
@@ -37,10 +40,11 @@ def load_cluster(paths: Sequence[str], stdin: TextIO | None = None,
     enabled = gc.isenabled()
     gc.disable()
     try:
-        loaded = load_parallel(paths, strict, parallel_min_bytes)
+        loaded = load_parallel(paths, strict, parallel_min_bytes, on_invalid)
         if loaded is None:
             documents = read_documents(paths, stdin)
-            result = build_cluster(((d.body, d.location) for d in documents), strict=strict)
+            result = build_cluster(((d.body, d.location) for d in documents), strict=strict,
+                                   on_invalid=on_invalid)
             count = len(documents)
         else:
             result, count = loaded
