@@ -32,7 +32,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         conns = [c for c in connection_list(analyzer(args, cluster))
                  if in_namespace(c.src, args.namespace) or in_namespace(c.dst, args.namespace)]
     if args.output == "json":
-        out.write(engine_json.connlist_json(conns))
+        for chunk in engine_json.connlist_json_chunks(conns):
+            out.write(chunk)
     elif args.output == "md":
         out.write(markdown.connlist_md(conns))
     elif args.output == "dot":

@@ -153,6 +153,7 @@ class Analyzer:
     _ns_match: dict[tuple[LabelSelector, str], bool] = field(init=False, repr=False)
     _peer_sets: dict[tuple[str, Peer], frozenset[int]] = field(init=False, repr=False)
     _rule_sets: dict[int, frozenset[int]] = field(init=False, repr=False)
+    _union_sets: dict[tuple[int, ...], frozenset[int]] = field(init=False, repr=False)
     _selecting: dict[int, tuple[NetworkPolicy, ...]] = field(init=False, repr=False)
     _port_sets: dict[tuple[Protocol, int], PortSet] = field(init=False, repr=False)
     _pair_contributions: dict[tuple[int, Direction, int], tuple[Contribution, ...]] = field(
@@ -194,6 +195,7 @@ class Analyzer:
         self._ns_match = {}
         self._peer_sets = {}
         self._rule_sets = {}
+        self._union_sets = {}
         self._selecting = {}
         self._port_sets = {}
         self._pair_contributions = {}
@@ -330,10 +332,20 @@ class Analyzer:
                     hit = frozenset(c.index for ns in namespaces for c in self._by_namespace[ns]
                                     if not c.host_network)
                 else:
-                    inside = set(namespaces)
-                    classes = self.classes
-                    hit = frozenset(i for i in indexes[1].select(pod_selector)
-                                    if classes[i].namespace in inside)
+                    # From the narrower side: the classes of the selected namespaces (a
+                    # peer naming one team's namespaces), or the classes the pod selector
+                    # can match (a peer naming one app in every namespace).
+                    by_ns = self._by_namespace
+                    if sum(len(by_ns[ns]) for ns in namespaces) < \
+                            indexes[1].estimate(pod_selector):
+                        match = compile_selector(pod_selector)
+                        hit = frozenset(c.index for ns in namespaces for c in by_ns[ns]
+                                        if not c.host_network and match(c.labels))
+                    else:
+                        inside = set(namespaces)
+                        classes = self.classes
+                        hit = frozenset(i for i in indexes[1].select(pod_selector)
+                                        if classes[i].namespace in inside)
             self._peer_sets[key] = hit
         return hit
 
@@ -353,7 +365,15 @@ class Analyzer:
         hit = self._rule_sets.get(key)
         if hit is None:
             sets = [self.peer_classes(p, rule.policy.namespace) for p in rule.selector_peers]
-            hit = sets[0] if len(sets) == 1 else frozenset().union(*sets)
+            if len(sets) == 1:
+                hit = sets[0]
+            else:
+                # Rules of many policies repeat the same peers: one union object for them
+                # all, so callers that group by set identity see one set, not one per rule.
+                ids = tuple(id(s) for s in sets)
+                hit = self._union_sets.get(ids)
+                if hit is None:
+                    hit = self._union_sets[ids] = frozenset().union(*sets)
             self._rule_sets[key] = hit
         return hit
 
