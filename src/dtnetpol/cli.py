@@ -150,7 +150,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
         with _collector_paused():
             return run(args, out, err)
     except DtnetpolError as e:
-        print(f"dtnetpol: error: {e}", file=err)
+        for line in str(e).splitlines() or [""]:   # several input errors: one line each
+            print(f"dtnetpol: error: {line}", file=err)
         return e.exit_code
     except BrokenPipeError:
         return EXIT_OK
