@@ -182,8 +182,8 @@ def report(results: Sequence[Json], repeat: int) -> str:
         f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}; best of {repeat} runs each "
         "(live and files interleaved, each in a fresh process).",
         "",
-        "| size | Pod objects | objects read | live wall | live CPU | server CPU | files wall | files CPU "
-        "| wall ratio | CPU ratio | same cluster |",
+        "| size | Pod objects | objects read | live wall | live CPU | server CPU | files wall "
+        "| files CPU | wall ratio | CPU ratio | same cluster |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in results:
