@@ -12,12 +12,13 @@ import contextlib
 import gc
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from typing import NoReturn, TextIO
+from typing import Any, NoReturn, TextIO, cast
 
 from dtnetpol import __version__
 from dtnetpol.commands import (
     can_reach,
     check,
+    completion,
     connlist,
     diagnose,
     diff,
@@ -25,20 +26,29 @@ from dtnetpol.commands import (
     fix,
     generate,
     lint,
+    probe,
     rbac,
     rules,
     snapshot,
 )
+from dtnetpol.commands._help import HelpFormatter, examples
 from dtnetpol.errors import DtnetpolError
+from dtnetpol.render.console import use_colour
+from dtnetpol.safe_text import SafeStream
+from dtnetpol.sources.yaml_load import DEFAULT_MAX_INPUT_BYTES, max_input_bytes
 
 EXIT_OK, EXIT_FINDING, EXIT_INPUT = 0, 1, 2
 
 # In the order ``dtnetpol --help`` lists them: the Dynatrace check first.
-COMMANDS = (check, diagnose, fix, generate, diff, lint, rules, can_reach, explain, connlist,
-            snapshot, rbac)
+COMMANDS = (check, diagnose, probe, fix, generate, diff, lint, rules, can_reach, explain,
+            connlist, snapshot, rbac, completion)
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         print(f"{self.prog}: error: {message}", file=sys.stderr)
@@ -48,7 +58,16 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """The top parser with every subcommand; each keeps its own parser in ``parser``."""
     parser = _Parser(prog="dtnetpol", description="Kubernetes NetworkPolicy analysis that keeps "
-                     "Dynatrace working.")
+                     "Dynatrace working. Run 'dtnetpol COMMAND --help' for a command's flags "
+                     "and examples.", epilog=examples(
+                         "dtnetpol check cluster/                 # which Dynatrace flows "
+                         "the policies block",
+                         "dtnetpol check cluster/ --show-fixes    # ... and the policies "
+                         "that fix them",
+                         "dtnetpol fix cluster/ --write fixes/    # write those policies",
+                         "helm template ... | dtnetpol lint -     # lint rendered charts",
+                         "dtnetpol diff --git main..HEAD policies/",
+                         "source <(dtnetpol completion bash)"))
     parser.add_argument("-V", "--version", action="version", version=f"dtnetpol {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in COMMANDS:
@@ -84,7 +103,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
          err: TextIO | None = None) -> int:
     """Entry point; returns the exit code (``dtnetpol`` script calls sys.exit on it)."""
     out = out or sys.stdout
-    err = err or sys.stderr
+    # Every text from the input reaches the user through these (dtnetpol.safe_text).
+    err = cast(TextIO, SafeStream(err or sys.stderr))
     parser = build_parser()
     try:
         with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
@@ -98,6 +118,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
         parser.print_help(out)
         return EXIT_OK
     run: Command = args.run
+    colour = use_colour(out) and getattr(args, "output", "table") == "table"
+    out = cast(TextIO, SafeStream(out, keep_colour=colour))
+    limit = max_input_bytes.set(getattr(args, "max_input_size", DEFAULT_MAX_INPUT_BYTES))
     try:
         with _collector_paused():
             return run(args, out, err)
@@ -109,6 +132,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
     except KeyboardInterrupt:
         print("dtnetpol: interrupted", file=err)
         return 130
+    finally:
+        max_input_bytes.reset(limit)
 
 
 def entry() -> NoReturn:
