@@ -62,13 +62,16 @@ KIND_GROUPS: Mapping[str, frozenset[str]] = {
     "AdminNetworkPolicy": frozenset({"policy.networking.k8s.io"}),
     "BaselineAdminNetworkPolicy": frozenset({"policy.networking.k8s.io"}),
     "ClusterNetworkPolicy": frozenset({"policy.networking.k8s.io"}),
+    "CiliumNetworkPolicy": frozenset({"cilium.io"}),
+    "CiliumClusterwideNetworkPolicy": frozenset({"cilium.io"}),
 }
 WORKLOAD_KINDS = frozenset({
     "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob",
     "ReplicationController",
 })
 CLUSTER_SCOPED_KINDS = frozenset({"Namespace", "Node", "AdminNetworkPolicy",
-                                  "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"})
+                                  "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy",
+                                  "CiliumClusterwideNetworkPolicy"})
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 POD_TEMPLATE_HASH_LABEL = "pod-template-hash"
 
