@@ -14,7 +14,8 @@ Semantics (Cilium's policy language and deny-policy documentation, ``pkg/policy/
   NetworkPolicy add up.
 - A rule with no peer and no ``toPorts`` (``{}``) matches nothing; ``toPorts`` alone matches
   every peer on those ports. Protocol ``ANY`` (or none) is TCP, UDP and SCTP.
-- Peers: ``from/toEndpoints`` (pods), ``from/toEntities`` (``cluster`` = pods and nodes,
+- Peers: ``from/toEndpoints`` (pods), ``from/toEntities`` (``cluster`` = pods, nodes and the
+  API server (``clusterSelectors`` in ``pkg/policy/api/entity.go``),
   ``host``+``remote-node`` = nodes and host-network pods, ``kube-apiserver``, ``world`` =
   outside the cluster, ``all``), ``from/toCIDR(Set)`` (addresses outside the cluster: never
   pods, and not nodes in Cilium's default ``policy-cidr-match-mode``), ``toServices`` (the
@@ -245,7 +246,7 @@ class CiliumIndex:
             return True, False
         if kind == "host" and ("cluster" in entities or {"host", "remote-node"} <= entities):
             return True, False
-        if kind == "kube-apiserver" and "kube-apiserver" in entities:
+        if kind == "kube-apiserver" and entities & {"kube-apiserver", "cluster"}:
             return True, False
         pieces = other.addresses
         if kind == "world" and pieces is not None:

@@ -265,8 +265,10 @@ def _verdict(name: str, direction: Direction, r: SideResult, pieces: Sequence[Si
         status = SideStatus.PARTIAL
     else:
         status = SideStatus.ALLOWED
+    partial_addresses = covered is not None and whole is not None and \
+        bool(whole.difference(covered))
     return SideVerdict(direction, name, status, deciding, allowing,
-                       covered if covered is not None and status is SideStatus.PARTIAL else None,
+                       covered if partial_addresses and status is SideStatus.PARTIAL else None,
                        notes, r.steps), r.allowed
 
 
