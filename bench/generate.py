@@ -618,6 +618,168 @@ def _pods_of(workloads: list[Doc], rng: random.Random) -> Iterator[Doc]:
                    "spec": template["spec"]}
 
 
+# ------------------------------------------------------------------------ broad shapes
+#: Workloads per copy of the demo (three namespaces) and per namespace of ``broad``.
+DEMO_WORKLOADS = 11
+BROAD_WORKLOADS = 7
+SHAPES = ("demo", "broad")
+
+
+def _svc_workload(ns: str, name: str, labels: dict[str, str], ports: list[Doc],
+                  replicas: int) -> Doc:
+    image = f"registry.example.com/demo/{name}:v1"
+    return _workload("Deployment", ns, name, labels, {"app": labels["app"]},
+                     [_container(name.split("-")[0], image, ports)], replicas)
+
+
+def _demo_copy(i: int, rng: random.Random) -> tuple[list[Doc], list[Doc], list[Doc]]:
+    """One copy of a small real demo: a shop, a payments team and their data stores in three
+    namespaces, written the way a quick demo is: broad ``namespaceSelector: {}`` rules.
+
+    Its own flows are 12 workload pairs (plus DNS and metrics scraping); the broad egress rules
+    reach every pod of every copy on their ports, but no other copy admits them.
+    """
+    shop, pay, data = f"demo{i}-shop", f"demo{i}-pay", f"demo{i}-data"
+    copy = f"c{i}"
+    namespaces = [_namespace(ns, {"demo": copy, "role": role, "dynatrace-monitoring": "enabled"})
+                  for ns, role in ((shop, "shop"), (pay, "pay"), (data, "data"))]
+    http, metrics = _port("http", 8080), _port("metrics", 9090)
+    apps = {
+        shop: ("frontend", "cart", "checkout", "catalog"),
+        pay: ("payments-api", "fraud", "ledger"),
+        data: ("postgres", "redis", "mongo", "queue"),
+    }
+    data_ports = {"postgres": 5432, "redis": 6379, "mongo": 27017, "queue": 5672}
+    objs: list[Doc] = []
+    for ns, names in apps.items():
+        for name in names:
+            labels = {"app": name, "app.kubernetes.io/part-of": "demo", "demo": copy}
+            ports = [_port("tcp", data_ports[name]), metrics] if ns == data else [http, metrics]
+            objs.append(_svc_workload(ns, name, labels, ports, rng.randint(1, 3)))
+    everyone: Doc = {"namespaceSelector": {}}
+    same_copy = {"namespaceSelector": _labels_sel({"demo": copy})}
+    scrape = {"from": [{"namespaceSelector": {},
+                        "podSelector": _labels_sel({"app.kubernetes.io/name": "prometheus"})}],
+              "ports": [{"port": "metrics"}]}
+    dns = {"to": [{"namespaceSelector": {}, "podSelector": _labels_sel({"k8s-app": "kube-dns"})}],
+           "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}
+    pols: list[Doc] = []
+    for ns in apps:
+        pols.append(_policy(ns, "default-deny", {}, ["Ingress", "Egress"]))
+        pols.append(_policy(ns, "allow-dns", {}, ["Egress"], egress=[dns]))
+        pols.append(_policy(ns, "allow-scrape", {}, ["Ingress"], ingress=[scrape]))
+        # The demo's shortcut: every pod may call anything on the app ports.
+        pols.append(_policy(ns, "allow-egress-anywhere", {}, ["Egress"], egress=[
+            {"to": [everyone], "ports": [{"protocol": "TCP", "port": 8080},
+                                         {"protocol": "TCP", "port": 5432, "endPort": 5672},
+                                         {"protocol": "TCP", "port": 6379},
+                                         {"protocol": "TCP", "port": 27017}]}]))
+    ingress_nginx = {"namespaceSelector": {}, "podSelector": _labels_sel(
+        {"app.kubernetes.io/name": "ingress-nginx"})}
+    pols += [
+        _policy(shop, "frontend", _labels_sel({"app": "frontend"}), ["Ingress"],
+                ingress=[{"from": [ingress_nginx], "ports": [{"port": "http"}]}]),
+        _policy(shop, "shop-internal", {"matchExpressions": [{"key": "app", "operator": "In",
+                                       "values": ["cart", "checkout", "catalog"]}]},
+                ["Ingress"], ingress=[{"from": [{"podSelector": _labels_sel(
+                    {"app": "frontend"})}], "ports": [{"port": "http"}]}]),
+        _policy(pay, "payments-api", _labels_sel({"app": "payments-api"}), ["Ingress"],
+                ingress=[{"from": [{**same_copy, "podSelector": _labels_sel(
+                    {"app": "checkout"})}], "ports": [{"port": "http"}]}]),
+        _policy(pay, "pay-internal", {"matchExpressions": [
+            {"key": "app", "operator": "In", "values": ["fraud", "ledger"]}]}, ["Ingress"],
+            ingress=[{"from": [{"podSelector": _labels_sel({"app": "payments-api"})}],
+                      "ports": [{"port": "http"}]}]),
+        _policy(data, "data-from-copy", {}, ["Ingress"], ingress=[
+            {"from": [{**same_copy, "podSelector": {"matchExpressions": [
+                {"key": "app", "operator": "In",
+                 "values": ["cart", "checkout", "ledger"]}]}}],
+             "ports": [{"port": "tcp"}]}]),
+    ]
+    return namespaces, objs, pols
+
+
+def _broad_namespace(i: int, count: int, rng: random.Random
+                     ) -> tuple[list[Doc], list[Doc], list[Doc]]:
+    """One namespace of the ``broad`` shape: default-deny, ingress from all namespaces on one
+    port, egress to all namespaces on others (the two never meet), calls inside the namespace,
+    one call to a unique label value anywhere, many ipBlocks and many port ranges."""
+    team = TEAMS[i % len(TEAMS)]
+    ns = f"{team}-{WORDS[i % len(WORDS)]}-{i}"
+    namespaces = [_namespace(ns, {"team": team, "env": ENVS[i % len(ENVS)],
+                                  "cost-center": f"cc-{i % 100:02d}",
+                                  "dynatrace-monitoring": "enabled"})]
+    objs: list[Doc] = []
+    for k in range(count):
+        name = f"{WORDS[(i + k) % len(WORDS)]}-{k}"
+        labels = {"app": f"{ns}-{name}", "instance": f"i{i * BROAD_WORKLOADS + k}",
+                  "tier": ("frontend", "backend", "backend", "worker")[k % 4],
+                  "version": f"v{rng.randint(1, 9)}"}
+        objs.append(_svc_workload(ns, name, labels,
+                                  [_port("http", 8080), _port("grpc", 9000),
+                                   _port("metrics", 9090)], rng.randint(1, 4)))
+    ranges = [{"protocol": "TCP", "port": 10_000 + 100 * r, "endPort": 10_000 + 100 * r + 49}
+              for r in range(12)]
+    blocks = [{"ipBlock": {"cidr": f"10.{100 + (i + b) % 100}.{(i * 7 + b) % 256}.0/24"}}
+              for b in range(16)]
+    partner = f"i{(i * 31 + 3) % (i + 1) * BROAD_WORKLOADS + 1}"   # a backend, 1 namespace
+    pols = [
+        _policy(ns, "default-deny", {}, ["Ingress", "Egress"], egress=[DNS_RULE]),
+        _policy(ns, "allow-from-all-namespaces", {}, ["Ingress"], ingress=[
+            {"from": [{"namespaceSelector": {}}], "ports": [{"protocol": "TCP", "port": 8080}]}]),
+        _policy(ns, "allow-to-all-namespaces", {}, ["Egress"], egress=[
+            {"to": [{"namespaceSelector": {}}],
+             "ports": [{"protocol": "TCP", "port": 8443}, {"protocol": "TCP", "port": 9000,
+                                                            "endPort": 9009}]}]),
+        _policy(ns, "allow-same-namespace", {}, ["Egress", "Ingress"],
+                egress=[{"to": [{"podSelector": {}}], "ports": [{"port": "http"}, *ranges]}],
+                ingress=[{"from": [{"podSelector": {}}], "ports": [{"port": "grpc"}, *ranges]}]),
+        _policy(ns, "allow-to-partner", {"matchLabels": {"tier": "backend"}}, ["Egress"],
+                egress=[{"to": [{"namespaceSelector": {}, "podSelector": _labels_sel(
+                    {"instance": partner})}],
+                    "ports": [{"port": "http"}]}]),
+        _policy(ns, "allow-external", {}, ["Egress"],
+                egress=[{"to": blocks, "ports": ranges}]),
+    ]
+    return namespaces, objs, pols
+
+
+def generate_shape(shape: str, workloads: int, seed: int) -> dict[str, list[Doc]]:
+    """A broad-selector cluster of about ``workloads`` workloads (platform and Dynatrace
+    install included): ``demo`` copies or ``broad`` namespaces."""
+    rng = random.Random(seed)
+    nodes = 3
+    infra_ns, infra_objs, infra_pols, _ = platform(nodes)
+    dt_objs, dt_pols = dynatrace_install()
+    fixed = sum(1 for o in infra_objs + dt_objs
+                if o["kind"] in ("Deployment", "StatefulSet", "DaemonSet"))
+    namespaces: list[Doc] = []
+    objs: list[Doc] = []
+    pols: list[Doc] = []
+    if shape == "demo":
+        for i in range(max(1, (workloads - fixed) // DEMO_WORKLOADS)):
+            n, o, p = _demo_copy(i, rng)
+            namespaces += n
+            objs += o
+            pols += p
+    elif shape == "broad":
+        left = max(1, workloads - fixed)
+        for i in range(max(1, left // BROAD_WORKLOADS)):
+            n, o, p = _broad_namespace(i, BROAD_WORKLOADS, rng)
+            namespaces += n
+            objs += o
+            pols += p
+    else:
+        raise ValueError(f"unknown shape {shape!r}; known: {', '.join(SHAPES)}")
+    return {
+        "namespaces.yaml": infra_ns + namespaces,
+        "platform.yaml": infra_objs,
+        "dynatrace.yaml": dt_objs,
+        "workloads.yaml": objs,
+        "policies.yaml": infra_pols + dt_pols + pols,
+    }
+
+
 # ------------------------------------------------------------------------ counting
 def count(files: dict[str, list[Doc]], nodes: int) -> dict[str, int]:
     """What was written: pods as replicas (one per node for DaemonSets), workloads, ..."""
@@ -718,13 +880,39 @@ def ensure(size: str, seed: int, root: Path, *, as_pods: bool = False) -> Path:
 GENERATOR_VERSION = 1
 
 
+def ensure_shape(shape: str, workloads: int, seed: int, root: Path) -> Path:
+    """The manifests folder of a broad shape, generated once and reused when its meta matches."""
+    out = root / f"{shape}-{workloads}-{seed}"
+    meta_path = out / "meta.json"
+    want = {"shape": shape, "workloads": workloads, "seed": seed,
+            "generator": GENERATOR_VERSION}
+    if meta_path.exists():
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if {k: meta.get(k) for k in want} == want:
+            return out / "manifests"
+    files = generate_shape(shape, workloads, seed)
+    return write(files, out, {**want, "written": count(files, 3)})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--size", choices=sorted(SIZES), default="S")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--pods", action="store_true", help="also write every replica as a Pod")
+    p.add_argument("--shape", choices=SHAPES,
+                   help="a broad-selector shape instead of a size (with --workloads)")
+    p.add_argument("--workloads", type=int, default=1_000, help="workloads of a --shape")
     p.add_argument("--out", type=Path, help="folder (default bench/.data/SIZE-SEED)")
     args = p.parse_args(argv)
+    if args.shape:
+        out = args.out or Path(__file__).parent / ".data" / \
+            f"{args.shape}-{args.workloads}-{args.seed}"
+        files = generate_shape(args.shape, args.workloads, args.seed)
+        meta = {"shape": args.shape, "workloads": args.workloads, "seed": args.seed,
+                "generator": GENERATOR_VERSION, "written": count(files, 3)}
+        manifests = write(files, out, meta)
+        print(f"{manifests}: {json.dumps(meta['written'])}", file=sys.stderr)
+        return 0
     spec = SIZES[args.size]
     out = args.out or Path(__file__).parent / ".data" / \
         f"{args.size}-{args.seed}{'-pods' if args.pods else ''}"

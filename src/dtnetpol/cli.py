@@ -25,14 +25,17 @@ from dtnetpol.commands import (
     fix,
     generate,
     lint,
+    rbac,
     rules,
+    snapshot,
 )
 from dtnetpol.errors import DtnetpolError
 
 EXIT_OK, EXIT_FINDING, EXIT_INPUT = 0, 1, 2
 
 # In the order ``dtnetpol --help`` lists them: the Dynatrace check first.
-COMMANDS = (check, diagnose, fix, generate, diff, lint, rules, can_reach, explain, connlist)
+COMMANDS = (check, diagnose, fix, generate, diff, lint, rules, can_reach, explain, connlist,
+            snapshot, rbac)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -49,6 +49,7 @@ class ProbeApiServer(ApiServer):
         self._fates: dict[tuple[str, str], Fate] = {}
         self._reads: dict[tuple[str, str], int] = {}
         self._write_lock = threading.Lock()
+        self._ephemeral_fates: dict[tuple[str, str, str], Fate] = {}
 
     # ------------------------------------------------------------------ reads advance pods
     def get(self, path: str, query: Mapping[str, str]) -> tuple[bytes, str]:
@@ -58,6 +59,7 @@ class ProbeApiServer(ApiServer):
         return super().get(path, query)
 
     def _advance(self, namespace: str, name: str) -> None:
+        self._advance_ephemeral(namespace, name)
         key = (namespace, name)
         fate = self._fates.get(key)
         if fate is None:
@@ -91,6 +93,30 @@ class ProbeApiServer(ApiServer):
                 (dt.datetime.now(dt.UTC), line.format(host=host, port=port))]
         self.store.add(pod)
 
+    def _advance_ephemeral(self, namespace: str, name: str) -> None:
+        pods = by_kind("v1", "Pod")
+        pod = self.store.get(pods, namespace, name)
+        if pod is None:
+            return
+        statuses = []
+        for c in (pod.get("spec") or {}).get("ephemeralContainers") or []:
+            fate = self._ephemeral_fates.get((namespace, name, c["name"]))
+            if fate is None:
+                continue
+            if fate == "never":
+                state: dict[str, Any] = {"waiting": {"reason": "ImagePullBackOff"}}
+            else:
+                code, line = _LOG[fate]
+                state = {"terminated": {"exitCode": code,
+                                        "reason": "Completed" if code == 0 else "Error"}}
+                host, port = c["command"][-2], c["command"][-1]
+                self.store.logs[(namespace, name, c["name"])] = [
+                    (dt.datetime.now(dt.UTC), line.format(host=host, port=port))]
+            statuses.append({"name": c["name"], "ready": False, "restartCount": 0,
+                             "state": state})
+        if statuses:
+            pod.setdefault("status", {})["ephemeralContainerStatuses"] = statuses
+
     # ------------------------------------------------------------------ writes
     def write(self, method: str, path: str, query: Mapping[str, str], body: bytes
               ) -> tuple[bytes, str, int]:
@@ -105,7 +131,41 @@ class ProbeApiServer(ApiServer):
             return self._create(resource.kind, namespace, body)
         if method == "DELETE" and len(parts) == 6:
             return self._delete(resource.kind, namespace, parts[5])
+        if method == "PATCH" and len(parts) == 7 and plural == "pods" and \
+                parts[6] == "ephemeralcontainers":
+            return self._ephemeral(namespace, parts[5], body)
         return super().write(method, path, query, body)
+
+    def _ephemeral(self, namespace: str, name: str, body: bytes) -> tuple[bytes, str, int]:
+        """A strategic-merge patch of pods/ephemeralcontainers: the containers are added
+        (by name) and their fate decided like a probe pod's."""
+        pods = by_kind("v1", "Pod")
+        pod = self.store.get(pods, namespace, name)
+        if pod is None:
+            raise _HttpError(404, "NotFound", f'pods "{name}" not found',
+                             {"name": name, "kind": "pods"})
+        patch = json.loads(body)
+        added = (patch.get("spec") or {}).get("ephemeralContainers") or []
+        spec = pod.setdefault("spec", {})
+        existing = {c["name"] for c in spec.get("ephemeralContainers") or []}
+        for c in added:
+            if c["name"] in existing:
+                raise _HttpError(422, "Invalid", f"ephemeral container {c['name']} exists "
+                                 "and cannot be changed")
+            spec.setdefault("ephemeralContainers", []).append(c)
+            self.created.append({"kind": "EphemeralContainer", "pod": f"{namespace}/{name}",
+                                 "container": copy.deepcopy(c)})
+            fate = self.kubelet({"metadata": pod["metadata"], "spec": {"containers": [c]}})
+            self._ephemeral_fates[(namespace, name, c["name"])] = fate
+        self.store.add(pod)
+        return dumps(pod), "application/json", 200
+
+    def _log(self, namespace: str, name: str, query: Mapping[str, str]) -> bytes:
+        container = query.get("container", "")
+        if (namespace, name, container) in self._ephemeral_fates:
+            lines = self.store.logs.get((namespace, name, container), [])
+            return "".join(line + "\n" for _, line in lines).encode()
+        return super()._log(namespace, name, query)
 
     def _create(self, kind: str, namespace: str, body: bytes) -> tuple[bytes, str, int]:
         try:

@@ -39,6 +39,8 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("", ("v1",), "nodes", "Node", False, short_names=("no",)),
     Resource("", ("v1",), "pods", "Pod", True, short_names=("po",)),
     Resource("", ("v1",), "services", "Service", True, short_names=("svc",)),
+    Resource("", ("v1",), "replicationcontrollers", "ReplicationController", True,
+             short_names=("rc",)),
     Resource("", ("v1",), "endpoints", "Endpoints", True, short_names=("ep",)),
     Resource("", ("v1",), "secrets", "Secret", True),
     Resource("", ("v1",), "configmaps", "ConfigMap", True, short_names=("cm",)),
@@ -75,10 +77,19 @@ RESOURCES: tuple[Resource, ...] = (
              builtin=False, short_names=("cnp",)),
     Resource("cilium.io", ("v2",), "ciliumclusterwidenetworkpolicies",
              "CiliumClusterwideNetworkPolicy", False, builtin=False, short_names=("ccnp",)),
-    Resource("projectcalico.org", ("v3",), "networkpolicies", "NetworkPolicy", True,
-             builtin=False, short_names=("cnp",)),
-    Resource("projectcalico.org", ("v3",), "globalnetworkpolicies", "GlobalNetworkPolicy",
-             False, builtin=False, short_names=("gnp",)),
+    Resource("policy.networking.k8s.io", ("v1alpha2",), "clusternetworkpolicies",
+             "ClusterNetworkPolicy", False, builtin=False, short_names=("cnp",)),
+    *(Resource(group, (version,), plural, kind, namespaced, builtin=False)
+      for group, version in (("projectcalico.org", "v3"), ("crd.projectcalico.org", "v1"))
+      for plural, kind, namespaced in (
+          ("tiers", "Tier", False),
+          ("networkpolicies", "NetworkPolicy", True),
+          ("globalnetworkpolicies", "GlobalNetworkPolicy", False),
+          ("stagednetworkpolicies", "StagedNetworkPolicy", True),
+          ("stagedglobalnetworkpolicies", "StagedGlobalNetworkPolicy", False),
+          ("stagedkubernetesnetworkpolicies", "StagedKubernetesNetworkPolicy", True),
+          ("networksets", "NetworkSet", True),
+          ("globalnetworksets", "GlobalNetworkSet", False))),
 )
 
 BUILTIN_GROUPS = frozenset(r.group for r in RESOURCES if r.builtin)

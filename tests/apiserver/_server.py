@@ -378,6 +378,7 @@ class ApiServer:
     # ------------------------------------------------------------------ routing
     def get(self, path: str, query: Mapping[str, str]) -> tuple[bytes, str]:
         parts = [p for p in path.split("/") if p]
+        path = "/" + "/".join(parts)  # /version/ is /version, as on the real server
         if path == "/version":
             return dumps(dict(VERSION_INFO)), "application/json"
         if path in ("/healthz", "/livez", "/readyz"):

@@ -3,10 +3,11 @@
 Pod × pod × policy, no caching, no classes, no interval arithmetic: slow and obviously right.
 Each function quotes the bullet it implements.
 
-Host-network pods (not governed; "their traffic appears with the node's IP"): their own
-policies are ignored, and the other side sees them as their node addresses, which only
-ipBlocks (or an empty from/to) can match. A connection involving one is allowed when it is
-allowed for every one of its addresses.
+Host-network pods depend on the mode (``HostNetwork``). ``NODE`` (not governed; "their
+traffic appears with the node's IP"): their own policies are ignored, and the other side sees
+them as their node addresses (their own IPs, else their node's addresses), which only ipBlocks
+(or an empty from/to) can match. A connection involving one is allowed when it is allowed for
+every one of its addresses. ``POD``: they are pods like any other (``hostNetwork`` is ignored).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Mapping
 from dtnetpol.model import (
     Cluster,
     Direction,
+    HostNetwork,
     IPBlock,
     LabelSelector,
     NetworkPolicy,
@@ -31,6 +33,12 @@ from dtnetpol.model.cluster import NAME_LABEL
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Other = Pod | Address          # the far end of a connection: a (non-host-network) pod or an IP
 INGRESS, EGRESS = Direction.INGRESS, Direction.EGRESS
+NODE, POD = HostNetwork.NODE, HostNetwork.POD
+
+
+def node_traffic(pod: Pod, mode: HostNetwork) -> bool:
+    """Under NODE a host-network pod is node traffic; under POD it is an ordinary pod."""
+    return pod.host_network and mode is NODE
 
 
 def namespace_labels(cluster: Cluster, name: str) -> dict[str, str]:
@@ -93,8 +101,7 @@ def in_block(block: IPBlock, address: Address) -> bool:
 
 
 def peer_matches(cluster: Cluster, policy: NetworkPolicy, peer: Peer, other: Other) -> bool:
-    if isinstance(other, Pod):
-        assert not other.host_network
+    if isinstance(other, Pod):       # never node traffic here: seen_as turned that into IPs
         if peer.ip_block is not None:
             return False          # an ipBlock never matches pod IPs (engine's documented choice)
         if peer.namespace_selector is None:
@@ -136,9 +143,9 @@ def rule_allows(cluster: Cluster, policy: NetworkPolicy, rule: Rule, other: Othe
 
 
 def side_allows(cluster: Cluster, pod: Pod, direction: Direction, other: Other,
-                protocol: Protocol, port: int) -> bool:
-    """One side: not isolated (or host network) allows all; else the union of the rules."""
-    if pod.host_network:
+                protocol: Protocol, port: int, mode: HostNetwork = NODE) -> bool:
+    """One side: not isolated (or node traffic) allows all; else the union of the rules."""
+    if node_traffic(pod, mode):
         return True
     pols = isolating(cluster, pod, direction)
     if not pols:
@@ -148,24 +155,30 @@ def side_allows(cluster: Cluster, pod: Pod, direction: Direction, other: Other,
                for pol in pols for rule in (pol.ingress if direction is INGRESS else pol.egress))
 
 
-def seen_as(pod: Pod) -> list[Other]:
-    """How the far side sees a pod: itself, or for a host-network pod its node addresses."""
-    if not pod.host_network:
+def seen_as(cluster: Cluster, pod: Pod, mode: HostNetwork = NODE) -> list[Other]:
+    """How the far side sees a pod: itself, or for node traffic its node addresses (its own
+    IPs, else the addresses of the Node it runs on)."""
+    if not node_traffic(pod, mode):
         return [pod]
-    assert pod.ips, "a host-network pod needs its node address for the reference"
-    return [ipaddress.ip_address(ip) for ip in pod.ips]
+    ips = pod.ips or next((n.addresses for n in cluster.nodes if n.name == pod.node), ())
+    assert ips, "a host-network pod needs its node address for the reference"
+    return [ipaddress.ip_address(ip) for ip in ips]
 
 
-def ref_allowed(cluster: Cluster, src: Pod, dst: Pod, protocol: Protocol, port: int) -> bool:
+def ref_allowed(cluster: Cluster, src: Pod, dst: Pod, protocol: Protocol, port: int,
+                mode: HostNetwork = NODE) -> bool:
     """"A connection from A to B is allowed iff A's egress allows it and B's ingress allows
     it." Replies are not evaluated."""
-    egress = all(side_allows(cluster, src, EGRESS, d, protocol, port) for d in seen_as(dst))
-    ingress = all(side_allows(cluster, dst, INGRESS, s, protocol, port) for s in seen_as(src))
+    egress = all(side_allows(cluster, src, EGRESS, d, protocol, port, mode)
+                 for d in seen_as(cluster, dst, mode))
+    ingress = all(side_allows(cluster, dst, INGRESS, s, protocol, port, mode)
+                  for s in seen_as(cluster, src, mode))
     return egress and ingress
 
 
 def ref_allowed_external(cluster: Cluster, pod: Pod, address: str | Address,
-                         direction: Direction, protocol: Protocol, port: int) -> bool:
+                         direction: Direction, protocol: Protocol, port: int,
+                         mode: HostNetwork = NODE) -> bool:
     """``pod`` → ``address`` (EGRESS) or ``address`` → ``pod`` (INGRESS): only the pod's side."""
     addr = ipaddress.ip_address(address) if isinstance(address, str) else address
-    return side_allows(cluster, pod, direction, addr, protocol, port)
+    return side_allows(cluster, pod, direction, addr, protocol, port, mode)

@@ -7,6 +7,8 @@ DaemonSet, so the engine never groups two of them (it groups pods by namespace, 
 and hostNetwork, not by address) and the per-pod reference applies unchanged. By default their
 container ports are unnamed (``host_named_ports=False``): named ports towards a host-network
 pod are a known engine divergence, exercised on purpose only by the xfail property test.
+Some host-network pods have no IP of their own but a ``node`` whose Node object carries the
+address (node traffic then carries the node's address).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from dtnetpol.model import (
     LabelSelector,
     Namespace,
     NetworkPolicy,
+    Node,
     Peer,
     Pod,
     PolicyPort,
@@ -193,8 +196,14 @@ def clusters(draw: st.DrawFn, max_pods: int = 8, max_policies: int = 4,
             namespaces[n] = Namespace(n, {NAME_LABEL: n, **draw(labels_from(NS_LABELS))})
     pod_list = [draw(pods(i, names, host_named_ports))
                 for i in range(draw(st.integers(1, max_pods)))]
+    nodes = []
+    for i, pod in enumerate(pod_list):
+        if pod.host_network and draw(st.booleans()):   # the address only on its Node
+            nodes.append(Node(f"node-{i}", addresses=pod.ips))
+            pod_list[i] = replace(pod, ips=(), node=f"node-{i}")
     pol_list = [draw(policies(names, f"p{i}")) for i in range(draw(st.integers(0, max_policies)))]
-    return Cluster(namespaces=namespaces, pods=tuple(pod_list), policies=tuple(pol_list))
+    return Cluster(namespaces=namespaces, pods=tuple(pod_list), policies=tuple(pol_list),
+                   nodes=tuple(nodes))
 
 
 @st.composite

@@ -19,7 +19,7 @@ from dtnetpol.engine.connlist import connection_list
 from dtnetpol.engine.explain import Outcome
 from dtnetpol.engine.ports import PortSet
 from dtnetpol.engine.selectors import selector_matches
-from dtnetpol.model import Cluster, Direction, Pod, Protocol, Rule
+from dtnetpol.model import Cluster, Direction, HostNetwork, Pod, Protocol, Rule
 
 from .reference import EGRESS, INGRESS, ref_allowed, ref_allowed_external
 from .strategies import clusters, inert_policies, rule_bodies, sample_addresses, sample_ports
@@ -39,8 +39,9 @@ def engine_points(ports: PortSet, points: list[Point]) -> set[Point]:
     return {(proto, n) for proto, n in points if ports.contains(proto, n)}
 
 
-def ref_points(c: Cluster, src: Pod, dst: Pod, points: list[Point]) -> set[Point]:
-    return {(proto, n) for proto, n in points if ref_allowed(c, src, dst, proto, n)}
+def ref_points(c: Cluster, src: Pod, dst: Pod, points: list[Point],
+               mode: HostNetwork = HostNetwork.NODE) -> set[Point]:
+    return {(proto, n) for proto, n in points if ref_allowed(c, src, dst, proto, n, mode)}
 
 
 def verdict_table(c: Cluster, points: list[Point],
@@ -61,13 +62,17 @@ def verdict_table(c: Cluster, points: list[Point],
 
 # --------------------------------------------------------- (a) engine agrees with reference
 
+MODES = st.sampled_from(HostNetwork)
+
+
 @given(clusters(), st.data())
 def test_pod_to_pod_agrees_with_reference(c: Cluster, data: st.DataObject) -> None:
-    an = Analyzer(c)
+    mode = data.draw(MODES, label="host network")
+    an = Analyzer(c, mode)
     points = sample_ports(c)
     for s, d in pod_pairs(c):
         cs, cd = an.class_of(s), an.class_of(d)
-        want = ref_points(c, s, d, points)
+        want = ref_points(c, s, d, points, mode)
         got = engine_points(an.allowed_ports(cs, cd), points)
         assert got == want, (s.ref, d.ref, sorted(got ^ want))
         # can_reach on a few of the points, and without a port.
@@ -81,7 +86,8 @@ def test_pod_to_pod_agrees_with_reference(c: Cluster, data: st.DataObject) -> No
 
 @given(clusters(max_pods=4), st.data())
 def test_pod_to_external_address_agrees_with_reference(c: Cluster, data: st.DataObject) -> None:
-    an = Analyzer(c)
+    mode = data.draw(MODES, label="host network")
+    an = Analyzer(c, mode)
     points = sample_ports(c)
     addresses = data.draw(st.lists(st.sampled_from(sample_addresses(c)), min_size=1,
                                    max_size=8, unique=True), label="addresses")
@@ -92,14 +98,14 @@ def test_pod_to_external_address_agrees_with_reference(c: Cluster, data: st.Data
             for direction, ports in ((EGRESS, an.allowed_ports(cls, ext)),
                                      (INGRESS, an.allowed_ports(ext, cls))):
                 want = {(proto, n) for proto, n in points
-                        if ref_allowed_external(c, p, a, direction, proto, n)}
+                        if ref_allowed_external(c, p, a, direction, proto, n, mode)}
                 got = engine_points(ports, points)
                 assert got == want, (p.ref, a, direction, sorted(got ^ want))
             proto, n = data.draw(st.sampled_from(points), label="probe")
             v = an.can_reach(cls, ext, n, proto)
-            assert v.allowed is ref_allowed_external(c, p, a, EGRESS, proto, n), v
+            assert v.allowed is ref_allowed_external(c, p, a, EGRESS, proto, n, mode), v
             v = an.can_reach(ext, cls, n, proto)
-            assert v.allowed is ref_allowed_external(c, p, a, INGRESS, proto, n), v
+            assert v.allowed is ref_allowed_external(c, p, a, INGRESS, proto, n, mode), v
 
 
 # --------------------------------------------------------------- (b) order does not matter
@@ -115,7 +121,7 @@ def test_verdicts_do_not_depend_on_document_order(c: Cluster, data: st.DataObjec
     shuffled = Cluster(
         namespaces=dict(data.draw(st.permutations(list(c.namespaces.items())))),
         pods=tuple(data.draw(st.permutations(c.pods))),
-        policies=tuple(data.draw(st.permutations(pols))))
+        policies=tuple(data.draw(st.permutations(pols))), nodes=c.nodes)
     points = sample_ports(c)
     addresses = sample_addresses(c)[:6]
     assert verdict_table(shuffled, points, addresses) == verdict_table(c, points, addresses)
@@ -166,8 +172,9 @@ def test_adding_an_allow_rule_never_removes_a_connection(c: Cluster, data: st.Da
 
 # ------------------------------------------- (e) connection list agrees with the reference
 
-def _connlist_against_reference(c: Cluster, exact_host_destinations: bool) -> None:
-    an = Analyzer(c)
+def _connlist_against_reference(c: Cluster, exact_host_destinations: bool,
+                                mode: HostNetwork = HostNetwork.NODE) -> None:
+    an = Analyzer(c, mode)
     points = sample_ports(c)
     conns = connection_list(an)
     note(f"connections: {[(cn.src, cn.dst, str(cn.ports)) for cn in conns]}")
@@ -180,7 +187,8 @@ def _connlist_against_reference(c: Cluster, exact_host_destinations: bool) -> No
             if wa == wb:
                 assert (wa, wb) not in pairs
                 continue
-            want = set().union(*(ref_points(c, a, b, points) for a in pods_a for b in pods_b))
+            want = set().union(*(ref_points(c, a, b, points, mode)
+                                 for a in pods_a for b in pods_b))
             got = engine_points(pairs.get((wa, wb), PortSet.none()), points)
             if not exact_host_destinations and any(b.host_network for b in pods_b):
                 # Known engine bug (xfail below): egress ipBlocks to a host-network pod are
@@ -209,13 +217,21 @@ def _connlist_against_reference(c: Cluster, exact_host_destinations: bool) -> No
                 assert len(hits) <= 1, (w, a, d)
                 got = engine_points(hits[0] if hits else PortSet.none(), points)
                 want = {(proto, n) for proto, n in points
-                        if any(ref_allowed_external(c, p, addr, d, proto, n) for p in pods_w)}
+                        if any(ref_allowed_external(c, p, addr, d, proto, n, mode)
+                               for p in pods_w)}
                 assert got == want, (w, a, d, sorted(got ^ want))
 
 
 @given(clusters(max_pods=6))
 def test_connection_list_agrees_with_reference(c: Cluster) -> None:
     _connlist_against_reference(c, exact_host_destinations=False)
+
+
+@given(clusters(max_pods=6, host_named_ports=True))
+def test_connection_list_agrees_with_reference_when_host_network_pods_are_pods(
+        c: Cluster) -> None:
+    """Under ``--host-network pod`` a host-network pod is a pod: exact, named ports too."""
+    _connlist_against_reference(c, exact_host_destinations=True, mode=HostNetwork.POD)
 
 
 # ------------------------------------- (f) answers do not depend on the questions asked before
@@ -228,17 +244,18 @@ def test_many_sources_to_one_destination_agree_with_reference(c: Cluster,
     by earlier questions, must not change any verdict or its explanation."""
     points = sample_ports(c)
     order = data.draw(st.permutations(list(range(len(points)))), label="port order")
-    warm = Analyzer(c)
+    mode = data.draw(MODES, label="host network")
+    warm = Analyzer(c, mode)
     for d in c.pods:
         sources = [s for s in c.pods if s is not d]
         for i in order:
             proto, n = points[i]
             for s in sources:
                 v = warm.can_reach(warm.class_of(s), warm.class_of(d), n, proto)
-                assert (v.outcome is Outcome.ALLOWED) is ref_allowed(c, s, d, proto, n), \
+                assert (v.outcome is Outcome.ALLOWED) is ref_allowed(c, s, d, proto, n, mode), \
                     (s.ref, d.ref, proto, n, v)
                 if i in order[-2:]:   # asked last of all: the warmest analyzer
-                    cold = Analyzer(c)
+                    cold = Analyzer(c, mode)
                     assert v == cold.can_reach(cold.class_of(s), cold.class_of(d), n, proto)
 
 

@@ -19,6 +19,8 @@ def test_select_is_the_items_the_selector_matches(items: list[dict[str, str]],
     got = index.select(selector)
     assert len(got) == len(set(got))
     assert set(got) == {i for i, labels in enumerate(items) if selector_matches(selector, labels)}
+    # The estimate (which side a peer's class set is computed from) bounds what is selected.
+    assert len(got) <= index.estimate(selector) <= len(items)
 
 
 def test_narrowest_term_decides_and_negative_terms_still_apply() -> None:

@@ -53,12 +53,21 @@ def test_unknown_flag_shows_the_subcommand_usage(command: str) -> None:
 
 @pytest.mark.parametrize("command", ["check", "fix", "lint", "connlist", "explain",
                                      "can-reach", "diff"])
-def test_a_command_without_path_is_a_usage_error(command: str) -> None:
+def test_a_command_without_path_reads_the_live_cluster_or_says_why_not(
+        command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # no kubeconfig anywhere and not in a pod: one line naming both ways to give input
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
     extra = ["--from", "a/b", "--to", "c/d"] if command == "can-reach" else []
     code, out, err = run(command, *extra)
     assert code == 2 and out == ""
     assert err.startswith("dtnetpol: error:")
-    assert "PATH" in err and len(err.strip().splitlines()) == 1
+    assert len(err.strip().splitlines()) == 1
+    if command == "diff":
+        assert "two paths" in err
+    else:
+        assert "no kubeconfig found" in err and "give PATHs" in err
 
 
 def test_filename_flag_is_an_alias_of_path() -> None:

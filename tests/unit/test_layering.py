@@ -43,3 +43,19 @@ def test_cli_defines_no_flag_of_a_command() -> None:
     """cli.py wires the commands; their flags live in dtnetpol.commands."""
     text = (ROOT / "cli.py").read_text(encoding="utf-8")
     assert text.count("add_argument(") == 1  # -V/--version only
+
+
+def test_every_imported_third_party_package_is_declared() -> None:
+    """A package imported by dtnetpol is a declared dependency, not one that happens to be
+    installed with another (markupsafe comes with jinja2)."""
+    import sys
+    import tomllib
+
+    project = tomllib.loads((ROOT.parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    declared = {d.split(">")[0].split("=")[0].split("[")[0].strip().lower().replace("-", "_")
+                for d in project["project"]["dependencies"]}
+    aliases = {"yaml": "pyyaml"}
+    imported = {name.split(".")[0] for path in ROOT.rglob("*.py") for name in _imports(path)}
+    third = {aliases.get(n, n).lower() for n in imported
+             if n != "dtnetpol" and n not in sys.stdlib_module_names and n != "__future__"}
+    assert third <= declared, third - declared

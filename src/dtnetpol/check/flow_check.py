@@ -23,14 +23,14 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from dtnetpol.check.endpoints import Addresses, End, FlowEnds
-from dtnetpol.check.nearest import NamespaceIndex, nearest_misses
+from dtnetpol.check.nearest import NamespaceIndex, NearMiss, nearest_misses
 from dtnetpol.dynatrace.flows import Flow, FlowPort, InstallFacts, SourceKind, Symptom
 from dtnetpol.engine.analysis import Analyzer, Endpoint, ExternalEndpoint, PodClass
-from dtnetpol.engine.explain import Outcome, SideStatus, SideVerdict, Verdict
+from dtnetpol.engine.explain import Outcome, RuleRef, SideStatus, SideVerdict, Verdict
 from dtnetpol.errors import InputError
 from dtnetpol.generate import GeneratedDoc, GenerateOptions, fix, generate
 from dtnetpol.generate.yaml_out import stream_yaml
-from dtnetpol.model import Direction
+from dtnetpol.model import Direction, SourceLocation
 
 
 class FlowVerdict(StrEnum):
@@ -65,6 +65,28 @@ class PortResult:
 
 
 @dataclass(frozen=True)
+class Miss:
+    """What explains one blocked side: the rule that almost allows it (``near``), or why
+    none comes close. ``cause`` is the explanation without the side, so flows blocked for
+    the same reason can be told together."""
+
+    direction: Direction | None
+    subject: str
+    cause: str
+    near: NearMiss | None = None
+
+    @property
+    def location(self) -> SourceLocation | None:
+        """Where the almost-allowing rule is written."""
+        return self.near.rule.location if self.near is not None else None
+
+    def __str__(self) -> str:
+        if self.direction is None:
+            return self.cause
+        return f"{self.direction.word} of {self.subject}: {self.cause}"
+
+
+@dataclass(frozen=True)
 class FlowResult:
     """One flow's verdict with everything that explains it."""
 
@@ -75,7 +97,7 @@ class FlowResult:
     blocked_by: str | None = None
     policies: tuple[str, ...] = ()
     ports: tuple[PortResult, ...] = ()
-    nearest_misses: tuple[str, ...] = ()
+    misses: tuple[Miss, ...] = ()
     condition: str = ""
     reason: str = ""
     inferred: tuple[str, ...] = ()
@@ -102,6 +124,11 @@ class FlowResult:
     @property
     def port_text(self) -> str:
         return ports_text(self.flow.ports)
+
+    @property
+    def nearest_misses(self) -> tuple[str, ...]:
+        """Each miss as one sentence."""
+        return tuple(str(m) for m in self.misses)
 
 
 def ports_text(ports: Sequence[FlowPort]) -> str:
@@ -244,7 +271,7 @@ class _Checker:
         result = replace(base, verdict=verdict, blocked_by=blocked_by, policies=policies,
                          ports=tuple(results), condition=condition, allowed_by=allowed_by)
         if verdict is FlowVerdict.BLOCKED:
-            result = replace(result, nearest_misses=self._misses(results))
+            result = replace(result, misses=self._misses(results))
         if verdict in (FlowVerdict.BLOCKED, FlowVerdict.CONDITIONAL):
             result = replace(result, fix=self._fix(result))
         return result
@@ -268,10 +295,10 @@ class _Checker:
             worst_all = FlowVerdict.ALLOWED
         return worst_all, "; ".join(conditions)
 
-    def _misses(self, results: Sequence[PortResult]) -> tuple[str, ...]:
-        out: list[str] = []
-        none_close = ""
-        seen: set[tuple[Direction, str, str]] = set()
+    def _misses(self, results: Sequence[PortResult]) -> tuple[Miss, ...]:
+        out: list[Miss] = []
+        none_close: Miss | None = None
+        seen: set[tuple[Direction, str, RuleRef]] = set()
         explained: set[str] = set()
         skipped: set[str] = set()
         for r in results:
@@ -296,22 +323,24 @@ class _Checker:
                 fresh = [m for m in found if (side.direction, subject.name, m.rule) not in seen]
                 seen.update((side.direction, subject.name, m.rule) for m in found)
                 if found:
-                    out.extend(f"{side.direction.word} of {subject.name}: {m}" for m in fresh)
+                    out.extend(Miss(side.direction, subject.name, str(m), m) for m in fresh)
                 elif not none_close:
                     none_close = self._no_miss(side, other)
         if skipped:
-            out.append(f"(not explained one by one: {len(skipped)} more blocked workloads)")
+            out.append(Miss(None, "", f"(not explained one by one: {len(skipped)} more "
+                            "blocked workloads)"))
         return tuple(dict.fromkeys(out)) or ((none_close,) if none_close else ())
 
-    def _no_miss(self, side: SideVerdict, other: PodClass | ExternalEndpoint) -> str:
+    def _no_miss(self, side: SideVerdict, other: PodClass | ExternalEndpoint) -> Miss:
         pols = ", ".join(side.isolating_policies)
-        what = f"{side.direction.word} of {side.subject}"
         dns = self.options.install.platform.dns
         if isinstance(other, PodClass) and other.namespace == dns.namespace and all(
                 other.labels.get(k) == v for k, v in dns.pod_labels.items()):
-            return (f"{what}: missing DNS: no rule of {pols} allows UDP and TCP "
-                    f"{dns.ports[0][0]} to the cluster DNS pods in {dns.namespace}")
-        return f"{what}: no rule of {pols} comes close (none names {other.name})"
+            return Miss(side.direction, side.subject,
+                        f"missing DNS: no rule of {pols} allows UDP and TCP "
+                        f"{dns.ports[0][0]} to the cluster DNS pods in {dns.namespace}")
+        return Miss(side.direction, side.subject,
+                    f"no rule of {pols} comes close (none names {other.name})")
 
     def _fix(self, result: FlowResult) -> str | None:
         gen = self.options.generate

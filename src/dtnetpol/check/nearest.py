@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from dtnetpol.dynatrace.components import recognise
 from dtnetpol.dynatrace.label_templates import intended_component
 from dtnetpol.engine.analysis import Analyzer, CompiledRule, Endpoint, ExternalEndpoint, PodClass
-from dtnetpol.engine.explain import IPBLOCK_NOTE
+from dtnetpol.engine.explain import IPBLOCK_NOTE, RuleRef
 from dtnetpol.engine.ports import PortSet
 from dtnetpol.engine.selectors import compile_selector, explain_mismatch
 from dtnetpol.model import (
@@ -42,7 +42,7 @@ _WRONG_KIND = 1.5
 class NearMiss:
     """One rule that almost allows a side, and the differences in words."""
 
-    rule: str
+    rule: RuleRef
     differences: tuple[str, ...]
 
     def __str__(self) -> str:
@@ -223,6 +223,6 @@ def nearest_misses(an: Analyzer, subject: PodClass, direction: Direction, other:
                 weight += _SLIP if hint else 1
                 diffs.append(f"{text} ({hint})" if hint else text)
             if diffs and (weight <= _MAX_WEIGHT or meant_for_subject):
-                found.append((weight, order, NearMiss(str(rule.ref), tuple(diffs))))
+                found.append((weight, order, NearMiss(rule.ref, tuple(diffs))))
     found.sort(key=lambda t: (t[0], t[1]))
     return tuple(m for _, _, m in found[:limit])

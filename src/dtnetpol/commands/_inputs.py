@@ -2,8 +2,8 @@
 
 Every command that reads manifests declares its flags with :func:`add_input_flags` and
 loads them with :func:`load`, so a flag means the same thing everywhere and a new input
-source (a live cluster, settings from a file) is added here once. Whether PATH is needed
-is decided in one place, :func:`input_paths`.
+source (a live cluster, settings from a file) is added here once. Without PATH the live
+cluster of the kubeconfig's context is read (:func:`reads_live`, decided in one place).
 """
 
 from __future__ import annotations
@@ -11,15 +11,23 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
+from dtnetpol.engine.analysis import Analyzer
 from dtnetpol.errors import UsageError
 from dtnetpol.manifest import Problem, build_cluster
-from dtnetpol.model.cluster import Cluster
+from dtnetpol.model.cluster import Cluster, HostNetwork
+from dtnetpol.render.progress import progress
 from dtnetpol.sources import load_cluster, read_documents
+from dtnetpol.sources.cluster import ClusterSpec, LiveRead, load_live, read_cluster
+from dtnetpol.sources.snapshot import snapshot_warnings
 
 PATH_HELP = "manifest files or directories (recursive), or - for stdin"
+HOST_NETWORK_HELP = (
+    "how the CNI treats hostNetwork pods: node (default; most CNIs): policies do not select "
+    "them and their traffic is the node's, matched only by ipBlocks of node addresses; pod: "
+    "policies select them and peer selectors match them like any pod")
 
 
 def add_input_flags(p: argparse.ArgumentParser, formats: Sequence[str], *,
@@ -31,8 +39,8 @@ def add_input_flags(p: argparse.ArgumentParser, formats: Sequence[str], *,
 
     PATH... (and ``-f/--filename PATH``, kubectl's spelling, repeatable), ``-o/--output``
     (first of ``formats`` is the default), ``-v/--verbose``, ``-q/--quiet``,
-    ``--skip-invalid``; with ``workloads`` ``-n/--namespace`` and ``-A/--all-namespaces``;
-    with ``dynakube`` ``--dynakube FILE``.
+    ``--skip-invalid``, ``--host-network node|pod``; with ``workloads``
+    ``-n/--namespace`` and ``-A/--all-namespaces``; with ``dynakube`` ``--dynakube FILE``.
     """
     p.add_argument("paths", nargs="*", metavar="PATH", help=paths_help)
     p.add_argument("-f", "--filename", dest="filenames", action="append", default=[],
@@ -48,6 +56,8 @@ def add_input_flags(p: argparse.ArgumentParser, formats: Sequence[str], *,
         p.add_argument("--skip-invalid", action="store_true",
                        help="drop NetworkPolicies the API server would reject (with a "
                             "warning) instead of failing")
+    p.add_argument("--host-network", choices=[m.value for m in HostNetwork],
+                   default=HostNetwork.NODE.value, help=HOST_NETWORK_HELP)
     if dynakube:
         p.add_argument("--dynakube", action="append", default=[], metavar="FILE",
                        help="the DynaKube (and EdgeConnect) manifests (default: those in "
@@ -58,20 +68,94 @@ def add_input_flags(p: argparse.ArgumentParser, formats: Sequence[str], *,
                        "(connections where either end is in it)")
         g.add_argument("-A", "--all-namespaces", action="store_true",
                        help="report every namespace (the default)")
+    add_cluster_flags(p)
     p.set_defaults(paths_required=paths_required)
 
 
-def input_paths(args: argparse.Namespace) -> list[str]:
-    """PATH and ``-f`` together, in the order given; the one check that some are given.
+def host_network(args: argparse.Namespace) -> HostNetwork:
+    """The ``--host-network`` mode (node when the command has no such flag)."""
+    return HostNetwork(getattr(args, "host_network", HostNetwork.NODE.value))
 
-    Raises:
-        UsageError: the command needs manifests and none were named.
-    """
-    paths = [*getattr(args, "paths", ()), *getattr(args, "filenames", ())]
-    if not paths and getattr(args, "paths_required", False):
-        raise UsageError(f"{args.command}: give the manifests to read: PATH... (files, "
-                         "directories, or - for stdin) or -f PATH")
-    return paths
+
+def analyzer(args: argparse.Namespace, cluster: Cluster) -> Analyzer:
+    """``cluster`` compiled for queries under the command's ``--host-network`` mode."""
+    return Analyzer(cluster, host_network(args))
+
+
+def _duration(text: str) -> float:
+    """kubectl's ``--request-timeout``: seconds, or a duration such as ``30s``, ``1m``."""
+    units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+    for unit in sorted(units, key=len, reverse=True):
+        if text.endswith(unit) and text[: -len(unit)]:
+            number, scale = text[: -len(unit)], units[unit]
+            break
+    else:
+        number, scale = text, 1.0
+    try:
+        value = float(number) * scale
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration (e.g. 30, 30s, 1m)") \
+            from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be more than 0")
+    return value
+
+
+def _page_size(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be at least 1")
+    return value
+
+
+def add_cluster_flags(p: argparse.ArgumentParser) -> None:
+    """kubectl's flags for reading a live cluster (used when no PATH is given)."""
+    g = p.add_argument_group("live cluster (read when no PATH is given)")
+    g.add_argument("--kubeconfig", metavar="FILE",
+                   help="kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else the "
+                        "in-cluster config inside a pod)")
+    g.add_argument("--context", metavar="NAME",
+                   help="kubeconfig context (default: the current context)")
+    g.add_argument("--request-timeout", type=_duration, default=30.0, metavar="DURATION",
+                   help="timeout of each API request: seconds or 30s, 1m (default: 30s)")
+    g.add_argument("--chunk-size", type=_page_size, default=500, metavar="N",
+                   help="objects per page of a list (default: 500)")
+
+
+def input_paths(args: argparse.Namespace) -> list[str]:
+    """PATH and ``-f`` together, in the order given (empty: the live cluster is read)."""
+    return [*getattr(args, "paths", ()), *getattr(args, "filenames", ())]
+
+
+def reads_live(args: argparse.Namespace, paths: Sequence[str] | None = None) -> bool:
+    """True when the command reads the live cluster: no PATH, and either the command needs
+    input or ``--kubeconfig``/``--context`` was given."""
+    chosen = input_paths(args) if paths is None else paths
+    if chosen:
+        if getattr(args, "kubeconfig", None) or getattr(args, "context", None):
+            raise UsageError("give PATHs (manifests) or --kubeconfig/--context (a live "
+                             "cluster), not both")
+        return False
+    return bool(getattr(args, "paths_required", False) or getattr(args, "kubeconfig", None)
+                or getattr(args, "context", None))
+
+
+def cluster_spec(args: argparse.Namespace) -> ClusterSpec:
+    """The live-cluster flags as a :class:`ClusterSpec`."""
+    return ClusterSpec(kubeconfig=getattr(args, "kubeconfig", None),
+                       context=getattr(args, "context", None),
+                       request_timeout=getattr(args, "request_timeout", 30.0),
+                       page_size=getattr(args, "chunk_size", 500))
+
+
+def read_live(args: argparse.Namespace, err: TextIO | None) -> LiveRead:
+    """Read the live cluster, with a progress line on a terminal (not with ``-q``)."""
+    quiet = getattr(args, "quiet", False) or err is None
+    with progress(err or sys.stderr, "reading the cluster", quiet=quiet) as status:
+        return read_cluster(cluster_spec(args), status.update)
 
 
 def stdin_for(args: argparse.Namespace, paths: Sequence[str] | None = None) -> TextIO | None:
@@ -100,6 +184,7 @@ class Loaded:
     paths: tuple[str, ...]
     problems: tuple[Problem, ...] = ()
     documents: Mapping[tuple[str, int], Any] = field(default_factory=dict)
+    live: LiveRead | None = None  # what was read from a live cluster (no PATH given)
 
 
 def load(args: argparse.Namespace, err: TextIO | None, *,
@@ -115,23 +200,44 @@ def load(args: argparse.Namespace, err: TextIO | None, *,
     Raises:
         InputError: unreadable input, YAML errors, objects without meaning, and (without
             ``--skip-invalid``) a NetworkPolicy the API server would reject.
-        UsageError: no PATH where the command needs one.
+        ClusterError: no PATH, and the live cluster cannot be read (no kubeconfig,
+            unreachable, credentials rejected).
+        UsageError: both PATHs and ``--kubeconfig``/``--context``.
     """
     chosen = list(paths) if paths is not None else input_paths(args)
-    if not chosen:
+    if reads_live(args, chosen):
+        live = read_live(args, err)
+        cluster, problems = load_live(live, strict=not keep_documents and not getattr(
+            args, "skip_invalid", False))
+        documents = {(loc.file, loc.document): b
+                     for b, loc in live.documents()} if keep_documents else {}
+        loaded = Loaded(cluster, (), tuple(problems), documents, live)
+    elif not chosen:
         return Loaded(Cluster(), ())
-    stdin = stdin_for(args, chosen)
-    if keep_documents:
+    elif keep_documents:
+        stdin = stdin_for(args, chosen)
         docs = read_documents(chosen, stdin)
         cluster, problems = build_cluster(((d.body, d.location) for d in docs),
                                           strict=False)
         loaded = Loaded(cluster, tuple(chosen), tuple(problems),
                         {(d.file, d.index): d.body for d in docs})
     else:
+        stdin = stdin_for(args, chosen)
         cluster, problems = load_cluster(chosen, stdin=stdin,
                                          strict=not getattr(args, "skip_invalid", False))
         loaded = Loaded(cluster, tuple(chosen), tuple(problems))
+    if not loaded.live:
+        # a snapshot folder says what its live read could not see, as the live read did
+        forbidden = snapshot_warnings(chosen)
+        if forbidden:
+            cluster = replace(cluster, warnings=(*forbidden, *cluster.warnings))
+            loaded = replace(loaded, cluster=cluster)
     if report and err is not None:
+        if loaded.live is not None and getattr(args, "verbose", False):
+            live = loaded.live
+            print(f"read {live.count():,} objects from context \"{live.context}\" "
+                  f"({live.server}) in {live.requests} requests, {live.seconds:.1f} s",
+                  file=err)
         for w in cluster.warnings:
             warn(args, err, w)
         if cluster.skipped_kinds and getattr(args, "verbose", False):

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TextIO
 
-from dtnetpol.commands._inputs import load, stdin_for
+from dtnetpol.commands._inputs import host_network, load, stdin_for
 from dtnetpol.dynatrace import (
     ComponentId,
     CrdValidator,
@@ -289,6 +289,7 @@ def load_inputs(args: argparse.Namespace, err: TextIO | None = None, *,
         monitored_namespaces=tuple(sorted({n for v in monitored.values() for n in v})),
         platform=profile,
         apiserver_endpoints=endpoints,
+        host_network=host_network(args),
     )
     return Inputs(tuple(dks), tuple(ecs), cluster, install, monitored, tuple(warnings))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
-from dtnetpol.commands._inputs import add_input_flags, load
+from dtnetpol.commands._inputs import add_input_flags, analyzer, load
 from dtnetpol.engine.analysis import Analyzer, Endpoint
 from dtnetpol.engine.explain import Outcome
 from dtnetpol.engine.ports import parse_port_query
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             port, protocol = parse_port_query(args.port)
         except ValueError as e:
             raise UsageError(f"--port {args.port!r}: {e}; expected e.g. 8443 or 53/UDP") from None
-    an = Analyzer(load(args, err).cluster)
+    an = analyzer(args, load(args, err).cluster)
     src = endpoint(an, args.src, "--from")
     dst = endpoint(an, args.dst, "--to")
     verdict = an.can_reach(src, dst, port, protocol)

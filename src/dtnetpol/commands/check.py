@@ -54,7 +54,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--fail-on", choices=FAIL_ON, default="required",
                    help="exit 1 when a required flow is blocked (default), any flow is "
                         "blocked (optional), or any flow is blocked or conditional")
-    p.add_argument("--no-fix", action="store_true", help="leave the fix YAML out")
+    p.add_argument("--show-fixes", action="store_true",
+                   help="print the fix YAML in the table (json, md, html and sarif always "
+                        "carry it; dtnetpol fix writes it)")
+    p.add_argument("--no-fix", action="store_true",
+                   help="do not compute fixes (faster; no YAML in any format)")
     p.set_defaults(run=run, flavor=Flavor.KUBERNETES.value)
 
 
@@ -76,7 +80,7 @@ def build_report(args: argparse.Namespace, inputs: Inputs) -> CheckReport:
         generate=gen)
     cluster = with_platform_namespaces(
         labelled_as_monitored(inputs.cluster, inputs.monitored), inputs.install.platform)
-    report = check_flows(Analyzer(cluster), flows, options)
+    report = check_flows(Analyzer(cluster, inputs.install.host_network), flows, options)
     return CheckReport(report.results, inputs.warnings)
 
 
@@ -93,5 +97,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                           if dk.location is not None), None)
     out.write(check_formats.render_check(
         args.output, report, policies=inputs.cluster.policies, dynakube_file=dynakube_file,
-        paths=input_paths(args), verbose=args.verbose, colour=use_colour(out)))
+        paths=input_paths(args), verbose=args.verbose, colour=use_colour(out),
+        show_fixes=args.show_fixes))
     return EXIT_FINDING if report.failing(args.fail_on) else EXIT_OK

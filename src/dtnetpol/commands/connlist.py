@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
-from dtnetpol.commands._inputs import add_input_flags, in_namespace, load
-from dtnetpol.engine.analysis import Analyzer
+from dtnetpol.commands._inputs import add_input_flags, analyzer, in_namespace, load
 from dtnetpol.engine.connlist import connection_list
 from dtnetpol.render import dot, engine_json, engine_table, markdown
 from dtnetpol.render.console import use_colour
@@ -30,10 +29,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         cluster = load(args, err).cluster
         status.update(f"listing connections of {len(cluster.pods)} pods under "
                       f"{len(cluster.policies)} policies")
-        conns = [c for c in connection_list(Analyzer(cluster))
+        conns = [c for c in connection_list(analyzer(args, cluster))
                  if in_namespace(c.src, args.namespace) or in_namespace(c.dst, args.namespace)]
     if args.output == "json":
-        out.write(engine_json.connlist_json(conns))
+        for chunk in engine_json.connlist_json_chunks(conns):
+            out.write(chunk)
     elif args.output == "md":
         out.write(markdown.connlist_md(conns))
     elif args.output == "dot":

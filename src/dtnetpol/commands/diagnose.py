@@ -48,6 +48,7 @@ def register(subparsers: Any) -> None:
     add_generate_flags(p)
     p.add_argument("--log-lines", type=int, default=DEFAULT_LOG_LINES, metavar="N",
                    help=f"read the last N lines of each log (default: {DEFAULT_LOG_LINES})")
+    p.add_argument("--no-fix", action="store_true", help="leave the fix YAML out")
     p.add_argument("--since", metavar="DURATION",
                    help="live only: logs and events newer than this (e.g. 30m, 2h)")
     p.set_defaults(run=run, flavor=Flavor.KUBERNETES.value)

@@ -13,10 +13,9 @@ from typing import Any, TextIO
 
 from dtnetpol.check import CheckReport
 from dtnetpol.commands import check as check_cmd
-from dtnetpol.commands._inputs import add_input_flags, input_paths, load
+from dtnetpol.commands._inputs import add_input_flags, analyzer, input_paths, load
 from dtnetpol.commands._install import add_generate_flags, add_install_flags, load_inputs
 from dtnetpol.diff import FlowChange, breaking, diff_connections, flow_changes
-from dtnetpol.engine.analysis import Analyzer
 from dtnetpol.engine.connlist import connection_list
 from dtnetpol.errors import UsageError
 from dtnetpol.generate import Flavor
@@ -84,7 +83,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         flows: list[FlowChange] | None = None
         if args.dynakube or _has_dynakube(old) or _has_dynakube(new):
             flows = flow_changes(_flow_check(old_paths, args), _flow_check(new_paths, args))
-    changes = diff_connections(connection_list(Analyzer(old)), connection_list(Analyzer(new)))
+    changes = diff_connections(connection_list(analyzer(args, old)),
+                               connection_list(analyzer(args, new)))
     if args.output == "json":
         out.write(engine_json.diff_json(changes, flows))
     elif args.output == "md":

@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
-from dtnetpol.commands._inputs import add_input_flags, in_namespace, load
+from dtnetpol.commands._inputs import add_input_flags, analyzer, in_namespace, load
 from dtnetpol.commands.can_reach import endpoint
-from dtnetpol.engine.analysis import Analyzer, PodClass
+from dtnetpol.engine.analysis import PodClass
 from dtnetpol.engine.posture import WorkloadPosture, workload_posture
 from dtnetpol.errors import UsageError
 from dtnetpol.render import engine_json, engine_table, markdown
@@ -29,7 +29,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Handler of ``dtnetpol explain``."""
-    an = Analyzer(load(args, err).cluster)
+    an = analyzer(args, load(args, err).cluster)
     postures: list[WorkloadPosture] = []
     if args.workload:
         cls = endpoint(an, args.workload, "--workload")

@@ -15,12 +15,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, TextIO
 
-from dtnetpol.commands._inputs import Loaded, add_input_flags, load
+from dtnetpol.commands._inputs import Loaded, add_input_flags, host_network, load
 from dtnetpol.errors import InputError, UsageError
 from dtnetpol.lint.config import CONFIG_FILE, LintConfig, parse_config
 from dtnetpol.lint.context import ClusterFacts, LintContext
 from dtnetpol.lint.finding import Severity
 from dtnetpol.lint.linter import LintResult, lint
+from dtnetpol.model.cluster import HostNetwork
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.model.policy import IPNetwork
 from dtnetpol.render.console import use_colour
@@ -112,7 +113,8 @@ def _apiserver(text: str | None) -> tuple[tuple[IPNetwork, ...], int | None]:
 
 
 def run_lint(loaded: Loaded, config: LintConfig, *,
-             facts: ClusterFacts | None = None, cwd: str | None = None) -> LintResult:
+             facts: ClusterFacts | None = None, cwd: str | None = None,
+             host_net: HostNetwork = HostNetwork.NODE) -> LintResult:
     """Lint loaded input with a configuration (flags' facts override the file's)."""
     merged = config.facts
     if facts is not None:
@@ -122,7 +124,7 @@ def run_lint(loaded: Loaded, config: LintConfig, *,
             facts.apiserver_addresses or merged.apiserver_addresses,
             facts.apiserver_port or merged.apiserver_port)
     ctx = LintContext(loaded.cluster, loaded.problems, merged, config.options,
-                      loaded.documents)
+                      loaded.documents, host_net)
     base = os.path.dirname(os.path.abspath(config.source)) if config.source else \
         (cwd or os.getcwd())
 
@@ -142,7 +144,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                          _networks(args.service_cidr or (), "--service-cidr"),
                          api_addrs, api_port)
     loaded = load(args, err, keep_documents=True, report=args.verbose)
-    result = run_lint(loaded, config, facts=facts)
+    result = run_lint(loaded, config, facts=facts, host_net=host_network(args))
     findings = result.findings
     if args.output == "json":
         out.write(lint_json(findings, suppressed=result.suppressed,

@@ -107,7 +107,7 @@ def next_commands(result: FlowResult, pods: Sequence[tuple[str, str, str | None]
                    "rule, AKS network security group)")
     target = _target(result, errors)
     for ns, name, container in real[:2]:
-        cflag = f" -c {container}" if container else ""
+        cflag = f" -c {container}" if container else " --all-containers"
         if not name.startswith("deploy/"):
             out.append(f"kubectl -n {ns} logs {name}{cflag} --since=1h --timestamps")
         if target is not None and not name.startswith("deploy/"):

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 from dtnetpol.dynatrace._crd import CrdValidator, validate_against
+from dtnetpol.errors import InputError
 from dtnetpol.manifest._fields import (
     Field,
     fail,
@@ -35,7 +36,8 @@ from dtnetpol.manifest._fields import (
     string_map,
     wrong_type,
 )
-from dtnetpol.model import LabelSelector, Requirement, SourceLocation
+from dtnetpol.manifest.selectors import read_selector
+from dtnetpol.model import LabelSelector, SourceLocation
 
 __all__ = [
     "DYNAKUBE_VERSIONS",
@@ -500,29 +502,13 @@ def parse_label_selector(value: Any, location: SourceLocation | None = None) -> 
 
 
 def _label_selector(f: Field) -> LabelSelector:
-    if f.value is None:
-        return LabelSelector()
-    if not isinstance(f.value, Mapping):
-        raise wrong_type(f, "a mapping")
-    labels = string_map(f, "matchLabels")
-    exprs: list[Requirement] = []
-    for item in opt_list(f, "matchExpressions"):
-        if not isinstance(item.value, Mapping):
-            raise wrong_type(item, "a mapping")
-        key = opt_str(item, "key")
-        if not key:
-            raise missing(item, "key")
-        op = opt_str(item, "operator")
-        if op not in ("In", "NotIn", "Exists", "DoesNotExist"):
-            at = item.get("operator") or item
-            raise fail(at, f"operator must be In, NotIn, Exists or DoesNotExist, not {op!r}")
-        values = _str_list(item, "values")
-        if op in ("In", "NotIn") and not values:
-            raise fail(item, f"operator {op} needs at least one value")
-        if op in ("Exists", "DoesNotExist") and values:
-            raise fail(item.get("values") or item, f"operator {op} takes no values")
-        exprs.append(Requirement(key, op, values))
-    return LabelSelector(tuple(sorted(labels.items())), tuple(exprs))
+    """The selector at ``f``, read and validated like a NetworkPolicy's; null means ``{}``."""
+    selector, problems = read_selector(f.value, f.loc)
+    if problems:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise InputError(f"{first.code}: {first.message}{more}", first.location)
+    return selector or LabelSelector()
 
 
 def _str_list(parent: Field, key: str) -> tuple[str, ...]:

@@ -39,7 +39,7 @@ from dtnetpol.dynatrace.components import (
 from dtnetpol.dynatrace.dynakube import DynaKube, EdgeConnect, HostPort, parse_proxy_url
 from dtnetpol.dynatrace.platforms import PLATFORMS, Platform, PlatformProfile
 from dtnetpol.errors import InputError
-from dtnetpol.model import ContainerPort, LabelSelector, Protocol
+from dtnetpol.model import ContainerPort, HostNetwork, LabelSelector, Protocol
 
 __all__ = [
     "FLOW_SPECS",
@@ -142,6 +142,9 @@ class InstallFacts:
             egress must allow; when empty the platform's port is used.
         crd_storage_migration: Helm ``crdStorageMigrationJob`` (pre-upgrade hook).
         kubemon_operand: Helm ``experimental.enableKubemonOperand``.
+        host_network: how the CNI treats host-network pods (``--host-network``): under
+            ``NODE`` the OneAgent (and a host-network webhook) is node traffic that no policy
+            governs; under ``POD`` policies select it and peers match it like any pod.
 
     Raises:
         InputError: on an unparsable proxy or an impossible port/replica count.
@@ -160,6 +163,12 @@ class InstallFacts:
     apiserver_endpoints: tuple[HostPort, ...] = ()
     crd_storage_migration: bool = True
     kubemon_operand: bool = False
+    host_network: HostNetwork = HostNetwork.NODE
+
+    @property
+    def node_traffic(self) -> bool:
+        """Whether host-network pods are node traffic (``--host-network node``)."""
+        return self.host_network is HostNetwork.NODE
 
     def __post_init__(self) -> None:
         for name in ("webhook_port", "webhook_probe_port"):
@@ -926,7 +935,8 @@ def _component_end(cid: ComponentId, ctx: FlowContext) -> FlowEnd:
     comp = component(cid)
     install = ctx.install
     if comp.scope is Scope.INSTALL:
-        host_net = cid is ComponentId.WEBHOOK and install.webhook_host_network
+        host_net = cid is ComponentId.WEBHOOK and install.webhook_host_network \
+            and install.node_traffic
         return FlowEnd(SourceKind.COMPONENT.value, cid, install.operator_namespace,
                        _install_labels(cid, install), host_network=host_net,
                        description=comp.display_name)
@@ -936,7 +946,7 @@ def _component_end(cid: ComponentId, ctx: FlowContext) -> FlowEnd:
                        operand_selector(cid, ec.name), description=f"EdgeConnect {ec.name}")
     dk = ctx.dk
     return FlowEnd(SourceKind.COMPONENT.value, cid, dk.namespace, operand_selector(cid, dk.name),
-                   host_network=cid is ComponentId.ONEAGENT,
+                   host_network=cid is ComponentId.ONEAGENT and install.node_traffic,
                    description=f"{comp.display_name} of {dk.name}")
 
 
@@ -1095,10 +1105,16 @@ def _source(spec: FlowSpec, ctx: FlowContext) -> FlowEnd:
         sources = "; ".join(s.description for s in ctx.install.platform.webhook_sources)
         return FlowEnd(kind.value, description=f"kube-apiserver ({sources})")
     if kind is SourceKind.ONEAGENT_NODES:
+        if not ctx.install.node_traffic:   # --host-network pod: the OneAgent pods themselves
+            return _component_end(ComponentId.ONEAGENT, ctx)
         return FlowEnd(kind.value, ComponentId.ONEAGENT, host_network=True,
                        description="node IPs (OneAgent on the host network)")
     return FlowEnd(kind.value, description="kubelet on the pod's node")
 
+
+#: Notes of the flow table that hold only when host-network pods are node traffic.
+_HOST_NETWORK_NOTE_PREFIXES = ("Host network: pod NetworkPolicies do not govern",
+                               "The source is node IPs:")
 
 _UNGOVERNED_DEST = (DestKind.APISERVER, DestKind.KUBELET, DestKind.TENANT,
                     DestKind.ONEAGENT_ENDPOINTS, DestKind.ACTIVEGATE_ENDPOINTS,
@@ -1109,10 +1125,15 @@ def _resolve(spec: FlowSpec, ctx: FlowContext, flow_id: str) -> Flow:
     src = _source(spec, ctx)
     dest, ports, assumed, extra = _destination(spec, ctx)
     required = spec.required_if(ctx) if spec.required_if is not None else spec.required
-    egress = spec.source_kind in (SourceKind.COMPONENT, SourceKind.APP_PODS) \
+    egress = SourceKind(src.kind) in (SourceKind.COMPONENT, SourceKind.APP_PODS) \
         and not src.host_network
     ingress = DestKind(dest.kind) not in _UNGOVERNED_DEST and not dest.host_network
     notes = spec.notes + extra
+    if not ctx.install.node_traffic and any(
+            n.startswith(_HOST_NETWORK_NOTE_PREFIXES) for n in notes):
+        notes = (*(n for n in notes if not n.startswith(_HOST_NETWORK_NOTE_PREFIXES)),
+                 "--host-network pod: policies that select the OneAgent pods govern this flow "
+                 "and peer selectors match them (on CNIs that tell host-network pods apart).")
     if src.host_network and spec.source_kind is SourceKind.COMPONENT:
         notes += ("The source runs on the host network: NetworkPolicy does not govern its "
                   "egress.",)

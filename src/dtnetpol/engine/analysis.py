@@ -3,6 +3,12 @@
 Every question (can A reach B, what does a pod allow, the full connection list) is answered
 per *class* of pods that share namespace, labels, declared ports and host networking, never
 per pod pair. Selector results are cached per (selector, namespace) and per class.
+
+Host-network pods follow the analyzer's :class:`~dtnetpol.model.HostNetwork` mode, decided
+once here, when pods are grouped: under ``NODE`` their class is *node traffic*
+(``PodClass.host_network``): no policy isolates it and only ipBlocks that admit its node's
+address (or an empty peer list) match it; under ``POD`` their class is an ordinary pod class.
+Everything downstream reads ``PodClass.host_network`` and so follows the mode.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from dtnetpol.engine.label_index import LabelIndex
 from dtnetpol.engine.layers import Layers, build_layers
 from dtnetpol.engine.ports import PortSet, PortSpec
 from dtnetpol.engine.selectors import Matcher, compile_selector
-from dtnetpol.model.cluster import Cluster, ContainerPort, Pod, WorkloadRef
+from dtnetpol.model.cluster import Cluster, ContainerPort, HostNetwork, Pod, WorkloadRef
 from dtnetpol.model.policy import Direction, LabelSelector, NetworkPolicy, Peer, Protocol, Rule
 
 # From this many (policy, class) pairs in a namespace on, which policies select which class
@@ -40,7 +46,12 @@ HOST_NETWORK_NOTE = ("host-network pod: NetworkPolicies that select it have no e
 
 @dataclass(frozen=True, eq=False)
 class PodClass:
-    """Pods that no NetworkPolicy can tell apart: same namespace, labels, ports, host network."""
+    """Pods that no NetworkPolicy can tell apart: same namespace, labels, ports, host network.
+
+    ``host_network`` means *node traffic*: host-network pods under ``HostNetwork.NODE``
+    (under ``POD`` they are ordinary classes). ``node_addresses``: the addresses of the nodes
+    of its pods that have no IP of their own (node traffic carries the node's address).
+    """
 
     index: int
     namespace: str
@@ -48,6 +59,7 @@ class PodClass:
     ports: tuple[ContainerPort, ...]
     host_network: bool
     pods: tuple[Pod, ...]
+    node_addresses: tuple[str, ...] = ()
 
     # Computed once per class (cached_property writes the instance __dict__, which a frozen
     # dataclass allows): reports ask for names once per verdict, and clusters have 10⁴ classes.
@@ -62,7 +74,8 @@ class PodClass:
     @cached_property
     def addresses(self) -> AddressSet | None:
         """For a host-network class the node addresses it uses, None when unknown."""
-        ips = [ipaddress.ip_network(ip) for p in self.pods for ip in p.ips]
+        ips = [ipaddress.ip_network(ip)
+               for ip in (*(ip for p in self.pods for ip in p.ips), *self.node_addresses)]
         return AddressSet.of_networks(ips) if ips else None
 
 
@@ -128,6 +141,7 @@ class Analyzer:
     """A cluster compiled for queries. Build once, ask many times."""
 
     cluster: Cluster
+    host_network: HostNetwork = HostNetwork.NODE
     classes: list[PodClass] = field(init=False)
     _class_of: dict[Pod, PodClass] = field(init=False, repr=False)
     _by_namespace: dict[str, list[PodClass]] = field(init=False, repr=False)
@@ -139,6 +153,7 @@ class Analyzer:
     _ns_match: dict[tuple[LabelSelector, str], bool] = field(init=False, repr=False)
     _peer_sets: dict[tuple[str, Peer], frozenset[int]] = field(init=False, repr=False)
     _rule_sets: dict[int, frozenset[int]] = field(init=False, repr=False)
+    _union_sets: dict[tuple[int, ...], frozenset[int]] = field(init=False, repr=False)
     _selecting: dict[int, tuple[NetworkPolicy, ...]] = field(init=False, repr=False)
     _port_sets: dict[tuple[Protocol, int], PortSet] = field(init=False, repr=False)
     _pair_contributions: dict[tuple[int, Direction, int], tuple[Contribution, ...]] = field(
@@ -152,16 +167,22 @@ class Analyzer:
 
     def __post_init__(self) -> None:
         groups: dict[tuple[object, ...], list[Pod]] = {}
+        node_traffic = self.node_traffic
         for pod in self.cluster.pods:
-            key = (pod.namespace, tuple(sorted(pod.labels.items())), pod.ports, pod.host_network)
+            key = (pod.namespace, tuple(sorted(pod.labels.items())), pod.ports,
+                   node_traffic(pod.host_network))
             groups.setdefault(key, []).append(pod)
         self.classes = []
         self._class_of = {}
         self._by_namespace = defaultdict(list)
-        for pods in groups.values():
+        node_ips = {n.name: n.addresses for n in self.cluster.nodes}
+        for (_, _, _, host_net), pods in groups.items():
             first = pods[0]
+            fallback = tuple(dict.fromkeys(
+                a for p in pods if host_net and not p.ips and p.node is not None
+                for a in node_ips.get(p.node, ())))
             cls = PodClass(len(self.classes), first.namespace, first.labels, first.ports,
-                           first.host_network, tuple(pods))
+                           bool(host_net), tuple(pods), fallback)
             self.classes.append(cls)
             self._by_namespace[cls.namespace].append(cls)
             for p in pods:
@@ -174,6 +195,7 @@ class Analyzer:
         self._ns_match = {}
         self._peer_sets = {}
         self._rule_sets = {}
+        self._union_sets = {}
         self._selecting = {}
         self._port_sets = {}
         self._pair_contributions = {}
@@ -182,6 +204,11 @@ class Analyzer:
         self.layers = build_layers(self.cluster)
 
     # ----------------------------------------------------------------- lookups
+    def node_traffic(self, host_network: bool) -> bool:
+        """Whether a pod with this ``hostNetwork`` is node traffic under the analyzer's mode
+        (for callers that make stand-in classes of pods the operator will create)."""
+        return host_network and self.host_network is HostNetwork.NODE
+
     def _owns(self, cls: PodClass) -> bool:
         """Whether ``cls`` is one of this analyzer's classes, not one made up by a caller
         (a pod the operator will create); only those are in the per-rule class sets."""
@@ -305,10 +332,20 @@ class Analyzer:
                     hit = frozenset(c.index for ns in namespaces for c in self._by_namespace[ns]
                                     if not c.host_network)
                 else:
-                    inside = set(namespaces)
-                    classes = self.classes
-                    hit = frozenset(i for i in indexes[1].select(pod_selector)
-                                    if classes[i].namespace in inside)
+                    # From the narrower side: the classes of the selected namespaces (a
+                    # peer naming one team's namespaces), or the classes the pod selector
+                    # can match (a peer naming one app in every namespace).
+                    by_ns = self._by_namespace
+                    if sum(len(by_ns[ns]) for ns in namespaces) < \
+                            indexes[1].estimate(pod_selector):
+                        match = compile_selector(pod_selector)
+                        hit = frozenset(c.index for ns in namespaces for c in by_ns[ns]
+                                        if not c.host_network and match(c.labels))
+                    else:
+                        inside = set(namespaces)
+                        classes = self.classes
+                        hit = frozenset(i for i in indexes[1].select(pod_selector)
+                                        if classes[i].namespace in inside)
             self._peer_sets[key] = hit
         return hit
 
@@ -328,7 +365,15 @@ class Analyzer:
         hit = self._rule_sets.get(key)
         if hit is None:
             sets = [self.peer_classes(p, rule.policy.namespace) for p in rule.selector_peers]
-            hit = sets[0] if len(sets) == 1 else frozenset().union(*sets)
+            if len(sets) == 1:
+                hit = sets[0]
+            else:
+                # Rules of many policies repeat the same peers: one union object for them
+                # all, so callers that group by set identity see one set, not one per rule.
+                ids = tuple(id(s) for s in sets)
+                hit = self._union_sets.get(ids)
+                if hit is None:
+                    hit = self._union_sets[ids] = frozenset().union(*sets)
             self._rule_sets[key] = hit
         return hit
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from dtnetpol.engine.addresses import V4_MAX, V6_MAX, AddressSet, format_range
 from dtnetpol.engine.analysis import Analyzer, CompiledRule, PodClass
 from dtnetpol.engine.intervals import IntervalSet
-from dtnetpol.engine.ports import PortSet
+from dtnetpol.engine.ports import PortSet, PortSpec
 from dtnetpol.model.cluster import ContainerPort, WorkloadRef
 from dtnetpol.model.policy import Direction
 
@@ -33,44 +33,6 @@ _Piece = tuple[int, IntervalSet, PortSet]
 # (id of a rule's PortSpec, id of a canonical ports tuple) -> resolved ports; the ids stay
 # valid while the analyzer that owns both lives, which outlasts one connection_list call.
 _ResolveCache = dict[tuple[int, int], PortSet]
-
-
-def _class_map(an: Analyzer, subject: PodClass, direction: Direction,
-               host_classes: Sequence[PodClass], resolved: _ResolveCache,
-               port_ids: Sequence[int]) -> dict[int, PortSet] | None:
-    """Ports ``subject`` allows per peer class in ``direction``; None = not isolated."""
-    if subject.host_network or not an.is_isolated(subject, direction):
-        return None
-    out: dict[int, PortSet] = {}
-    egress = direction is Direction.EGRESS
-    for rule in an.rules_for(subject, direction):
-        if rule.all_peers:
-            targets: Iterable[int] = (c.index for c in an.classes if not c.host_network)
-        else:
-            found: set[int] = set()
-            for peer in rule.selector_peers:
-                found |= an.peer_classes(peer, rule.policy.namespace)
-            targets = found
-        spec = rule.ports
-        for t in targets:
-            dst = an.classes[t] if egress else subject
-            if spec.named:
-                key = (id(spec), port_ids[dst.index])
-                ports = resolved.get(key)
-                if ports is None:
-                    ports = resolved[key] = spec.resolve(dst.ports)
-            else:
-                ports = spec.numeric
-            if not ports:
-                continue
-            prev = out.get(t)
-            out[t] = ports if prev is None else prev.union(ports)
-    if egress:
-        for c in host_classes:
-            ports = covering_ports(an.rules_for(subject, direction), c.addresses, c.ports)
-            if ports:
-                out[c.index] = ports
-    return out
 
 
 def covering_ports(rules: Sequence[CompiledRule], wanted: AddressSet | None,
@@ -154,81 +116,198 @@ def _ranges(pieces: list[_Piece]) -> list[tuple[str, PortSet]]:
     return out
 
 
+class _Ports:
+    """Port sets interned by value, with their unions and intersections cached by identity:
+    a cluster has few distinct port sets, while the pair join combines them millions of times."""
+
+    __slots__ = ("_canon", "_join", "_meet", "_resolved", "_signatures")
+
+    def __init__(self, signatures: dict[int, tuple[ContainerPort, ...]]) -> None:
+        self._canon: dict[PortSet, PortSet] = {PortSet.all(): PortSet.all(),
+                                               PortSet.none(): PortSet.none()}
+        self._join: dict[tuple[int, int], PortSet] = {}
+        self._meet: dict[tuple[int, int], PortSet] = {}
+        self._resolved: dict[tuple[int, int], PortSet] = {}
+        self._signatures = signatures
+
+    def intern(self, ports: PortSet) -> PortSet:
+        return self._canon.setdefault(ports, ports)
+
+    def resolve(self, spec: PortSpec, signature: int) -> PortSet:
+        """``spec`` on a destination whose container ports have id ``signature``."""
+        key = (id(spec), signature)
+        hit = self._resolved.get(key)
+        if hit is None:
+            hit = self._resolved[key] = self.intern(spec.resolve(self._signatures[signature]))
+        return hit
+
+    def meet(self, a: PortSet, b: PortSet) -> PortSet:
+        key = (id(a), id(b))
+        hit = self._meet.get(key)
+        if hit is None:
+            hit = self._meet[key] = self.intern(a.intersection(b))
+        return hit
+
+    def join(self, a: PortSet, b: PortSet) -> PortSet:
+        key = (id(a), id(b))
+        hit = self._join.get(key)
+        if hit is None:
+            hit = self._join[key] = self.intern(a.union(b))
+        return hit
+
+
+# Destinations that admit a set of sources, grouped by (ports admitted, container ports).
+_Admitting = list[tuple[PortSet, int, set[int]]]
+
+
 def connection_list(an: Analyzer) -> list[Connection]:
-    """All allowed connections at workload granularity, sorted by (src, dst)."""
+    """All allowed connections at workload granularity, sorted by (src, dst).
+
+    A pair is allowed on (ports of the egress rules of ``src`` that match ``dst``) ∩ (ports
+    of the ingress rules of ``dst`` that match ``src``), a union of rule-by-rule
+    intersections. Rules match *sets* of classes, shared by many policies, so the join runs
+    over distinct (egress set, ingress set) meetings whose ports intersect, and intersects
+    the class sets themselves: its cost follows the pairs that exist, not the pairs that a
+    broad rule on one side alone would name (``namespaceSelector: {}`` egress meeting
+    default-deny ingress costs nothing per destination).
+    """
     classes = an.classes
     host_classes = [c for c in classes if c.host_network]
-    resolved: _ResolveCache = {}
-    # Classes with equal container ports share one id, so named ports resolve once per set.
+    everything = frozenset(range(len(classes)))
+    pods = frozenset(c.index for c in classes if not c.host_network)
+    # Classes with equal container ports share one signature (the id of one tuple).
     canonical: dict[tuple[ContainerPort, ...], tuple[ContainerPort, ...]] = {}
-    port_ids = [id(canonical.setdefault(c.ports, c.ports)) for c in classes]
-    egress = [_class_map(an, c, Direction.EGRESS, host_classes, resolved, port_ids)
-              for c in classes]
-    ingress = [_class_map(an, c, Direction.INGRESS, host_classes, resolved, port_ids)
-               for c in classes]
-    # Inverted ingress: for each source class, the destinations whose ingress names it, so a
-    # source that is not isolated for egress visits only those and the open destinations.
-    open_ingress = [c.index for c in classes if ingress[c.index] is None]
-    admits: list[list[tuple[int, PortSet]]] = [[] for _ in classes]
-    for t, ing_map in enumerate(ingress):
-        if ing_map is not None:
-            for s_index, ports in ing_map.items():
-                admits[s_index].append((t, ports))
+    signature = [id(canonical.setdefault(c.ports, c.ports)) for c in classes]
+    ports = _Ports({id(t): t for t in canonical.values()})
+    all_ports = PortSet.all()
+
+    # Ingress, inverted: for each distinct set of sources, who admits them on what; and the
+    # destinations that do not isolate ingress (host-network ones included), by signature.
+    admitting: dict[int, _Admitting] = {}
+    source_sets: dict[int, frozenset[int]] = {}
+    open_by_signature: dict[int, set[int]] = defaultdict(set)
+    for t in classes:
+        sig = signature[t.index]
+        if not an.is_isolated(t, Direction.INGRESS):
+            open_by_signature[sig].add(t.index)
+            continue
+        for rule in an.rules_for(t, Direction.INGRESS):
+            q = ports.resolve(rule.ports, sig)
+            if not q:
+                continue
+            sources = pods if rule.all_peers else an.rule_classes(rule)
+            if not sources:
+                continue
+            groups = admitting.get(id(sources))
+            if groups is None:
+                groups = admitting[id(sources)] = []
+                source_sets[id(sources)] = sources
+            for gq, gsig, owners in groups:
+                if gq is q and gsig == sig:
+                    owners.add(t.index)
+                    break
+            else:
+                groups.append((q, sig, {t.index}))
+    member_of: list[list[_Admitting]] = [[] for _ in classes]
+    for key, sources in source_sets.items():
+        groups = admitting[key]
+        for i in sources:
+            member_of[i].append(groups)
+    open_groups = [(all_ports, sig, owners) for sig, owners in open_by_signature.items()]
+
     pairs: dict[tuple[WorkloadRef, WorkloadRef], PortSet] = {}
 
-    def add(src: PodClass, dst: PodClass, ports: PortSet) -> None:
+    def add(src: PodClass, dst: PodClass, allowed: PortSet) -> None:
         for ws in src.workloads:
             for wd in dst.workloads:
                 if ws == wd:
                     continue
                 prev = pairs.get((ws, wd))
-                pairs[(ws, wd)] = ports if prev is None else prev.union(ports)
+                pairs[(ws, wd)] = allowed if prev is None else prev.union(allowed)
 
+    open_spec = PortSpec(all_ports)
     for s in classes:
-        eg = egress[s.index]
-        if eg is None and not s.host_network:
-            for t in open_ingress:
-                add(s, classes[t], PortSet.all())
-            for t, ports in admits[s.index]:
-                if ports:
-                    add(s, classes[t], ports)
+        if s.host_network:
+            _host_network_source(an, s, add)
             continue
-        candidates = (c.index for c in classes) if eg is None else iter(eg)
-        for t in candidates:
-            dst = classes[t]
-            e_ports = PortSet.all() if eg is None else eg[t]
-            ing = ingress[t]
-            if ing is None:
-                i_ports = PortSet.all()
-            elif s.host_network:
-                # Selectors never match a host-network source; only ipBlocks/empty peers do.
-                i_ports = _host_network_ingress(an, s, dst)
-            else:
-                i_ports = ing.get(s.index, PortSet.none())
-            ports = e_ports.intersection(i_ports)
-            if ports:
-                add(s, dst, ports)
+        if an.is_isolated(s, Direction.EGRESS):
+            rules = an.rules_for(s, Direction.EGRESS)
+            egress = [(pods if r.all_peers else an.rule_classes(r), r.ports) for r in rules]
+            for c in host_classes:
+                allowed = covering_ports(rules, c.addresses, c.ports)
+                if allowed:
+                    add(s, c, allowed)
+        else:
+            egress = [(everything, open_spec)]
+        found: dict[int, PortSet] = {}
+        for targets, spec in egress:
+            if not targets:
+                continue
+            for group in (open_groups, *member_of[s.index]):
+                for q, sig, owners in group:
+                    meet = ports.meet(ports.resolve(spec, sig), q)
+                    if not meet:
+                        continue
+                    for d in (owners & targets if len(owners) < len(targets)
+                              else targets & owners):
+                        prev = found.get(d)
+                        found[d] = meet if prev is None else ports.join(prev, meet)
+        for d, allowed in found.items():
+            add(s, classes[d], allowed)
 
     with_v6 = any(rule.ip_addresses.v6 and not rule.all_peers
                   for c in classes for d in Direction
                   for rule in an.rules_for(c, d))
-    ext_out: dict[WorkloadRef, list[_Piece]] = defaultdict(list)
-    ext_in: dict[WorkloadRef, list[_Piece]] = defaultdict(list)
+    # Classes under the same rules have the same external pieces, and a workload is nearly
+    # always one class: pieces and their swept ranges are computed once per distinct rules.
+    piece_lists: dict[tuple[object, ...], list[_Piece]] = {}
+    swept: dict[int, list[tuple[str, PortSet]]] = {}
+
+    def pieces_of(c: PodClass, direction: Direction) -> list[_Piece]:
+        key = (direction, an.is_isolated(c, direction), tuple(map(id, an.rules_for(c, direction))),
+               c.ports if direction is Direction.INGRESS else None)
+        hit = piece_lists.get(key)
+        if hit is None:
+            hit = piece_lists[key] = _external_pieces(an, c, direction, with_v6)
+        return hit
+
+    def ranges_of(lists: list[list[_Piece]]) -> list[tuple[str, PortSet]]:
+        if len(lists) > 1:
+            return _ranges([p for pieces in lists for p in pieces])
+        hit = swept.get(id(lists[0]))
+        if hit is None:
+            hit = swept[id(lists[0])] = _ranges(lists[0])
+        return hit
+
+    ext_out: dict[WorkloadRef, list[list[_Piece]]] = defaultdict(list)
+    ext_in: dict[WorkloadRef, list[list[_Piece]]] = defaultdict(list)
     for c in classes:
-        out_pieces = _external_pieces(an, c, Direction.EGRESS, with_v6)
-        in_pieces = _external_pieces(an, c, Direction.INGRESS, with_v6)
+        out_pieces = pieces_of(c, Direction.EGRESS)
+        in_pieces = pieces_of(c, Direction.INGRESS)
         for w in c.workloads:
-            ext_out[w].extend(out_pieces)
-            ext_in[w].extend(in_pieces)
+            ext_out[w].append(out_pieces)
+            ext_in[w].append(in_pieces)
 
     conns = [Connection(str(a), str(b), p) for (a, b), p in pairs.items()]
-    for w, pieces in ext_out.items():
-        conns.extend(Connection(str(w), rng, p) for rng, p in _ranges(pieces))
-    for w, pieces in ext_in.items():
-        conns.extend(Connection(rng, str(w), p) for rng, p in _ranges(pieces))
+    for w, lists in ext_out.items():
+        name = str(w)
+        conns.extend(Connection(name, rng, p) for rng, p in ranges_of(lists))
+    for w, lists in ext_in.items():
+        name = str(w)
+        conns.extend(Connection(rng, name, p) for rng, p in ranges_of(lists))
     conns.sort(key=lambda c: (c.src, c.dst))
     return conns
 
 
-def _host_network_ingress(an: Analyzer, src: PodClass, dst: PodClass) -> PortSet:
-    return covering_ports(an.rules_for(dst, Direction.INGRESS), src.addresses, dst.ports)
+def _host_network_source(an: Analyzer, src: PodClass,
+                         add: Callable[[PodClass, PodClass, PortSet], None]) -> None:
+    """A host-network source: never isolated for egress, and matched on the ingress side only
+    by ipBlocks of its node addresses or by empty peer lists (selectors never match it)."""
+    for dst in an.classes:
+        if an.is_isolated(dst, Direction.INGRESS):
+            allowed = covering_ports(an.rules_for(dst, Direction.INGRESS), src.addresses,
+                                     dst.ports)
+        else:
+            allowed = PortSet.all()
+        if allowed:
+            add(src, dst, allowed)

@@ -54,6 +54,19 @@ class LabelIndex(Generic[K]):
                 best = found
         return self._labels if best is None else best
 
+    def estimate(self, selector: LabelSelector) -> int:
+        """How many items ``select`` would test: the size of the narrowest positive term."""
+        best = len(self._labels)
+        for pair in selector.match_labels:
+            best = min(best, len(self._by_pair.get(pair, ())))
+        for req in selector.match_expressions:
+            if req.operator == "In":
+                best = min(best, sum(len(self._by_pair.get((req.key, v), ()))
+                                     for v in dict.fromkeys(req.values)))
+            elif req.operator == "Exists":
+                best = min(best, len(self._by_key.get(req.key, ())))
+        return best
+
     def select(self, selector: LabelSelector) -> list[K]:
         """The keys whose labels the selector matches, in insertion order of the index's
         narrowest list (no key twice)."""

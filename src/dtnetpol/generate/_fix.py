@@ -181,7 +181,7 @@ def fix(cluster: Cluster, flows: Sequence[Flow], options: GenerateOptions,
     """
     plan = build_plan([f for f in flows if f.required or not required_only],
                       options.plan_input())
-    an = analyzer if analyzer is not None else Analyzer(cluster)
+    an = analyzer if analyzer is not None else Analyzer(cluster, plan.install.host_network)
     ends = _Ends(an, plan.install, options)
     found: list[BlockedSide] = []
     docs: list[GeneratedDoc] = []

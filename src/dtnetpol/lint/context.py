@@ -18,7 +18,7 @@ from dtnetpol.engine.analysis import Analyzer, PodClass
 from dtnetpol.engine.selectors import compile_selector
 from dtnetpol.lint.fields import lookup
 from dtnetpol.manifest.problems import Problem
-from dtnetpol.model.cluster import Cluster
+from dtnetpol.model.cluster import Cluster, HostNetwork
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.model.policy import Direction, IPNetwork, NetworkPolicy, Protocol
 
@@ -64,6 +64,7 @@ class LintContext:
         facts: pod/service CIDRs and the API server endpoint from the configuration.
         options: rule id → that rule's options, already checked and merged with its DEFAULT.
         documents: (file, document index) → the loaded document body, for field lines.
+        host_network: how host-network pods are treated (``--host-network``).
     """
 
     cluster: Cluster
@@ -71,10 +72,11 @@ class LintContext:
     facts: ClusterFacts = field(default_factory=ClusterFacts)
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     documents: Mapping[tuple[str, int], Any] = field(default_factory=dict)
+    host_network: HostNetwork = HostNetwork.NODE
 
     @cached_property
     def analyzer(self) -> Analyzer:
-        return Analyzer(self.cluster)
+        return Analyzer(self.cluster, self.host_network)
 
     def rule_options(self, rule_id: str) -> Mapping[str, Any]:
         return self.options.get(rule_id, {})

@@ -25,16 +25,19 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from dtnetpol.manifest._fields import Field, is_int, quote_hint, root, type_name
+from dtnetpol.manifest._fields import Field, is_int, root, type_name
 from dtnetpol.manifest._names import (
     dns1123_label_error,
     dns1123_subdomain_error,
     label_key_error,
-    label_value_error,
     port_name_error,
 )
 from dtnetpol.manifest.marks import MarkedMap
 from dtnetpol.manifest.problems import Problem
+from dtnetpol.manifest.selectors import SelectorReader
+from dtnetpol.manifest.selectors import Slow as _Slow
+from dtnetpol.manifest.selectors import fast_labels as _fast_labels
+from dtnetpol.manifest.selectors import fast_selector as _fast_selector
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.model.policy import (
     Direction,
@@ -45,7 +48,6 @@ from dtnetpol.model.policy import (
     Peer,
     PolicyPort,
     Protocol,
-    Requirement,
     Rule,
     default_policy_types,
 )
@@ -57,12 +59,9 @@ METADATA_FIELDS = frozenset({
     "annotations", "ownerReferences", "finalizers", "managedFields",
 })
 SPEC_FIELDS = frozenset({"podSelector", "ingress", "egress", "policyTypes"})
-SELECTOR_FIELDS = frozenset({"matchLabels", "matchExpressions"})
-REQUIREMENT_FIELDS = frozenset({"key", "operator", "values"})
 PEER_FIELDS = frozenset({"podSelector", "namespaceSelector", "ipBlock"})
 IPBLOCK_FIELDS = frozenset({"cidr", "except"})
 PORT_FIELDS = frozenset({"protocol", "port", "endPort"})
-OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 
 _CIDR_RE = re.compile(r"([0-9A-Fa-f:.]+)/([0-9]+)\Z")
 _IPV4_RE = re.compile(r"[0-9]+(\.[0-9]+){3}\Z")
@@ -107,62 +106,8 @@ def parse_cidr(text: str) -> tuple[IPNetwork | None, str | None, str | None]:
     return network, None, note
 
 
-class _Validator:
+class _Validator(SelectorReader):
     """Collects problems (and notes) while converting one NetworkPolicy."""
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-        self.notes: list[tuple[SourceLocation, str]] = []
-
-    def add(self, loc: SourceLocation, code: str, message: str) -> None:
-        self.problems.append(Problem(loc, code, message))
-
-    def wrong_type(self, f: Field, expected: str) -> None:
-        self.add(f.loc, "wrong-type", f"must be {expected}, not {type_name(f.value)}")
-
-    def missing(self, parent: Field, key: str, what: str = "") -> None:
-        self.add(parent.loc.at(parent.child_path(key)), "missing-field",
-                 f"required field {key!r} is missing{what}")
-
-    def known(self, f: Field, allowed: frozenset[str], what: str,
-              hints: Mapping[str, str] | None = None) -> None:
-        """Flag every key of ``f`` that ``allowed`` lacks (``f`` must be a mapping)."""
-        for key in f.value:
-            if key in allowed:
-                continue
-            child = f.get(key) if isinstance(key, str) else None
-            loc = child.loc if child is not None else f.loc.at(f"{f.path}[{key}]")
-            hint = (hints or {}).get(key) if isinstance(key, str) else None
-            fields = ", ".join(sorted(allowed - {"status"}))
-            self.add(loc, "unknown-field",
-                     f"unknown field {key!r}: " + (hint or f"{what} has only {fields}"))
-
-    def mapping(self, f: Field | None) -> Field | None:
-        """``f`` if it is a mapping; null or absent gives None; anything else a problem."""
-        if f is None or f.value is None:
-            return None
-        if not isinstance(f.value, Mapping):
-            self.wrong_type(f, "a mapping")
-            return None
-        return f
-
-    def items(self, f: Field | None) -> list[Field]:
-        """Items of a list field; null or absent gives none; a non-list is a problem."""
-        if f is None or f.value is None:
-            return []
-        if not isinstance(f.value, list):
-            self.wrong_type(f, "a list")
-            return []
-        return f.items()
-
-    def strings(self, f: Field | None) -> list[tuple[Field, str]]:
-        out = []
-        for item in self.items(f):
-            if isinstance(item.value, str):
-                out.append((item, item.value))
-            else:
-                self.wrong_type(item, "a string")
-        return out
 
     # --- metadata ----------------------------------------------------------------------
 
@@ -219,95 +164,6 @@ class _Validator:
         return policy_name, namespace, tuple(sorted(annotations))
 
     # --- selectors ---------------------------------------------------------------------
-
-    def label_map(self, f: Field) -> list[tuple[str, str]]:
-        """Validate a ``map[string]string`` of labels; returns its valid pairs."""
-        pairs: list[tuple[str, str]] = []
-        for key, entry in f.entries():
-            if not isinstance(key, str):
-                self.add(entry.loc, "wrong-type",
-                         f"label key must be a string, not {type_name(key)}")
-                continue
-            error = label_key_error(key)
-            if error is not None:
-                self.add(entry.loc, "invalid-label-key", f"label key {key!r} {error}")
-            value = "" if entry.value is None else entry.value
-            if not isinstance(value, str):
-                self.add(entry.loc, "wrong-type", f"label value must be a string, not "
-                         f"{type_name(value)}" + quote_hint(key, value))
-                continue
-            error = label_value_error(value)
-            if error is not None:
-                self.add(entry.loc, "invalid-label-value", f"label value {value!r} {error}")
-            pairs.append((key, value))
-        return pairs
-
-    def selector(self, f: Field | None) -> LabelSelector | None:
-        """A label selector, or None when absent or null (or invalid)."""
-        sel = self.mapping(f)
-        if sel is None:
-            return None
-        self.known(sel, SELECTOR_FIELDS, "a label selector")
-        labels: list[tuple[str, str]] = []
-        match_labels = self.mapping(sel.get("matchLabels"))
-        if match_labels is not None:
-            labels = self.label_map(match_labels)
-        requirements = [self.requirement(item)
-                        for item in self.items(sel.get("matchExpressions"))]
-        return LabelSelector(
-            match_labels=tuple(sorted(labels)),
-            match_expressions=tuple(r for r in requirements if r is not None))
-
-    def requirement(self, item: Field) -> Requirement | None:
-        if item.value is None:
-            item = Field({}, item.loc)
-        elif not isinstance(item.value, Mapping):
-            self.wrong_type(item, "a mapping")
-            return None
-        self.known(item, REQUIREMENT_FIELDS, "a matchExpressions item")
-        key = self._required_str(item, "key")
-        if key is not None:
-            error = label_key_error(key)
-            if error is not None:
-                kf = item.get("key")
-                assert kf is not None
-                self.add(kf.loc, "invalid-label-key", f"label key {key!r} {error}")
-        operator = self._required_str(item, "operator")
-        if operator is not None and operator not in OPERATORS:
-            of = item.get("operator")
-            assert of is not None
-            hint = next((o for o in OPERATORS if o.lower() == operator.lower()), None)
-            self.add(of.loc, "invalid-selector-operator",
-                     f"operator {operator!r} is not one of In, NotIn, Exists, DoesNotExist"
-                     + (f" (operators are case-sensitive: {hint})" if hint else ""))
-        values_field = item.get("values")
-        values = self.strings(values_field)
-        for vf, value in values:
-            error = label_value_error(value)
-            if error is not None:
-                self.add(vf.loc, "invalid-label-value", f"label value {value!r} {error}")
-        values_loc = (values_field.loc if values_field is not None
-                      else item.loc.at(item.child_path("values")))
-        if operator in ("In", "NotIn") and not values:
-            if values_field is None or isinstance(values_field.value, list | type(None)):
-                self.add(values_loc, "invalid-selector-values",
-                         f"values must be given and non-empty with operator {operator}")
-        elif operator in ("Exists", "DoesNotExist") and values:
-            self.add(values_loc, "invalid-selector-values",
-                     f"values may not be given with operator {operator}")
-        if key is None or operator not in OPERATORS:
-            return None
-        return Requirement(key, operator, tuple(v for _, v in values))
-
-    def _required_str(self, parent: Field, key: str) -> str | None:
-        f = parent.get(key)
-        if f is None or f.value is None:
-            self.missing(parent, key)
-            return None
-        if not isinstance(f.value, str):
-            self.wrong_type(f, "a string")
-            return None
-        return f.value
 
     # --- peers -------------------------------------------------------------------------
 
@@ -493,18 +349,10 @@ class _Validator:
         return out
 
 
-class _Slow(Exception):
-    """The fast reader met something it leaves to :class:`_Validator` (a problem, a note,
-    or just something unusual); the full validator then reads the policy again."""
-
-
 _CACHE_MAX = 1 << 16
-_OK_LABEL_KEYS: set[str] = set()
-_OK_LABEL_VALUES: set[str] = set()
 _OK_ANNOTATION_KEYS: set[str] = set()
 _OK_PORT_NAMES: set[str] = set()
 _CLEAN_CIDRS: dict[str, IPNetwork] = {}
-_SELECTORS: dict[LabelSelector, LabelSelector] = {}
 _DIRECTIONS = {"Ingress": Direction.INGRESS, "Egress": Direction.EGRESS}
 _PROTOCOLS = {p.value: p for p in Protocol}
 
@@ -512,83 +360,6 @@ _PROTOCOLS = {p.value: p for p in Protocol}
 def _remember(cache: set[str], value: str) -> None:
     if len(cache) < _CACHE_MAX:
         cache.add(value)
-
-
-def _fast_label_key(key: object) -> str:
-    if type(key) is not str:
-        raise _Slow
-    if key not in _OK_LABEL_KEYS:
-        if label_key_error(key) is not None:
-            raise _Slow
-        _remember(_OK_LABEL_KEYS, key)
-    return key
-
-
-def _fast_label_value(value: object) -> str:
-    if value is None:
-        return ""
-    if type(value) is not str:
-        raise _Slow
-    if value not in _OK_LABEL_VALUES:
-        if label_value_error(value) is not None:
-            raise _Slow
-        _remember(_OK_LABEL_VALUES, value)
-    return value
-
-
-def _fast_labels(value: object) -> list[tuple[str, str]]:
-    """``label_map`` of a valid ``map[string]string``."""
-    if type(value) is not MarkedMap and type(value) is not dict:
-        raise _Slow
-    assert isinstance(value, dict)
-    return [(_fast_label_key(k), _fast_label_value(v)) for k, v in value.items()]
-
-
-def _fast_selector(value: object) -> LabelSelector | None:
-    """``_Validator.selector`` of a valid selector (shared: policies repeat selectors)."""
-    if value is None:
-        return None
-    if type(value) is not MarkedMap and type(value) is not dict:
-        raise _Slow
-    assert isinstance(value, dict)
-    if not value.keys() <= SELECTOR_FIELDS:
-        raise _Slow
-    match_labels = value.get("matchLabels")
-    labels = _fast_labels(match_labels) if match_labels is not None else []
-    requirements: list[Requirement] = []
-    expressions = value.get("matchExpressions")
-    if expressions is not None:
-        if not isinstance(expressions, list):
-            raise _Slow
-        for item in expressions:
-            if type(item) is not MarkedMap and type(item) is not dict:
-                raise _Slow
-            if not item.keys() <= REQUIREMENT_FIELDS:
-                raise _Slow
-            key = _fast_label_key(item.get("key"))
-            operator = item.get("operator")
-            if operator not in OPERATORS or type(operator) is not str:
-                raise _Slow
-            raw = item.get("values")
-            values: list[str] = []
-            if raw is not None:
-                if not isinstance(raw, list):
-                    raise _Slow
-                for v in raw:
-                    if type(v) is not str:
-                        raise _Slow
-                    values.append(_fast_label_value(v))
-            if (not values) if operator in ("In", "NotIn") else bool(values):
-                raise _Slow
-            requirements.append(Requirement(key, operator, tuple(values)))
-    selector = LabelSelector(match_labels=tuple(sorted(labels)),
-                             match_expressions=tuple(requirements))
-    shared = _SELECTORS.get(selector)
-    if shared is not None:
-        return shared
-    if len(_SELECTORS) < _CACHE_MAX:
-        _SELECTORS[selector] = selector
-    return selector
 
 
 def _fast_cidr(text: object) -> IPNetwork:

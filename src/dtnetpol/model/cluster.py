@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from dtnetpol.model.admin import AdminPolicy
@@ -15,6 +16,19 @@ from dtnetpol.model.policy import NetworkPolicy, Protocol
 Labels = Mapping[str, str]
 
 NAME_LABEL = "kubernetes.io/metadata.name"
+
+
+class HostNetwork(StrEnum):
+    """How the CNI treats pods with ``hostNetwork: true`` (CNIs differ; the user chooses).
+
+    ``NODE`` (most CNIs): policies do not select them and their traffic is the node's: only
+    ipBlocks that admit the node's address (or an empty peer list) match them. ``POD`` (CNIs
+    that tell them apart, and what other analyzers assume): policies select them and peer
+    selectors match them, like any pod.
+    """
+
+    NODE = "node"
+    POD = "pod"
 # Label dicts are compared by value, left out of the hash, and never mutated after loading.
 
 

@@ -60,6 +60,9 @@ class Probe:
     source: str
     destination: str
     run: str
+    #: The labels that select the source's pods (its workload selector): which running pod
+    #: ``--ephemeral`` may use.
+    selector: Mapping[str, str] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -178,8 +181,9 @@ def plan_probes(report: CheckReport, cluster: Cluster, install: InstallFacts, *,
             continue
         labels = {k: v for k, v in src.labels.items() if k not in CONTROLLER_LABELS}
         name = _dns_name(f"dtnetpol-probe-{run}-{i}-{r.flow.spec.id}")
+        selector = dict(r.flow.source.pod_labels) or labels
         probes.append(Probe(r.id, r.verdict, r.required, src.namespace, labels, dst[0], dst[1],
-                            name, r.source, r.destination, run))
+                            name, r.source, r.destination, run, selector))
     return probes, skipped
 
 
@@ -239,3 +243,30 @@ def pod_spec(probe: Probe, *, image: str = DEFAULT_IMAGE, owner_uid: str | None 
 
 def probe_names(probes: Sequence[Probe]) -> list[str]:
     return [f"{p.namespace}/{p.name}" for p in probes]
+
+
+def ephemeral_target(probe: Probe, pods: Iterable[tuple[str, str, Mapping[str, str]]]
+                     ) -> str | None:
+    """A running pod of the source to add an ephemeral probe container to (``--ephemeral``):
+    the first of ``pods`` (namespace, name, labels of running Pod objects) in the probe's
+    namespace that the source's selector selects."""
+    for namespace, name, labels in pods:
+        if namespace == probe.namespace and all(
+                labels.get(k) == v for k, v in probe.selector.items()):
+            return name
+    return None
+
+
+def ephemeral_container(probe: Probe, *, image: str = DEFAULT_IMAGE) -> dict[str, Any]:
+    """The ephemeral container ``--ephemeral`` adds to a source pod: the same connect, in the
+    pod's own network namespace (so the pod's own policies apply exactly). Ephemeral
+    containers take no resources, ports or probes, and cannot be removed: it ends at once and
+    stays listed, terminated, in the pod until the pod is replaced."""
+    return {
+        "name": probe.name[:63],
+        "image": image, "imagePullPolicy": "IfNotPresent",
+        "command": ["nc", "-z", "-v", "-w", str(CONNECT_TIMEOUT), probe.host, str(probe.port)],
+        "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                            "runAsNonRoot": True, "runAsUser": RUN_AS, "runAsGroup": RUN_AS,
+                            "capabilities": {"drop": ["ALL"]}},
+    }

@@ -17,7 +17,7 @@ FORMATS = ("table", "json", "sarif", "md", "html", "dot")
 
 def render_check(fmt: str, report: CheckReport, *, policies: Sequence[NetworkPolicy] = (),
                  dynakube_file: str | None = None, paths: Sequence[str] = (),
-                 verbose: bool = False, colour: bool = False) -> str:
+                 verbose: bool = False, colour: bool = False, show_fixes: bool = False) -> str:
     """The report in format ``fmt``.
 
     Args:
@@ -26,6 +26,7 @@ def render_check(fmt: str, report: CheckReport, *, policies: Sequence[NetworkPol
         paths: the inputs, named in the HTML header.
         verbose: details for every flow, not only blocked and conditional ones (table, md).
         colour: ANSI colours in the table.
+        show_fixes: the fix YAML in the table (the other formats always carry it).
     """
     if fmt == "json":
         from dtnetpol.render import check_json
@@ -45,5 +46,6 @@ def render_check(fmt: str, report: CheckReport, *, policies: Sequence[NetworkPol
         return check_html.check_html(report, inputs=paths)
     if fmt == "table":
         from dtnetpol.render import check_table
-        return check_table.check_table(report, colour=colour, verbose=verbose)
+        return check_table.check_table(report, colour=colour, verbose=verbose,
+                                           show_fixes=show_fixes)
     raise ValueError(f"unknown format {fmt!r}")

@@ -24,9 +24,10 @@ import jinja2
 from markupsafe import Markup
 
 from dtnetpol import __version__
-from dtnetpol.check import CheckReport, FlowResult, FlowVerdict
-from dtnetpol.render.check_table import details, status, summary_line
-from dtnetpol.render.dot import check_dot, deciding_policies
+from dtnetpol.check import CheckReport, FlowResult
+from dtnetpol.render.check_view import deciding_policies, details, headline
+from dtnetpol.render.check_view import summary_line as summary_line
+from dtnetpol.render.dot import check_dot
 from dtnetpol.render.layout import layout_svg
 
 _DATA = "data"
@@ -49,13 +50,8 @@ def script_hash(script: str) -> str:
     return "sha256-" + base64.b64encode(digest).decode("ascii")
 
 
-def headline(report: CheckReport) -> str:
-    kind, n = status(report)
-    if kind == "blocked":
-        return f"{n} required Dynatrace flow{'' if n == 1 else 's'} blocked"
-    if kind == "attention":
-        return "No required Dynatrace flow is blocked; some flows need attention"
-    return "Every Dynatrace flow the policies govern is allowed"
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _anchor(i: int, r: FlowResult) -> str:
@@ -91,14 +87,12 @@ def _context(report: CheckReport, svg: str, inputs: Sequence[str]) -> dict[str, 
         anchor = _anchor(i, r) if r.fix else None
         if r.fix and anchor is not None:
             fixes.append(_Fix(r.id, r.verdict.value, anchor, r.fix))
-        lines = tuple(line.strip() for line in details(r)[1:])
-        if r.verdict in (FlowVerdict.BLOCKED, FlowVerdict.CONDITIONAL):
-            lines += tuple(f"you will see ({s.where.value}): {s.text}" for s in r.symptoms[3:])
+        lines = tuple(details(r, symptoms=None))
         rows.append(_Row(r.id, r.verdict.value, r.blocked_by, r.required, r.source,
                          r.destination, r.port_text, deciding_policies(r), lines, anchor))
     script = _read("check-report.js")
     return {
-        "version": __version__, "inputs": list(inputs), "headline": headline(report),
+        "version": __version__, "inputs": list(inputs), "headline": _capital(headline(report)),
         "summary_line": summary_line(report), "summary": report.summary(),
         "warnings": list(report.warnings), "flows": rows, "fixes": fixes,
         "all_fixes": "".join(f.yaml for f in fixes),

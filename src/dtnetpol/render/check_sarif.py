@@ -5,7 +5,7 @@ id, e.g. ``dns-from-operator``; with several DynaKubes ``dk-a/dns-from-operator`
 ``dk-b/dns-from-operator`` share the rule ``dns-from-operator``). The level says how bad it
 is: a blocked required flow is an ``error``, a blocked optional flow a ``warning``, a
 conditional flow a ``note``. The location is the deciding policy: the rule named by the
-first nearest miss when it has ``file:line``, else the first policy that isolates the
+first nearest miss where it is written, else the first policy that isolates the
 blocking side (its ``metadata`` line). The rule's help carries the fix YAML of the first
 flow of that kind; every result carries its own in ``properties.fix``.
 """
@@ -21,6 +21,7 @@ from dtnetpol import __version__
 from dtnetpol.check import CheckReport, FlowResult, FlowVerdict
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.model.policy import NetworkPolicy
+from dtnetpol.render.check_view import deciding_location as miss_location
 from dtnetpol.render.sarif import (
     INFORMATION_URI,
     SRCROOT,
@@ -31,7 +32,6 @@ from dtnetpol.render.sarif import (
 
 FINGERPRINT_KEY = "dtnetpolFlow/v1"
 #: ``(examples/cluster/policies/seed-samples.yaml:20)`` inside a nearest-miss sentence.
-_FILE_LINE = re.compile(r"\(([^()\s][^()]*?):(\d+)\)")
 
 
 def level(r: FlowResult) -> str:
@@ -54,11 +54,11 @@ def reported(report: CheckReport) -> list[FlowResult]:
 
 def deciding_location(r: FlowResult,
                       policies: Mapping[str, SourceLocation]) -> SourceLocation | None:
-    """Where the deciding policy is: the nearest miss's rule, else an isolating policy."""
-    for miss in r.nearest_misses:
-        m = _FILE_LINE.search(miss)
-        if m:
-            return SourceLocation(m.group(1), 1, int(m.group(2)))
+    """Where the deciding policy is: the nearest miss's rule (its own source location), else
+    an isolating policy."""
+    near = miss_location(r)
+    if near is not None:
+        return near
     for ref in r.policies:
         loc = policies.get(ref)
         if loc is not None:

@@ -1,107 +1,216 @@
-"""``dtnetpol check`` for people: a table of flows, then what explains each problem."""
+"""``dtnetpol check`` in a terminal: the verdict first, one row per flow, then why.
+
+Laid out for 80 columns: the summary line, one row per flow (verdict, flow, port, required,
+the policies that decide it), the causes of the blocked and conditional flows (flows blocked
+for the same reason told once), the fix YAML only with ``--show-fixes``, and the summary
+again at the end, where the eye lands after scrolling. Text is wrapped between words only:
+a name, a ``file:line`` or a selector is never cut, and wrapped lines are indented.
+"""
 
 from __future__ import annotations
 
-from rich import box
-from rich.table import Table
+import sys
+import textwrap
+from collections.abc import Sequence
+
 from rich.text import Text
 
 from dtnetpol.check import CheckReport, FlowResult, FlowVerdict
-from dtnetpol.render.console import render
+from dtnetpol.render.check_view import (
+    Status,
+    causes,
+    deciding_policies,
+    details,
+    needs_attention,
+    status,
+)
+from dtnetpol.render.console import render, terminal_width
 
+WIDTH = 80
 _STYLE = {FlowVerdict.ALLOWED: "green", FlowVerdict.BLOCKED: "bold red",
           FlowVerdict.CONDITIONAL: "yellow", FlowVerdict.NOT_GOVERNED: "dim"}
+_MARK = {FlowVerdict.ALLOWED: "✓", FlowVerdict.BLOCKED: "✗",
+         FlowVerdict.CONDITIONAL: "~", FlowVerdict.NOT_GOVERNED: "-"}
+_POLICIES_IN_ROW = 2
+_GAP = "  "
+_SUMMARY_MARK = {Status.BLOCKED: "✗", Status.ATTENTION: "~", Status.OK: "✓"}
+_PORT_WIDTH = 10
 
 
-_ALLOWED_BY_SHOWN = 6
-_POLICIES_SHOWN = 10
+def wrap(text: str, width: int, indent: str = "", first: str = "") -> list[str]:
+    """``text`` in lines of at most ``width`` columns, broken between words only (a token
+    longer than the line stays whole); the first line starts with ``first``, the others
+    with ``indent``."""
+    return textwrap.wrap(text, width=max(width, 20), initial_indent=first,
+                         subsequent_indent=indent, break_long_words=False,
+                         break_on_hyphens=False) or [first.rstrip()]
 
 
-def status(report: CheckReport) -> tuple[str, int]:
-    """What a report's headline says: ``("blocked", n)`` required flows blocked,
-    ``("attention", 0)`` blocked optional or conditional flows, ``("ok", 0)``."""
+def short_summary(report: CheckReport) -> str:
+    """One line: the verdict of the check and the counts that are not zero."""
+    kind, n = status(report)
     s = report.summary()
-    if s["required_blocked"]:
-        return "blocked", s["required_blocked"]
-    if s["blocked"] or s["conditional"]:
-        return "attention", 0
-    return "ok", 0
+    if kind is Status.BLOCKED:
+        head = f"{n} required flow{'' if n == 1 else 's'} blocked"
+    elif kind is Status.ATTENTION:
+        head = "no required flow blocked, some need attention"
+    else:
+        head = "every governed flow allowed"
+    counts = [(s["allowed"], "allowed"), (s["blocked"], "blocked"),
+              (s["conditional"], "conditional"), (s["not-governed"], "not governed")]
+    shown = ", ".join(f"{c} {w}" for c, w in counts if c)
+    return f"{_SUMMARY_MARK[kind]} {head} ({s['total']} flows: {shown})"
 
 
-def summary_line(report: CheckReport) -> str:
-    s = report.summary()
-    return (f"{s['total']} flows: {s['allowed']} allowed, {s['blocked']} blocked "
-            f"({s['required_blocked']} required), {s['conditional']} conditional, "
-            f"{s['not-governed']} not governed")
+def _policy_cell(r: FlowResult) -> list[str]:
+    """The first deciding policy, and how many more there are."""
+    policies = deciding_policies(r)
+    if not policies:
+        return ["-"]
+    return [policies[0], *([f"+{len(policies) - 1}"] if len(policies) > 1 else [])]
 
 
-def details(r: FlowResult) -> list[str]:
-    """The lines that explain one flow: side, policies, nearest miss, symptom, condition."""
-    lines: list[str] = [f"{r.source} -> {r.destination} on {r.port_text}"]
-    if r.flow.spec.description:
-        lines.append(f"  what: {r.flow.spec.description}")
-    if r.blocked_by:
-        verb = "blocked" if r.verdict is FlowVerdict.BLOCKED else "narrowed"
-        named = ", ".join(r.policies[:_POLICIES_SHOWN])
-        if len(r.policies) > _POLICIES_SHOWN:
-            # A flow from every monitored namespace meets thousands of default-deny policies.
-            more = len(r.policies) - _POLICIES_SHOWN
-            named += (f" and {more:,} more {'policy' if more == 1 else 'policies'} "
-                      "(-o json lists them all)")
-        lines.append(f"  {verb} by: {r.blocked_by}, isolated by {named}")
-    bad = r.blocked_ports
-    if bad and len(bad) < len(r.flow.ports):
-        lines.append(f"  blocked ports: {', '.join(str(p) for p in bad)}")
-    for m in r.nearest_misses:
-        lines.append(f"  nearest miss: {m}")
-    if r.verdict is FlowVerdict.ALLOWED:
-        for rule in r.allowed_by[:_ALLOWED_BY_SHOWN]:
-            lines.append(f"  allowed by: {rule}")
-        if len(r.allowed_by) > _ALLOWED_BY_SHOWN:
-            lines.append(f"  allowed by: ... and {len(r.allowed_by) - _ALLOWED_BY_SHOWN} "
-                         "more rules")
-    if r.condition:
-        lines.append(f"  {r.condition}")
-    if r.reason:
-        lines.append(f"  not governed: {r.reason}")
-    if r.inferred:
-        lines.append(f"  inferred (not in the manifests): {', '.join(r.inferred)}")
-    if r.verdict in (FlowVerdict.BLOCKED, FlowVerdict.CONDITIONAL):
-        for s in r.symptoms[:3]:
-            lines.append(f"  you will see ({s.where.value}): {s.text}")
+LEGEND = "✓ allowed  ✗ blocked  ~ conditional  - not governed by NetworkPolicy"
+
+
+def _pieces(port: str, width: int) -> list[str]:
+    """A port list in lines of ``width``, broken after a comma only."""
+    lines: list[str] = []
+    for piece in port.replace(",", ", ").split(" "):
+        if lines and len(lines[-1]) + len(piece) <= width:
+            lines[-1] += piece
+        else:
+            lines.append(piece)
     return lines
 
 
+def _table(report: CheckReport, width: int) -> list[Text]:
+    results = report.results
+    flow_w = max([len("FLOW"), *(len(r.id) for r in results)])
+    port_w = max([len("PORT"), *(min(len(r.port_text), _PORT_WIDTH) for r in results),
+                  *(len(p) for r in results for p in _pieces(r.port_text, 0))])
+    start = 2 + flow_w + port_w + len("REQ") + len(_GAP) * 3
+    room = width - start
+    out = [Text(f"  {'FLOW'.ljust(flow_w)}{_GAP}{'PORT'.ljust(port_w)}{_GAP}REQ{_GAP}POLICY",
+                style="bold")]
+    for r in results:
+        ports = _pieces(r.port_text, port_w)
+        line = Text()
+        line.append(_MARK[r.verdict] + " ", style=_STYLE[r.verdict])
+        line.append(r.id.ljust(flow_w), style="bold" if needs_attention(r) else "")
+        line.append(f"{_GAP}{ports[0].ljust(port_w)}{_GAP}{'req' if r.required else 'opt'}"
+                    f"{_GAP}")
+        below = [" " * (2 + flow_w + len(_GAP)) + p for p in ports[1:]]
+        cell = _policy_cell(r)
+        together = " ".join(cell)
+        if len(together) <= room:
+            line.append(together)
+        elif len(cell[0]) <= room:
+            # "+N" under the policy, in its column.
+            line.append(cell[0])
+            below = [_merge(below[0] if below else "", " " * start + cell[1]), *below[1:]]
+        else:
+            # No room beside the row: the policies go under it, indented under FLOW.
+            below.append(" " * 4 + together)
+        line.rstrip()
+        out.append(line)
+        out.extend(Text(b) for b in below)
+    return out
+
+
+def _merge(left: str, right: str) -> str:
+    """Two partial lines laid over each other (``right`` starts where ``left`` ends)."""
+    return left + right[len(left):] if len(left) <= len(right) else left
+
+
+def _cause_lines(report: CheckReport, width: int) -> list[Text]:
+    out: list[Text] = []
+    for cause in causes(report):
+        ids = ", ".join(r.id for r in cause.flows)
+        sides = f" ({'/'.join(cause.sides)})" if cause.sides else ""
+        if cause.misses and cause.misses[0].near is not None:
+            near = cause.misses[0].near
+            reason = f"{near.rule} {near.differences[0]}"
+            more = len(near.differences) - 1 + len(cause.misses) - 1
+        else:
+            reason = cause.text
+            more = max(len(cause.misses) - 1, 0)
+        if more:
+            reason += f" (+{more} more: -v)"
+        lines = wrap(f"{ids}{sides}: {reason}", width, indent="    ",
+                     first=f"{_MARK[cause.verdict]} ")
+        out.extend(Text(line) for line in lines)
+    return out
+
+
+def _flow_details(r: FlowResult, width: int, show_fixes: bool) -> list[Text]:
+    need = "required" if r.required else "optional"
+    out = [Text(""), Text(f"{r.verdict.value.upper()} {r.id} ({need})",
+                          style=_STYLE[r.verdict])]
+    out.extend(Text(line) for line in wrap(f"{r.source} -> {r.destination} on {r.port_text}",
+                                           width, indent="    ", first="  "))
+    for d in details(r, symptoms=None):
+        out.extend(Text(line) for line in wrap(d, width, indent="      ", first="  "))
+    if show_fixes and r.fix:
+        out.extend(_fix_lines(r.fix))
+    return out
+
+
+def _fix_lines(fix: str) -> list[Text]:
+    # YAML is never wrapped: it must paste back into a file as it is.
+    return [Text("  fix:"), Text("\n".join("    " + line
+                                           for line in fix.rstrip("\n").splitlines()),
+                                 no_wrap=True, overflow="ignore")]
+
+
+def check_lines(report: CheckReport, *, colour: bool = False, verbose: bool = False,
+                show_fixes: bool = False, width: int = WIDTH) -> list[Text]:
+    """The report as lines of at most ``width`` columns (fix YAML excepted)."""
+    summary = Text(short_summary(report), style="bold")
+    parts: list[Text] = [summary, Text(""), *_table(report, width),
+                         Text(LEGEND, style="dim")]
+    attention = [r for r in report.results if needs_attention(r)]
+    if verbose:
+        for r in report.results:
+            parts.extend(_flow_details(r, width, show_fixes))
+    elif attention:
+        parts.append(Text(""))
+        hints = ["-v: every detail"]
+        if any(r.fix for r in attention):
+            hints.append("--show-fixes: the policies that fix them" if not show_fixes
+                         else "fixes below")
+        parts.extend(Text(line, style="bold") for line in
+                     wrap(f"Why ({'; '.join(hints)})", width, indent="  "))
+        parts.extend(_cause_lines(report, width))
+        if show_fixes:
+            fixes: dict[str, list[str]] = {}
+            for r in attention:
+                if r.fix:
+                    fixes.setdefault(r.fix, []).append(r.id)
+            for fix, ids in fixes.items():
+                parts.append(Text(""))
+                parts.extend(Text(line, style="bold") for line in
+                             wrap(f"Fix for {', '.join(ids)}:", width, indent="  "))
+                parts.extend(_fix_lines(fix)[1:])
+    parts += [Text(""), summary]
+    return parts
+
+
+def report_width() -> int:
+    """The terminal's width (at most 120) on a terminal, else 80 columns, so piped output
+    and golden files never depend on the window they were made in."""
+    isatty = getattr(sys.stdout, "isatty", None)
+    return min(terminal_width(), 120) if isatty is not None and isatty() else WIDTH
+
+
 def check_table(report: CheckReport, *, colour: bool = False, verbose: bool = False,
-                width: int | None = None) -> str:
-    # Two lines per flow (id, then source -> destination) keep it readable at 80 columns.
-    t = Table(show_header=True, header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False,
-              show_edge=False)
-    t.add_column("verdict", no_wrap=True)
-    t.add_column("flow: source -> destination", overflow="fold", ratio=1)
-    t.add_column("port", overflow="fold", max_width=16)
-    t.add_column("req", no_wrap=True)
-    for r in report.results:
-        verdict = Text(r.verdict.value, style=_STYLE[r.verdict])
-        if r.blocked_by:
-            verdict.append(f"\n({r.blocked_by})")
-        route = Text.assemble((r.id, "bold"), f"\n  {r.source} -> {r.destination}")
-        t.add_row(verdict, route, Text(r.port_text), Text("yes" if r.required else "no"))
-    parts: list[Text | Table | str] = [t]
-    for r in report.results:
-        if not verbose and r.verdict not in (FlowVerdict.BLOCKED, FlowVerdict.CONDITIONAL):
-            continue
-        parts.append("")
-        parts.append(Text.assemble((f"{r.verdict.value.upper()} ", _STYLE[r.verdict]),
-                                   (r.id, "bold"), " (required)" if r.required else
-                                   " (optional)"))
-        parts.extend(details(r))
-        if r.fix:
-            parts.append("  fix:")
-            # YAML is never wrapped: it must paste back into a file as it is.
-            parts.append(Text("\n".join("    " + line
-                                         for line in r.fix.rstrip("\n").splitlines()),
-                              no_wrap=True, overflow="ignore"))
-    parts.append("")
-    parts.append(summary_line(report))
-    return render(parts, colour=colour, width=width)
+                show_fixes: bool = False, width: int | None = None) -> str:
+    """The terminal report (see the module's doc)."""
+    w = width or report_width()
+    return render(check_lines(report, colour=colour, verbose=verbose, show_fixes=show_fixes,
+                              width=w), colour=colour, width=w)
+
+
+def lines_of(parts: Sequence[Text]) -> list[str]:
+    """Plain lines (for tests and width checks)."""
+    return [line for p in parts for line in p.plain.splitlines() or [""]]

@@ -32,11 +32,6 @@ def terminal_width() -> int:
     return DEFAULT_WIDTH
 
 
-def cells(*values: str) -> list[Text]:
-    """Table cells as literal text: user data must never be parsed as rich markup."""
-    return [Text(v) for v in values]
-
-
 def render(renderables: Iterable[RenderableType], *, colour: bool = False,
            width: int | None = None) -> str:
     buf = io.StringIO()

@@ -96,7 +96,7 @@ def diagnose_table(diag: Diagnosis) -> str:
         lines.append(f"  cause: {f.cause}")
         if f.next:
             lines.append("  next:")
-            lines.extend(f"    $ {c}" for c in f.next)
+            lines.extend(f"    {c}" if c.startswith("#") else f"    $ {c}" for c in f.next)
         if f.fix:
             lines.append("  fix:")
             lines.extend("    " + x for x in f.fix.rstrip("\n").splitlines())

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from dtnetpol.check import CheckReport, FlowResult, FlowVerdict
 from dtnetpol.dynatrace.flows import FlowEnd
 from dtnetpol.engine.connlist import Connection
+from dtnetpol.render.check_view import deciding_policies
 
 #: Verdict colours, shared with the HTML report (green, red, amber, grey).
 COLOUR = {FlowVerdict.ALLOWED: "#1a7f37", FlowVerdict.BLOCKED: "#cf222e",
@@ -152,16 +153,6 @@ def _verdict_for(r: FlowResult, src: Node, dst: Node) -> FlowVerdict:
     if not picked:
         return r.verdict
     return max((p.verdict for p in picked), key=_RANK.__getitem__)
-
-
-def deciding_policies(r: FlowResult) -> tuple[str, ...]:
-    """The policies that decide a flow: those isolating a blocking side, else the policies
-    whose rules allow it."""
-    if r.policies:
-        return r.policies
-    return tuple(sorted({rule.policy for p in r.ports if p.engine is not None
-                         for side in (p.engine.egress, p.engine.ingress)
-                         for rule in side.allowing_rules}))
 
 
 def _short(policies: Sequence[str], limit: int = 2) -> str:

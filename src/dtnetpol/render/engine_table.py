@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rich.table import Table
 from rich.text import Text
 
 from dtnetpol.diff.connections import Change, ConnectionChange
@@ -13,7 +12,8 @@ from dtnetpol.engine.connlist import Connection
 from dtnetpol.engine.explain import Outcome, SideStatus, SideVerdict, Verdict
 from dtnetpol.engine.ports import PortSet
 from dtnetpol.engine.posture import DirectionPosture, WorkloadPosture
-from dtnetpol.render.console import cells, render
+from dtnetpol.render.console import render, terminal_width
+from dtnetpol.render.text_table import fits, text_table, wrapped
 
 _OUTCOME_STYLE = {Outcome.ALLOWED: "green", Outcome.BLOCKED: "bold red",
                   Outcome.CONDITIONAL: "yellow"}
@@ -61,47 +61,48 @@ def _why(side: SideVerdict) -> list[str]:
     return lines
 
 
-def _direction_table(d: DirectionPosture) -> Table | str:
+def _direction_table(d: DirectionPosture, width: int) -> list[Text | str]:
     if not d.isolated:
-        return f"{d.direction.value}: not isolated, everything allowed"
-    t = Table(title=Text(f"{d.direction.value}: isolated by {', '.join(d.policies)}"),
-              title_justify="left", show_header=True, header_style="bold")
-    t.add_column("rule", overflow="fold")
-    t.add_column("from" if d.direction.value == "Ingress" else "to", overflow="fold")
-    t.add_column("ports", overflow="fold")
+        return [f"{d.direction.value}: not isolated, everything allowed"]
+    title: list[Text | str] = [f"{d.direction.value}: isolated by {', '.join(d.policies)}"]
+    peer = "from" if d.direction.value == "Ingress" else "to"
     if not d.rules:
-        t.add_row(*cells("-", "nothing allowed", "-"))
-    for r in d.rules:
-        t.add_row(*cells(str(r.ref), "\n".join(r.peers), ", ".join(r.ports)))
-    return t
+        return [*title, *text_table(("rule", peer, "ports"),
+                                    [("-", "nothing allowed", "-")], width)]
+    rows = [(str(r.ref), "\n".join(r.peers), ", ".join(r.ports)) for r in d.rules]
+    return [*title, *text_table(("rule", peer, "ports"), rows, width)]
 
 
 def posture_table(postures: Sequence[WorkloadPosture], *, colour: bool = False,
                   width: int | None = None) -> str:
-    parts: list[Table | Text | str] = []
+    w = width or terminal_width()
+    parts: list[Text | str] = []
     for p in postures:
         parts.append(Text(p.workload, style="bold"))
         labels = ", ".join(f"{k}={v}" for k, v in p.labels) or "(no labels)"
         parts.append(f"labels: {labels}")
         parts.append("selected by: " + (", ".join(p.selected_by) or "no policy"))
         parts.extend(f"note: {n}" for n in p.notes)
-        parts.append(_direction_table(p.ingress))
-        parts.append(_direction_table(p.egress))
+        parts.extend(_direction_table(p.ingress, w))
+        parts.extend(_direction_table(p.egress, w))
         parts.append("")
     isolated = sum(1 for p in postures if p.ingress.isolated or p.egress.isolated)
     parts.append(f"{len(postures)} workloads, {isolated} isolated in at least one direction")
-    return render(parts, colour=colour, width=width)
+    return render(parts, colour=colour, width=w)
 
 
 def connlist_table(conns: Sequence[Connection], *, colour: bool = False,
                    width: int | None = None) -> str:
-    t = Table(show_header=True, header_style="bold")
-    t.add_column("source", overflow="fold")
-    t.add_column("destination", overflow="fold")
-    t.add_column("allowed", overflow="fold")
-    for c in conns:
-        t.add_row(*cells(c.src, c.dst, "all" if c.ports.is_all else str(c.ports)))
-    return render([t, f"{len(conns)} allowed connections"], colour=colour, width=width)
+    w = width or terminal_width()
+    rows = [(c.src, c.dst, "all" if c.ports.is_all else str(c.ports)) for c in conns]
+    header = ("source", "destination", "allowed")
+    if fits(header, rows, w):
+        lines: list[Text | str] = list(text_table(header, rows, w))
+    else:
+        # Too narrow for three columns of whole names: one connection per line.
+        lines = [line for src, dst, ports in rows
+                 for line in wrapped(f"{src} -> {dst}: {ports}", w)]
+    return render([*lines, f"{len(conns)} allowed connections"], colour=colour, width=w)
 
 
 _CHANGE_MARK = {Change.ADDED: "+", Change.REMOVED: "-", Change.CHANGED: "~"}
@@ -110,47 +111,41 @@ _CHANGE_MARK = {Change.ADDED: "+", Change.REMOVED: "-", Change.CHANGED: "~"}
 _FLOW_STYLE = {"blocked": "bold red", "conditional": "yellow", "allowed": "green"}
 
 
-def _flow_table(flows: Sequence[FlowChange]) -> Table:
-    t = Table(title=Text("Dynatrace flows that change verdict"), title_justify="left",
-              show_header=True, header_style="bold")
-    for col in ("flow", "req", "before", "after", "decided by"):
-        t.add_column(col, overflow="fold")
+def _flow_table(flows: Sequence[FlowChange], width: int) -> list[Text | str]:
+    rows = []
     for f in flows:
-        after = Text(f.after, style=_FLOW_STYLE.get(f.after, ""))
-        if f.breaks:
-            after.append(" (breaks)", style="bold red")
-        t.add_row(Text(f.id), Text("yes" if f.required else "no"),
-                  Text(f.before, style=_FLOW_STYLE.get(f.before, "")), after,
-                  Text(", ".join(f.policies) or "-"))
-    return t
+        after = Text(f.after + (" (breaks)" if f.breaks else ""),
+                     style="bold red" if f.breaks else _FLOW_STYLE.get(f.after, ""))
+        rows.append((f.id, "yes" if f.required else "no",
+                     Text(f.before, style=_FLOW_STYLE.get(f.before, "")), after,
+                     ", ".join(f.policies) or "-"))
+    return ["Dynatrace flows that change verdict",
+            *text_table(("flow", "req", "before", "after", "decided by"), rows, width)]
 
 
 def diff_table(changes: Sequence[ConnectionChange], *, colour: bool = False,
                width: int | None = None, flows: Sequence[FlowChange] | None = None) -> str:
     """Connection changes, then (when a DynaKube was given) the Dynatrace flows whose verdict
     changed; one summary line closes it."""
-    parts: list[Table | Text | str] = []
+    w = width or terminal_width()
+    parts: list[Text | str] = []
     if changes:
-        t = Table(show_header=True, header_style="bold")
-        for col in ("", "source", "destination", "before", "after"):
-            t.add_column(col, overflow="fold")
-        for c in changes:
-            t.add_row(*cells(_CHANGE_MARK[c.change], c.src, c.dst,
-                             _ports_text(c.before), _ports_text(c.after)))
-        parts.append(t)
+        rows = [(_CHANGE_MARK[c.change], c.src, c.dst, _ports_text(c.before),
+                 _ports_text(c.after)) for c in changes]
+        parts.extend(text_table(("", "source", "destination", "before", "after"), rows, w))
     counts = {k: sum(1 for c in changes if c.change is k) for k in Change}
     summary = (f"{len(changes)} connection changes: "
                + ", ".join(f"{n} {k.value}" for k, n in counts.items())
                if changes else "no connection changes")
     if flows:
-        parts.append(_flow_table(flows))
+        parts.extend(_flow_table(flows, w))
     if flows is not None:
         broken = sum(1 for f in flows if f.breaks)
         summary += (f"; {len(flows)} Dynatrace flow verdicts changed, {broken} required "
                     f"flow{'' if broken == 1 else 's'} become{'s' if broken == 1 else ''} "
                     "blocked")
     parts.append(summary)
-    return render(parts, colour=colour, width=width)
+    return render(parts, colour=colour, width=w)
 
 
 def _ports_text(p: PortSet) -> str:

@@ -23,7 +23,14 @@ from dtnetpol.engine.explain import SideStatus, SideVerdict, Verdict
 from dtnetpol.engine.ports import PortSet
 from dtnetpol.engine.posture import DirectionPosture, WorkloadPosture
 from dtnetpol.lint.finding import Finding, Severity
-from dtnetpol.render.check_table import details, status, summary_line
+from dtnetpol.render.check_view import (
+    Status,
+    details,
+    headline,
+    needs_attention,
+    status,
+    summary_line,
+)
 from dtnetpol.render.lint_table import summary_line as lint_summary_line
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
@@ -77,13 +84,11 @@ def _join(lines: Sequence[str]) -> str:
 # --- check ------------------------------------------------------------------------------
 
 
+_STATUS_MARK = {Status.BLOCKED: "🔴", Status.ATTENTION: "🟠", Status.OK: "🟢"}
+
+
 def _headline(report: CheckReport) -> str:
-    kind, n = status(report)
-    if kind == "blocked":
-        return f"🔴 {n} required Dynatrace flow{'' if n == 1 else 's'} blocked"
-    if kind == "attention":
-        return "🟠 no required Dynatrace flow blocked, some flows need attention"
-    return "🟢 every Dynatrace flow the policies govern is allowed"
+    return f"{_STATUS_MARK[status(report)[0]]} {headline(report)}"
 
 
 def check_md(report: CheckReport, *, verbose: bool = False) -> str:
@@ -102,7 +107,7 @@ def check_md(report: CheckReport, *, verbose: bool = False) -> str:
         lines.append(f"> ⚠️ {text(w)}")
         lines.append("")
     for r in report.results:
-        if not verbose and r.verdict not in (FlowVerdict.BLOCKED, FlowVerdict.CONDITIONAL):
+        if not verbose and not needs_attention(r):
             continue
         lines += folded(_flow_summary(r), _flow_body(r))
     return _join(lines)
@@ -116,7 +121,7 @@ def _flow_summary(r: FlowResult) -> str:
 
 
 def _flow_body(r: FlowResult) -> list[str]:
-    body = [f"- {text(line.strip())}" for line in details(r)[1:]]
+    body = [f"- {text(line)}" for line in details(r)]
     if r.fix:
         body += ["", "**Fix** (`kubectl apply -f -`):", "", *block(r.fix, "yaml")]
     return body

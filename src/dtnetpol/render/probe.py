@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import yaml
 
 from dtnetpol.probe import Comparison, Probe, Skipped, anchor_spec, pod_spec
-from dtnetpol.probe.plan import anchor_name
+from dtnetpol.probe.plan import anchor_name, ephemeral_container
 from dtnetpol.render.diagnose import terminal_safe
 from dtnetpol.render.engine_json import API_VERSION, dumps
 
@@ -17,8 +17,20 @@ __all__ = ["FORMATS", "dry_run_yaml", "probe_json", "probe_table"]
 FORMATS = ("table", "json")
 
 
-def dry_run_yaml(probes: Sequence[Probe], skipped: Sequence[Skipped], *, image: str) -> str:
-    """Every object a run would create, as YAML (the pods' owner uid is set at creation)."""
+def dry_run_yaml(probes: Sequence[Probe], skipped: Sequence[Skipped], *, image: str,
+                 ephemeral: Mapping[str, str] | None = None) -> str:
+    """Every object a run would create, as YAML (the pods' owner uid is set at creation);
+    with ``ephemeral`` (probe name → source pod) the ephemeral containers it would add."""
+    if ephemeral is not None:
+        head = ["# dtnetpol probe --ephemeral --dry-run: the ephemeral containers a run adds",
+                "# (they cannot be removed; they stay, terminated, until the pod is replaced)."]
+        head += [f"# not probed: {s.flow}: {s.reason}" for s in skipped]
+        text = "\n".join(head) + "\n"
+        for p in probes:
+            text += f"---\n# pod {p.namespace}/{ephemeral[p.name]}, flow {p.flow}\n"
+            text += yaml.safe_dump({"spec": {"ephemeralContainers": [
+                ephemeral_container(p, image=image)]}}, sort_keys=False)
+        return terminal_safe(text)
     out = ["# dtnetpol probe --dry-run: the objects a run with --yes creates, then deletes.",
            "# Each pod is owned by its namespace's ConfigMap (controller), so no workload",
            "# controller adopts it; its ownerReferences uid is that ConfigMap's, set at",

@@ -194,11 +194,12 @@ def test_dynakube_is_validated_against_the_crd(tmp_path: Path) -> None:
 def test_fix_yaml_in_the_table_pastes_back_unwrapped() -> None:
     import yaml
 
-    code, out, _ = run("check", "--skip-invalid", "examples/cluster")
+    code, out, _ = run("check", "--skip-invalid", "examples/cluster", "--show-fixes")
     assert code == 1
+    assert "kind: NetworkPolicy" not in run("check", "--skip-invalid", "examples/cluster")[1]
     blocks, current = [], None
     for line in out.splitlines():
-        if line == "  fix:":
+        if line == "  fix:" or line.startswith("Fix for "):
             current = []
             blocks.append(current)
         elif current is not None and line.startswith("    "):
@@ -276,7 +277,47 @@ def test_table_is_readable_at_80_columns() -> None:
     too_long = [line for line in text.splitlines() if len(line.rstrip()) > 80
                 and line not in fix_lines]  # fix YAML is never wrapped, so it pastes back
     assert too_long == []
-    assert "apiserver-to-webhook" in text and text.rstrip().endswith("5 not governed")
+    lines = text.rstrip().splitlines()
+    assert lines[0] == lines[-1] and lines[0].endswith("5 not governed)")
+    assert lines[0].startswith("✗ 12 required flows blocked")
+    assert len(lines) <= 75  # a screen, not 900 lines
+
+
+def test_table_never_breaks_a_name_or_file_line() -> None:
+    """Every flow id, workload name and file:line of the report is whole on one line."""
+    import re
+
+    from dtnetpol.cli import build_parser
+    from dtnetpol.commands._install import load_inputs
+    from dtnetpol.commands.check import build_report
+    from dtnetpol.render.check_table import check_table
+
+    args = build_parser().parse_args(["check", "--skip-invalid", "examples/cluster"])
+    report = build_report(args, load_inputs(args, None, for_policies=False))
+    for verbose in (False, True):
+        text = check_table(report, width=80, verbose=verbose)
+        words = set(text.split())
+        for r in report.results:
+            assert r.id in words
+            for m in r.misses:
+                if m.location is not None and (verbose or m is r.misses[0]):
+                    assert f"({m.location.file}:{m.location.line})" in words
+        if verbose:
+            names = {n for r in report.results for n in re.split(r", | -> ",
+                                                                 f"{r.source} -> "
+                                                                 f"{r.destination}")}
+            assert all(n in text for n in names if " " not in n)
+
+
+def test_details_only_for_blocked_and_conditional_flows() -> None:
+    code, out, _ = run("check", "--skip-invalid", "examples/cluster")
+    assert code == 1
+    why = out.split("\nWhy (")[1]
+    assert "apiserver-to-webhook (ingress): dynatrace/dynatrace-operator-allow" in \
+        " ".join(why.split())
+    assert "operator-to-tenant" not in why and "kubelet-to-csi-probe" not in why
+    # flows blocked by the same rule are told once
+    assert " ".join(why.split()).count("seed-samples.yaml:26) it allows TCP 443, not 6443") == 1
 
 
 def test_terminal_width_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:

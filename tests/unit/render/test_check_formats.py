@@ -200,7 +200,7 @@ def test_long_policy_lists_are_cut_in_text_but_whole_in_json() -> None:
     from dtnetpol.commands._install import load_inputs
     from dtnetpol.commands.check import build_report
     from dtnetpol.render.check_json import check_json
-    from dtnetpol.render.check_table import details
+    from dtnetpol.render.check_view import details
 
     args = build_parser().parse_args(list(ARGS))
     report = build_report(args, load_inputs(args, for_policies=False))
@@ -213,3 +213,28 @@ def test_long_policy_lists_are_cut_in_text_but_whole_in_json() -> None:
     assert "and 1 more policy (" in next(x for x in details(one_more) if "isolated by" in x)
     listed = json.loads(check_json(replace(report, results=(many,))))["flows"][0]["policies"]
     assert len(listed) == 2500
+
+
+def test_sarif_location_is_the_miss_own_location_not_its_text() -> None:
+    """A file:line inside the message text (user data) never becomes the location."""
+    from dataclasses import replace
+
+    from dtnetpol.check import Miss, NearMiss
+    from dtnetpol.cli import build_parser
+    from dtnetpol.commands._install import load_inputs
+    from dtnetpol.commands.check import build_report
+    from dtnetpol.engine.explain import RuleRef
+    from dtnetpol.model import Direction, SourceLocation
+    from dtnetpol.render.check_sarif import check_sarif
+
+    args = build_parser().parse_args(["check", "--skip-invalid", "examples/cluster"])
+    report = build_report(args, load_inputs(args, None, for_policies=False))
+    first = next(r for r in report.results if r.misses)
+    rule = RuleRef("ns/p", Direction.EGRESS, 0, SourceLocation("real.yaml", 1, 12))
+    miss = Miss(Direction.EGRESS, "ns/w[Deployment]", "looks like (decoy.yaml:5)",
+                NearMiss(rule, ("label app=(decoy.yaml:5) required",)))
+    crafted = replace(report, results=(replace(first, misses=(miss,)),))
+    doc = json.loads(check_sarif(crafted, root=None))
+    loc = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert loc["artifactLocation"]["uri"].endswith("real.yaml")
+    assert loc["region"]["startLine"] == 12

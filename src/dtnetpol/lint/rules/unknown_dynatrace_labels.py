@@ -52,8 +52,9 @@ from dtnetpol.engine.selectors import compile_selector
 from dtnetpol.lint.context import LintContext
 from dtnetpol.lint.finding import Finding, Severity
 from dtnetpol.lint.rules._common import join, peer_at, policy_at
+from dtnetpol.manifest.selectors import read_selector
 from dtnetpol.model.location import SourceLocation
-from dtnetpol.model.policy import LabelSelector, Requirement
+from dtnetpol.model.policy import LabelSelector
 
 ID = "NPL016"
 NAME = "unknown-dynatrace-labels"
@@ -72,26 +73,10 @@ def _finding(field: str, sel: LabelSelector, dp: DynatracePod, miss: list[str],
         f"select the {dp.component.display_name} pods by their own labels: {{{wanted}}}")
 
 
-def _raw_selector(value: Any) -> LabelSelector | None:
+def _raw_selector(value: Any, loc: SourceLocation) -> LabelSelector | None:
     """A selector read from an unconverted document, or None when it is malformed."""
-    if not isinstance(value, Mapping):
-        return None
-    labels = value.get("matchLabels") or {}
-    exprs = value.get("matchExpressions") or []
-    if not isinstance(labels, Mapping) or not isinstance(exprs, list):
-        return None
-    if not all(isinstance(k, str) and isinstance(v, str) for k, v in labels.items()):
-        return None
-    reqs = []
-    for e in exprs:
-        if not isinstance(e, Mapping):
-            return None
-        key, op, values = e.get("key"), e.get("operator"), e.get("values") or []
-        if not isinstance(key, str) or op not in ("In", "NotIn", "Exists", "DoesNotExist") \
-                or not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            return None
-        reqs.append(Requirement(key, str(op), tuple(values)))
-    return LabelSelector(tuple(sorted(labels.items())), tuple(reqs))
+    selector, problems = read_selector(value, loc)
+    return None if problems else selector
 
 
 def _rejected(ctx: LintContext) -> Iterator[Finding]:
@@ -108,7 +93,7 @@ def _rejected(ctx: LintContext) -> Iterator[Finding]:
         if kind != "NetworkPolicy":
             continue
         value, found = ctx.raw(loc, join(prefix, "spec.podSelector"))
-        selector = _raw_selector(value) if found else None
+        selector = _raw_selector(value, loc) if found else None
         hit = impossible(selector)
         if hit is not None and selector is not None and ctx.has_pods and any(
                 compile_selector(selector)(c.labels) for c in ctx.analyzer.classes):

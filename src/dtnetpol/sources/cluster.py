@@ -1,0 +1,635 @@
+"""Live cluster edge: read what the analysis needs from a running cluster, read-only.
+
+The only module that imports the official ``kubernetes`` client, and only when a live read is
+asked for (importing it costs about 0.15 s). Responses are taken as raw JSON
+(``_preload_content=False``), never as the client's model classes, and go into the same build
+path manifest files take (:func:`dtnetpol.manifest.build_cluster`), each object located as
+``cluster:<context>/<namespace>/<kind>/<name>``.
+
+Read-only by construction: the client is only ever asked to ``get`` and ``list``, the
+resources are the fixed table :data:`READS` (Secrets are not in it, not even their names), and
+:func:`rbac_rules` derives the ClusterRole from the same table.
+
+Reading is robust: lists are paged (``limit``/``continue``; a 410 Gone restarts the list),
+429/5xx and connection errors are retried with backoff (``Retry-After`` honoured), a 403 on a
+resource becomes a :class:`Forbidden` entry (the analysis goes on without it), an API group
+that is not installed is skipped quietly (discovery says which are), and an unreachable server
+or rejected credentials become one :class:`ClusterError` line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from dtnetpol.errors import DtnetpolError
+from dtnetpol.manifest import Problem, build_cluster
+from dtnetpol.model.cluster import Cluster
+from dtnetpol.model.location import SourceLocation
+
+try:  # a faster parser when it is installed; the standard one gives the same values
+    import orjson
+
+    _loads: Callable[[bytes], Any] = orjson.loads
+except ImportError:  # pragma: no cover - depends on the environment
+    _loads = json.loads
+
+Json = dict[str, Any]
+Progress = Callable[[str], None]
+
+#: The status codes that are retried: the server is busy or briefly unavailable.
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: Pods that ended hold no address any more (it may belong to a new pod already).
+RUNNING_PODS = "status.phase!=Succeeded,status.phase!=Failed"
+
+
+class ClusterError(DtnetpolError):
+    """The cluster cannot be read at all: unreachable, credentials rejected, no kubeconfig."""
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class Read:
+    """One resource live mode reads: where it is served and what it is needed for.
+
+    ``versions`` are the versions dtnetpol understands, best first; the first one the server
+    serves is read (none served: the server's preferred one). ``optional``: a custom
+    resource whose group may not be installed; then it is skipped quietly. ``needed_for`` says,
+    after "without it", which verdicts become less certain when it cannot be read.
+    """
+
+    group: str
+    versions: tuple[str, ...]
+    plural: str
+    kind: str
+    namespaced: bool
+    needed_for: str
+    optional: bool = False
+    field_selector: str = ""
+    #: the group read instead (version v1) when ``group`` is not served: Calico's CRDs are
+    #: ``crd.projectcalico.org/v1`` when its API server (``projectcalico.org/v3``) is absent
+    alternative: str = ""
+
+    def instead(self) -> Read:
+        """This read from the alternative group."""
+        return replace(self, group=self.alternative, versions=("v1",), alternative="")
+
+    @property
+    def resource(self) -> str:
+        """``pods``, ``deployments.apps``: the name kubectl and RBAC messages use."""
+        return f"{self.plural}.{self.group}" if self.group else self.plural
+
+
+READS: tuple[Read, ...] = (
+    Read("", ("v1",), "namespaces", "Namespace", False,
+         "namespaceSelector peers are matched on the namespace name label only"),
+    Read("", ("v1",), "nodes", "Node", False,
+         "host-network pods (OneAgent) and the API server's node address are not known; "
+         "verdicts on them and on ipBlock peers covering nodes are less certain"),
+    Read("", ("v1",), "pods", "Pod", True,
+         "workloads are known from their templates only, without pod IPs; ipBlock verdicts "
+         "are less certain", field_selector=RUNNING_PODS),
+    Read("", ("v1",), "services", "Service", True,
+         "Service ports (named targetPorts, the webhook's Service) are not known"),
+    Read("", ("v1",), "replicationcontrollers", "ReplicationController", True,
+         "pods of ReplicationControllers are named after themselves"),
+    Read("apps", ("v1",), "deployments", "Deployment", True,
+         "pods of Deployments are named after their ReplicaSets"),
+    Read("apps", ("v1",), "replicasets", "ReplicaSet", True,
+         "pods of Deployments are named after themselves"),
+    Read("apps", ("v1",), "statefulsets", "StatefulSet", True,
+         "pods of StatefulSets are named after themselves"),
+    Read("apps", ("v1",), "daemonsets", "DaemonSet", True,
+         "pods of DaemonSets are named after themselves"),
+    Read("batch", ("v1",), "jobs", "Job", True, "pods of Jobs are named after themselves"),
+    Read("batch", ("v1",), "cronjobs", "CronJob", True,
+         "pods of CronJobs are named after their Jobs"),
+    Read("discovery.k8s.io", ("v1",), "endpointslices", "EndpointSlice", True,
+         "the API server's real endpoint (behind default/kubernetes) is not known; flows to "
+         "the Kubernetes API are less certain"),
+    Read("networking.k8s.io", ("v1",), "networkpolicies", "NetworkPolicy", True,
+         "no NetworkPolicy is known: every verdict assumes there are none"),
+    Read("policy.networking.k8s.io", ("v1alpha1",), "adminnetworkpolicies",
+         "AdminNetworkPolicy", False,
+         "AdminNetworkPolicies are not known: verdicts may miss their allow, deny and pass "
+         "rules", optional=True),
+    Read("policy.networking.k8s.io", ("v1alpha1",), "baselineadminnetworkpolicies",
+         "BaselineAdminNetworkPolicy", False,
+         "the BaselineAdminNetworkPolicy is not known: verdicts of unselected pods may be "
+         "wrong", optional=True),
+    Read("policy.networking.k8s.io", ("v1alpha2",), "clusternetworkpolicies",
+         "ClusterNetworkPolicy", False,
+         "ClusterNetworkPolicies are not known: verdicts may miss their rules", optional=True),
+    # read so that reports can say they exist; the engine does not evaluate them
+    Read("cilium.io", ("v2",), "ciliumnetworkpolicies", "CiliumNetworkPolicy", True,
+         "CiliumNetworkPolicies are not known", optional=True),
+    Read("cilium.io", ("v2",), "ciliumclusterwidenetworkpolicies",
+         "CiliumClusterwideNetworkPolicy", False,
+         "CiliumClusterwideNetworkPolicies are not known", optional=True),
+    Read("projectcalico.org", ("v3",), "tiers",
+         "Tier", False,
+         "Calico tiers are not known: policies are ordered as in the default tier", optional=True,
+         alternative="crd.projectcalico.org"),
+    Read("projectcalico.org", ("v3",), "networkpolicies",
+         "NetworkPolicy", True,
+         "Calico NetworkPolicies are not known", optional=True,
+         alternative="crd.projectcalico.org"),
+    Read("projectcalico.org", ("v3",), "globalnetworkpolicies",
+         "GlobalNetworkPolicy", False,
+         "Calico GlobalNetworkPolicies are not known", optional=True,
+         alternative="crd.projectcalico.org"),
+    Read("projectcalico.org", ("v3",), "stagednetworkpolicies",
+         "StagedNetworkPolicy", True,
+         "Calico staged policies are not known", optional=True,
+         alternative="crd.projectcalico.org"),
+    Read("projectcalico.org", ("v3",), "stagedglobalnetworkpolicies",
+         "StagedGlobalNetworkPolicy", False,
+         "Calico staged policies are not known", optional=True,
+         alternative="crd.projectcalico.org"),
+    Read("projectcalico.org", ("v3",), "stagedkubernetesnetworkpolicies",
+         "StagedKubernetesNetworkPolicy", True,
+         "Calico staged policies are not known", optional=True,
+         alternative="crd.projectcalico.org"),
+    Read("projectcalico.org", ("v3",), "networksets",
+         "NetworkSet", True,
+         "Calico NetworkSets are not known: selectors on them match nothing", optional=True,
+         alternative="crd.projectcalico.org"),
+    Read("projectcalico.org", ("v3",), "globalnetworksets",
+         "GlobalNetworkSet", False,
+         "Calico GlobalNetworkSets are not known: selectors on them match nothing", optional=True,
+         alternative="crd.projectcalico.org"),
+    Read("dynatrace.com", ("v1beta6", "v1beta5", "v1beta4", "v1beta3"), "dynakubes",
+         "DynaKube", True, "no DynaKube is known: the Dynatrace flows cannot be worked out",
+         optional=True),
+    Read("dynatrace.com", ("v1alpha2", "v1alpha1"), "edgeconnects", "EdgeConnect", True,
+         "EdgeConnects are not known: their flows are missing", optional=True),
+    Read("admissionregistration.k8s.io", ("v1",), "mutatingwebhookconfigurations",
+         "MutatingWebhookConfiguration", False,
+         "the webhooks' real Service, port, failurePolicy and timeout are not known"),
+    Read("admissionregistration.k8s.io", ("v1",), "validatingwebhookconfigurations",
+         "ValidatingWebhookConfiguration", False,
+         "the webhooks' real Service, port, failurePolicy and timeout are not known"),
+)
+
+
+def rbac_rules(reads: Sequence[Read] = READS) -> list[Json]:
+    """The ClusterRole rules that allow exactly these reads (get and list), one per group."""
+    by_group: dict[str, list[str]] = {}
+    for r in [*reads, *(r.instead() for r in reads if r.alternative)]:
+        plurals = by_group.setdefault(r.group, [])
+        if r.plural not in plurals:
+            plurals.append(r.plural)
+    return [{"apiGroups": [group], "resources": plurals, "verbs": ["get", "list"]}
+            for group, plurals in by_group.items()]
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    """Where and how to read: kubectl's ``--kubeconfig`` and ``--context``, and limits."""
+
+    kubeconfig: str | None = None
+    context: str | None = None
+    request_timeout: float = 30.0
+    page_size: int = 500
+    retries: int = 5  # for 429 and 5xx answers
+    connect_retries: int = 2  # for connection errors: an unreachable server fails fast
+    backoff: float = 0.5  # first wait before a retry, doubled each time
+    max_wait: float = 10.0  # longest single wait (Retry-After included)
+
+
+@dataclass(frozen=True)
+class Forbidden:
+    """A resource the credentials may not list (403), and what that costs."""
+
+    read: Read
+    message: str
+
+    @property
+    def rule(self) -> Json:
+        return {"apiGroups": [self.read.group], "resources": [self.read.plural],
+                "verbs": ["get", "list"]}
+
+    def warning(self) -> str:
+        rule = json.dumps(self.rule, separators=(", ", ": "))
+        return (f"cannot list {self.read.resource} (403 Forbidden); add the rule {rule} to "
+                f"the reader's ClusterRole (dtnetpol rbac prints the whole role). Without it "
+                f"{self.read.needed_for}")
+
+
+@dataclass
+class Listed:
+    """The items of one resource as read (each with kind and apiVersion filled in)."""
+
+    read: Read
+    api_version: str
+    items: list[Json]
+
+
+@dataclass
+class LiveRead:
+    """Everything one live read got: the objects, and what the report needs to say."""
+
+    context: str
+    server: str
+    version: Mapping[str, Any]
+    started: dt.datetime
+    lists: list[Listed] = field(default_factory=list)
+    forbidden: list[Forbidden] = field(default_factory=list)
+    absent: list[Read] = field(default_factory=list)  # groups not installed: skipped
+    requests: int = 0
+    seconds: float = 0.0
+
+    def location(self, obj: Mapping[str, Any], kind: str) -> SourceLocation:
+        meta = obj.get("metadata") or {}
+        name, ns = meta.get("name", "?"), meta.get("namespace")
+        where = f"{ns}/{kind}/{name}" if ns else f"{kind}/{name}"
+        return SourceLocation(f"cluster:{self.context}/{where}")
+
+    def documents(self) -> Iterator[tuple[Json, SourceLocation]]:
+        """(body, location) of every object read, in the build path's input shape."""
+        for listed in self.lists:
+            for item in listed.items:
+                yield item, self.location(item, listed.read.kind)
+
+    def count(self) -> int:
+        return sum(len(x.items) for x in self.lists)
+
+
+# ------------------------------------------------------------------------------ connecting
+def kubeconfig_paths(spec: ClusterSpec) -> str | None:
+    """The kubeconfig as kubectl finds it: ``--kubeconfig``, else ``$KUBECONFIG`` (a list,
+    merged), else ``~/.kube/config``; None when none of them exists."""
+    if spec.kubeconfig:
+        if not Path(spec.kubeconfig).is_file():
+            raise ClusterError(f"--kubeconfig {spec.kubeconfig}: no such file")
+        return spec.kubeconfig
+    env = os.environ.get("KUBECONFIG")
+    if env:
+        existing = [p for p in env.split(os.pathsep) if p and Path(p).is_file()]
+        if existing:
+            return os.pathsep.join(existing)
+        return None
+    default = Path.home() / ".kube" / "config"
+    return str(default) if default.is_file() else None
+
+
+def _current_context(paths: str) -> str | None:
+    """kubectl's current context of a kubeconfig list: the first file that sets one wins
+    (the client library's merge would take the last)."""
+    import yaml
+
+    for p in paths.split(os.pathsep):
+        try:
+            with open(p, encoding="utf-8") as f:
+                data = yaml.safe_load(f)
+        except (OSError, yaml.YAMLError):
+            continue
+        if isinstance(data, dict) and data.get("current-context"):
+            return str(data["current-context"])
+    return None
+
+
+def _in_cluster() -> bool:
+    return bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and \
+        Path("/var/run/secrets/kubernetes.io/serviceaccount/token").is_file()
+
+
+class _Client:
+    """The official client, configured as kubectl would be, asked only for raw JSON GETs."""
+
+    def __init__(self, spec: ClusterSpec) -> None:
+        from kubernetes import client, config  # lazy: costs about 0.15 s to import
+        from kubernetes.config.config_exception import ConfigException
+
+        self.spec = spec
+        self.configuration = client.Configuration()
+        path = kubeconfig_paths(spec)
+        try:
+            if path is not None:
+                contexts, current = config.list_kube_config_contexts(  # type: ignore[no-untyped-call]
+                    config_file=path)
+                names = [c["name"] for c in contexts or []]
+                name = spec.context or _current_context(path) or (current or {}).get("name")
+                if not name:
+                    raise ClusterError(f"{path}: no current context; give --context "
+                                       f"({', '.join(names) or 'the file has none'})")
+                if name not in names:
+                    raise ClusterError(f'context "{name}" is not in {path} (contexts: '
+                                       f'{", ".join(names) or "none"})')
+                config.load_kube_config(  # type: ignore[no-untyped-call]
+                    config_file=path, context=name,
+                    client_configuration=self.configuration, persist_config=False)
+                self.context = name
+            elif spec.context:
+                raise ClusterError(f"--context {spec.context}: no kubeconfig found "
+                                   "(--kubeconfig, $KUBECONFIG, ~/.kube/config)")
+            elif _in_cluster():
+                config.load_incluster_config(  # type: ignore[no-untyped-call]
+                    client_configuration=self.configuration)
+                self.context = "in-cluster"
+            else:
+                raise ClusterError("no kubeconfig found (--kubeconfig, $KUBECONFIG, "
+                                   "~/.kube/config) and not running in a pod; give PATHs "
+                                   "to read manifests instead")
+        except ConfigException as e:
+            raise ClusterError(f"cannot use the kubeconfig: {_one_line(str(e))}") from None
+        except (OSError, ValueError, TypeError, KeyError) as e:
+            raise ClusterError(f"cannot use the kubeconfig {path}: "
+                               f"{_one_line(str(e))}") from None
+        # our own retries (with backoff and Retry-After): none inside urllib3
+        self.configuration.retries = False
+        self.api = client.ApiClient(self.configuration)
+        self.core = client.CoreApi(self.api)
+        self.apis = client.ApisApi(self.api)
+        self.core_v1 = client.CoreV1Api(self.api)
+        self.custom = client.CustomObjectsApi(self.api)
+        self.version_api = client.VersionApi(self.api)
+        self.server = str(self.configuration.host)
+
+    def close(self) -> None:
+        self.api.close()  # type: ignore[no-untyped-call]
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+class _Gone(Exception):
+    """410: the continue token expired; the list starts over."""
+
+
+class _Status(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+_CORE_LISTS = {
+    "namespaces": "list_namespace",
+    "nodes": "list_node",
+    "pods": "list_pod_for_all_namespaces",
+    "services": "list_service_for_all_namespaces",
+    "replicationcontrollers": "list_replication_controller_for_all_namespaces",
+    "endpoints": "list_endpoints_for_all_namespaces",
+    "events": "list_event_for_all_namespaces",
+}
+
+
+class Reader:
+    """One read session: discovery, then the lists of :data:`READS`.
+
+    Kept small and open so that other readers (events, pod logs for ``diagnose``) can be added
+    as methods using :meth:`get_json` and :meth:`list_all`.
+    """
+
+    def __init__(self, spec: ClusterSpec, progress: Progress | None = None) -> None:
+        self.spec = spec
+        self.progress = progress or (lambda _text: None)
+        self.client = _Client(spec)
+        self.requests = 0
+
+    # -------------------------------------------------------------- one request, retried
+    def _call(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> bytes:
+        from kubernetes.client.exceptions import ApiException
+        from urllib3.exceptions import HTTPError
+
+        attempt = 0
+        while True:
+            self.requests += 1
+            try:
+                response = fn(*args, _preload_content=False,
+                              _request_timeout=self.spec.request_timeout, **kwargs)
+                data: bytes = response.data
+                return data
+            except ApiException as e:
+                status = int(e.status or 0)
+                message = _status_message(e.body) or str(e.reason or "")
+                if status == 410:
+                    raise _Gone() from None
+                if status == 401:
+                    raise ClusterError(
+                        f"the API server at {self.client.server} rejected the credentials of "
+                        f'context "{self.client.context}" (401 Unauthorized): the token has '
+                        f"expired or is not valid; log in again or renew the kubeconfig"
+                    ) from None
+                if status in RETRY_STATUSES and attempt < self.spec.retries:
+                    self._wait(attempt, _retry_after(e.headers), f"{what}: {status}")
+                    attempt += 1
+                    continue
+                raise _Status(status, message) from None
+            except (HTTPError, OSError) as e:
+                if attempt < self.spec.connect_retries:
+                    self._wait(attempt, None, f"{what}: {_reason(e)}")
+                    attempt += 1
+                    continue
+                raise ClusterError(
+                    f"cannot reach the API server at {self.client.server} (context "
+                    f'"{self.client.context}"): {_reason(e)}') from None
+
+    def _wait(self, attempt: int, retry_after: float | None, why: str) -> None:
+        wait = self.spec.backoff * (2 ** attempt)
+        if retry_after is not None:
+            wait = max(wait, retry_after)
+        wait = min(wait, self.spec.max_wait)
+        self.progress(f"{why}; retrying in {wait:.1f} s")
+        time.sleep(wait)
+
+    def get_json(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return _loads(self._call(what, fn, *args, **kwargs))
+
+    # -------------------------------------------------------------- discovery
+    def version(self) -> Json:
+        data: Json = self.get_json("/version", self.client.version_api.get_code)
+        return data
+
+    def served_versions(self) -> dict[str, tuple[list[str], str]]:
+        """group -> (served versions, preferred version); "" is the core group."""
+        core = self.get_json("/api", self.client.core.get_api_versions)
+        groups: dict[str, tuple[list[str], str]] = {
+            "": (list(core.get("versions") or ["v1"]), "v1")}
+        listing = self.get_json("/apis", self.client.apis.get_api_versions)
+        for g in listing.get("groups") or []:
+            versions = [v["version"] for v in g.get("versions") or []]
+            preferred = (g.get("preferredVersion") or {}).get("version") or \
+                (versions[0] if versions else "")
+            groups[g["name"]] = (versions, preferred)
+        return groups
+
+    def resources(self, group: str, version: str) -> set[str]:
+        """The resource names a group version serves (discovery)."""
+        try:
+            if group:
+                data = self.get_json(f"/apis/{group}/{version}",
+                                     self.client.custom.get_api_resources, group, version)
+            else:
+                data = self.get_json("/api/v1", self.client.core_v1.get_api_resources)
+        except _Status as e:
+            if e.status in (403, 404):
+                return set()
+            raise
+        return {r["name"] for r in data.get("resources") or []}
+
+    # -------------------------------------------------------------- lists
+    def _page(self, read: Read, version: str, token: str | None) -> Json:
+        kwargs: dict[str, Any] = {"limit": self.spec.page_size}
+        if token:
+            kwargs["_continue"] = token
+        if read.field_selector:
+            kwargs["field_selector"] = read.field_selector
+        what = f"list {read.resource}"
+        if read.group:
+            page: Json = self.get_json(what, self.client.custom.list_cluster_custom_object,
+                                       read.group, version, read.plural, **kwargs)
+        else:
+            method = getattr(self.client.core_v1, _CORE_LISTS[read.plural])
+            page = self.get_json(what, method, **kwargs)
+        return page
+
+    def list_all(self, read: Read, version: str) -> list[Json]:
+        """Every item, page by page; a 410 Gone (the continue token expired while paging)
+        starts the list over, up to three times."""
+        restarts = 0
+        while True:
+            items: list[Json] = []
+            token: str | None = None
+            try:
+                while True:
+                    page = self._page(read, version, token)
+                    items.extend(page.get("items") or [])
+                    token = (page.get("metadata") or {}).get("continue") or None
+                    if len(items) > self.spec.page_size:
+                        self.progress(f"reading {read.resource}: {len(items):,}")
+                    if not token:
+                        return items
+            except _Gone:
+                if restarts >= 3:
+                    raise ClusterError(
+                        f"list {read.resource}: the list expired (410 Gone) four times while "
+                        "paging; the cluster changes faster than it can be read. Try a "
+                        "larger --page-size") from None
+                restarts += 1
+                self.progress(f"list {read.resource}: continue token expired (410 Gone); "
+                              "reading it again from the start")
+
+    def read(self, reads: Sequence[Read] = READS) -> LiveRead:
+        """Discovery, then every list of ``reads``."""
+        start = time.perf_counter()
+        started = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        self.progress(f"connecting to {self.client.server}")
+        version = self.version()
+        served = self.served_versions()
+        result = LiveRead(self.client.context, self.client.server, version, started)
+        known: dict[tuple[str, str], set[str]] = {}
+        for read in reads:
+            chosen = _choose_version(read, served)
+            if chosen is None and read.alternative:
+                read = read.instead()
+                chosen = _choose_version(read, served)
+            if chosen is None:
+                result.absent.append(read)
+                continue
+            key = (read.group, chosen)
+            if key not in known:
+                known[key] = self.resources(read.group, chosen)
+            if read.plural not in known[key]:
+                result.absent.append(read)
+                continue
+            self.progress(f"reading {read.resource}")
+            try:
+                items = self.list_all(read, chosen)
+            except _Status as e:
+                if e.status == 403:
+                    result.forbidden.append(Forbidden(read, e.message))
+                    continue
+                if e.status == 404:
+                    result.absent.append(read)
+                    continue
+                raise ClusterError(f"list {read.resource}: {e.status} from the API server: "
+                                   f"{_one_line(e.message)}") from None
+            api_version = f"{read.group}/{chosen}" if read.group else chosen
+            result.lists.append(Listed(read, api_version, [
+                {"apiVersion": api_version, "kind": read.kind,
+                 **{k: v for k, v in item.items() if k not in ("apiVersion", "kind")}}
+                for item in items]))
+        result.requests = self.requests
+        result.seconds = time.perf_counter() - start
+        return result
+
+
+def _choose_version(read: Read, served: Mapping[str, tuple[list[str], str]]) -> str | None:
+    group = served.get(read.group)
+    if group is None:
+        return None
+    versions, preferred = group
+    return next((v for v in read.versions if v in versions), preferred or None)
+
+
+def _status_message(body: Any) -> str:
+    if not body:
+        return ""
+    try:
+        data = _loads(body if isinstance(body, bytes) else str(body).encode())
+    except ValueError:
+        return _one_line(str(body))[:300]
+    return str(data.get("message", "")) if isinstance(data, dict) else ""
+
+
+def _retry_after(headers: Any) -> float | None:
+    if not headers:
+        return None
+    value = headers.get("Retry-After") if hasattr(headers, "get") else None
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _reason(e: BaseException) -> str:
+    """The root cause of a connection error, in words (not urllib3's nested repr)."""
+    inner: BaseException | None = getattr(e, "reason", None)
+    while inner is not None and getattr(inner, "reason", None) not in (None, inner):
+        inner = getattr(inner, "reason", None)
+    text = str(inner or e)
+    if "Connection refused" in text:
+        return "connection refused"
+    if "timed out" in text.lower():
+        return "timed out"
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        return "the server's certificate is not trusted by the kubeconfig"
+    if "Name or service not known" in text or "nodename nor servname" in text:
+        return "the server's name does not resolve"
+    return _one_line(text.split(": ", 1)[-1] if "object at 0x" in text else text)[:200]
+
+
+def read_cluster(spec: ClusterSpec, progress: Progress | None = None,
+                 reads: Sequence[Read] = READS) -> LiveRead:
+    """Read the cluster of ``spec`` (see the module docstring).
+
+    Raises:
+        ClusterError: no usable kubeconfig, the server cannot be reached, the credentials
+            are rejected, or a list fails for good.
+    """
+    reader = Reader(spec, progress)
+    try:
+        return reader.read(reads)
+    finally:
+        reader.client.close()
+
+
+def load_live(live: LiveRead, *, strict: bool = True) -> tuple[Cluster, list[Problem]]:
+    """The cluster model of what was read: the same build path as files, with a warning per
+    resource that could not be read (first, so it is not lost among the others)."""
+    cluster, problems = build_cluster(live.documents(), strict=strict)
+    forbidden = tuple(f.warning() for f in live.forbidden)
+    if forbidden:
+        cluster = replace(cluster, warnings=forbidden + cluster.warnings)
+    return cluster, problems
