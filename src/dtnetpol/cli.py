@@ -12,7 +12,7 @@ import contextlib
 import gc
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from typing import NoReturn, TextIO
+from typing import NoReturn, TextIO, cast
 
 from dtnetpol import __version__
 from dtnetpol.commands import (
@@ -25,17 +25,21 @@ from dtnetpol.commands import (
     fix,
     generate,
     lint,
+    probe,
     rbac,
     rules,
     snapshot,
 )
 from dtnetpol.errors import DtnetpolError
+from dtnetpol.render.console import use_colour
+from dtnetpol.safe_text import SafeStream
+from dtnetpol.sources.yaml_load import DEFAULT_MAX_INPUT_BYTES, max_input_bytes
 
 EXIT_OK, EXIT_FINDING, EXIT_INPUT = 0, 1, 2
 
 # In the order ``dtnetpol --help`` lists them: the Dynatrace check first.
-COMMANDS = (check, diagnose, fix, generate, diff, lint, rules, can_reach, explain, connlist,
-            snapshot, rbac)
+COMMANDS = (check, diagnose, probe, fix, generate, diff, lint, rules, can_reach, explain,
+            connlist, snapshot, rbac)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -84,7 +88,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
          err: TextIO | None = None) -> int:
     """Entry point; returns the exit code (``dtnetpol`` script calls sys.exit on it)."""
     out = out or sys.stdout
-    err = err or sys.stderr
+    # Every text from the input reaches the user through these (dtnetpol.safe_text).
+    err = cast(TextIO, SafeStream(err or sys.stderr))
     parser = build_parser()
     try:
         with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
@@ -98,6 +103,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
         parser.print_help(out)
         return EXIT_OK
     run: Command = args.run
+    colour = use_colour(out) and getattr(args, "output", "table") == "table"
+    out = cast(TextIO, SafeStream(out, keep_colour=colour))
+    limit = max_input_bytes.set(getattr(args, "max_input_size", DEFAULT_MAX_INPUT_BYTES))
     try:
         with _collector_paused():
             return run(args, out, err)
@@ -109,6 +117,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
     except KeyboardInterrupt:
         print("dtnetpol: interrupted", file=err)
         return 130
+    finally:
+        max_input_bytes.reset(limit)
 
 
 def entry() -> NoReturn:

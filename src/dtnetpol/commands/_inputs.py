@@ -10,18 +10,26 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
+from dtnetpol.commands import _types as flag_types
 from dtnetpol.engine.analysis import Analyzer
 from dtnetpol.errors import UsageError
 from dtnetpol.manifest import Problem, build_cluster
 from dtnetpol.model.cluster import Cluster, HostNetwork
+from dtnetpol.model.location import SourceLocation
 from dtnetpol.render.progress import progress
-from dtnetpol.sources import load_cluster, read_documents
+from dtnetpol.sources import iter_documents, load_cluster
 from dtnetpol.sources.cluster import ClusterSpec, LiveRead, load_live, read_cluster
 from dtnetpol.sources.snapshot import snapshot_warnings
+from dtnetpol.sources.yaml_load import DEFAULT_MAX_INPUT_BYTES
+
+# Kinds whose bodies lint never looks into (its rules point at policies and namespaces).
+_NOT_KEPT = frozenset({"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job",
+                       "CronJob", "ReplicationController", "Service", "Endpoints",
+                       "EndpointSlice", "Node", "ConfigMap", "Secret"})
 
 PATH_HELP = "manifest files or directories (recursive), or - for stdin"
 HOST_NETWORK_HELP = (
@@ -64,10 +72,15 @@ def add_input_flags(p: argparse.ArgumentParser, formats: Sequence[str], *,
                             "PATH)")
     if workloads:
         g = p.add_mutually_exclusive_group()
-        g.add_argument("-n", "--namespace", help="report only workloads of this namespace "
+        g.add_argument("-n", "--namespace", type=flag_types.namespace,
+                       help="report only workloads of this namespace "
                        "(connections where either end is in it)")
         g.add_argument("-A", "--all-namespaces", action="store_true",
                        help="report every namespace (the default)")
+    p.add_argument("--max-input-size", type=flag_types.size, metavar="SIZE",
+                   default=DEFAULT_MAX_INPUT_BYTES,
+                   help="refuse input larger than this in all (files, folders, stdin): "
+                        "e.g. 512M, 2G; 0 for no limit (default: 256M)")
     add_cluster_flags(p)
     p.set_defaults(paths_required=paths_required)
 
@@ -216,11 +229,19 @@ def load(args: argparse.Namespace, err: TextIO | None, *,
         return Loaded(Cluster(), ())
     elif keep_documents:
         stdin = stdin_for(args, chosen)
-        docs = read_documents(chosen, stdin)
-        cluster, problems = build_cluster(((d.body, d.location) for d in docs),
-                                          strict=False)
-        loaded = Loaded(cluster, tuple(chosen), tuple(problems),
-                        {(d.file, d.index): d.body for d in docs})
+        kept: dict[tuple[str, int], Any] = {}
+
+        def bodies() -> Iterator[tuple[Any, SourceLocation]]:
+            # One document at a time; only the bodies lint points into are kept (workloads,
+            # the bulk of a cluster, are not: holding every body took 16 times the input).
+            for d in iter_documents(chosen, stdin):
+                kind = d.body.get("kind") if isinstance(d.body, dict) else None
+                if not (isinstance(kind, str) and kind in _NOT_KEPT):
+                    kept[(d.file, d.index)] = d.body
+                yield d.body, d.location
+
+        cluster, problems = build_cluster(bodies(), strict=False)
+        loaded = Loaded(cluster, tuple(chosen), tuple(problems), kept)
     else:
         stdin = stdin_for(args, chosen)
         cluster, problems = load_cluster(chosen, stdin=stdin,
@@ -240,6 +261,10 @@ def load(args: argparse.Namespace, err: TextIO | None, *,
                   file=err)
         for w in cluster.warnings:
             warn(args, err, w)
+        ns = getattr(args, "namespace", None)
+        if ns and ns not in cluster.namespaces and not any(p.namespace == ns
+                                                            for p in cluster.pods):
+            warn(args, err, f"-n {ns}: no workload or namespace in the input is in it")
         if cluster.skipped_kinds and getattr(args, "verbose", False):
             total = sum(cluster.skipped_kinds.values())
             kinds = ", ".join(f"{k} ({n})" for k, n in sorted(cluster.skipped_kinds.items()))

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TextIO
 
+from dtnetpol.commands import _types as flag_types
 from dtnetpol.commands._inputs import host_network, load, stdin_for
 from dtnetpol.dynatrace import (
     ComponentId,
@@ -35,6 +36,7 @@ from dtnetpol.generate import CalicoEdition, Flavor, monitored_namespaces
 from dtnetpol.manifest.marks import item_line, key_line
 from dtnetpol.model import Cluster, Direction, SourceLocation
 from dtnetpol.sources import read_documents
+from dtnetpol.sources.cluster import LiveRead
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ class Inputs:
     install: InstallFacts
     monitored: dict[str, tuple[str, ...]]
     warnings: tuple[str, ...]
+    #: The raw live read when no PATH was given (diagnose and probe use its Pod bodies).
+    live: LiveRead | None = None
 
 
 def _csv(text: str) -> list[str]:
@@ -75,15 +79,17 @@ def add_install_flags(p: argparse.ArgumentParser) -> None:
                         "and the cluster DNS (default: generic; openshift with "
                         "--flavor openshift)")
     p.add_argument("--apiserver", action="append", default=[], metavar="IP:PORT",
+                   type=flag_types.ip_port,
                    help="the API server endpoint behind kubernetes.default.svc (default: the "
                         "default/kubernetes EndpointSlice in PATH); repeatable")
     p.add_argument("--apiserver-cidr", action="append", default=[], metavar="CIDR",
+                   type=flag_types.cidr,
                    help="where the API server's calls to the webhook come from "
                         "(control-plane nodes, EKS cluster subnets, GKE /28); repeatable")
-    p.add_argument("--monitored-namespaces", metavar="NS,...",
+    p.add_argument("--monitored-namespaces", metavar="NS,...", type=flag_types.namespaces,
                    help="namespaces whose pods the DynaKube instruments (default: its "
                         "namespaceSelector matched against the Namespaces in PATH)")
-    p.add_argument("--operator-namespace", metavar="NS",
+    p.add_argument("--operator-namespace", metavar="NS", type=flag_types.namespace,
                    help="namespace of the operator (default: the DynaKube's)")
     p.add_argument("--no-csi-driver", action="store_true",
                    help="the operator was installed without the CSI driver "
@@ -100,11 +106,14 @@ def add_install_flags(p: argparse.ArgumentParser) -> None:
 
 def add_generate_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tenant-cidr", action="append", default=[], metavar="CIDR",
+                   type=flag_types.cidr,
                    help="where the Dynatrace hosts are (exact); default: 0.0.0.0/0 minus "
                         "private ranges, on the needed port only; repeatable")
     p.add_argument("--proxy-cidr", action="append", default=[], metavar="CIDR",
+                   type=flag_types.cidr,
                    help="the proxy's addresses when spec.proxy names a host; repeatable")
     p.add_argument("--node-cidr", action="append", default=[], metavar="CIDR",
+                   type=flag_types.cidr,
                    help="node addresses (kubelet, OneAgent on the host network); default: "
                         "the Nodes in PATH, else the private ranges; repeatable")
     p.add_argument("--calico-edition", choices=[e.value for e in CalicoEdition],
@@ -229,7 +238,8 @@ def load_inputs(args: argparse.Namespace, err: TextIO | None = None, *,
         InputError: unreadable or invalid input, no DynaKube anywhere.
         UsageError: a malformed flag value.
     """
-    cluster = load(args, err, paths=paths, report=False).cluster
+    loaded = load(args, err, paths=paths, report=False)
+    cluster = loaded.cluster
     docs: list[tuple[Any, SourceLocation]] = []
     if args.dynakube:
         stdin = stdin_for(args, paths)
@@ -262,6 +272,13 @@ def load_inputs(args: argparse.Namespace, err: TextIO | None = None, *,
             monitored[dk.name] = tuple(given)
         elif cluster.namespaces:
             monitored[dk.name] = monitored_namespaces(dk, cluster.namespaces.values())
+    # A namespace flag that names nothing the input knows is most likely a typo.
+    named = [("--monitored-namespaces", n) for n in given]
+    if args.operator_namespace:
+        named.append(("--operator-namespace", args.operator_namespace))
+    if cluster.namespaces:
+        warnings.extend(f"{flag} {ns}: no such namespace in PATH" for flag, ns in named
+                        if ns not in cluster.namespaces)
     if given and len([d for d in dks if d.injection or d.otlp_exporter]) > 1:
         warnings.append("--monitored-namespaces applies to every DynaKube of the input")
     if cluster.policies and for_policies:
@@ -291,6 +308,7 @@ def load_inputs(args: argparse.Namespace, err: TextIO | None = None, *,
         apiserver_endpoints=endpoints,
         host_network=host_network(args),
     )
-    return Inputs(tuple(dks), tuple(ecs), cluster, install, monitored, tuple(warnings))
+    return Inputs(tuple(dks), tuple(ecs), cluster, install, monitored, tuple(warnings),
+                  loaded.live)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
+from dtnetpol.commands import _types as flag_types
 from dtnetpol.commands._inputs import add_input_flags, analyzer, load
 from dtnetpol.engine.analysis import Analyzer, Endpoint
 from dtnetpol.engine.explain import Outcome
@@ -28,7 +29,8 @@ def register(subparsers: Any) -> None:
                    help="ns/workload, ns/pod, ns/name[Kind], or an IP")
     p.add_argument("--to", dest="dst", required=True,
                    help="ns/workload, ns/pod, ns/name[Kind], or an IP")
-    p.add_argument("--port", help="PORT or PORT/PROTOCOL (TCP, UDP, SCTP); default: any port")
+    p.add_argument("--port", type=flag_types.port,
+                   help="PORT or PORT/PROTOCOL (TCP, UDP, SCTP); default: any port")
     p.set_defaults(run=run)
 
 

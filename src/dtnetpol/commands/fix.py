@@ -3,19 +3,19 @@
 Edge module: loads PATH (the user's manifests, DynaKube included or given with
 ``--dynakube``), asks :func:`dtnetpol.generate.fix` which sides of the required flows block,
 and prints the new policies as YAML, or writes them as new files into ``--write DIR``. It
-never opens the user's files for writing, and never overwrites a file in DIR.
+never opens the user's files for writing; it writes into DIR as
+:mod:`dtnetpol.commands._write` does.
 """
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any, TextIO
 
 from dtnetpol.commands._inputs import add_input_flags, warn
 from dtnetpol.commands._install import add_generate_flags, add_install_flags, load_inputs
+from dtnetpol.commands._write import add_force_flag, write_files
 from dtnetpol.dynatrace import applicable_flows
-from dtnetpol.errors import InputError
 from dtnetpol.generate import CalicoEdition, Flavor, GenerateOptions, fix
 from dtnetpol.generate.yaml_out import document_yaml, stream_yaml
 
@@ -33,8 +33,9 @@ def register(subparsers: Any) -> None:
     add_install_flags(p)
     add_generate_flags(p)
     p.add_argument("--write", metavar="DIR",
-                   help="write each new policy as a new file into DIR (existing files are "
-                        "never overwritten)")
+                   help="write each new policy as a new file into DIR (an existing file "
+                        "with other content only with --force)")
+    add_force_flag(p)
     p.set_defaults(run=run, flavor=Flavor.KUBERNETES.value)
 
 
@@ -62,22 +63,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print("nothing to fix: no required Dynatrace flow is blocked", file=err)
         return EXIT_OK
     if args.write:
-        folder = Path(args.write)
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            for doc in result.documents:
-                target = folder / doc.filename
-                text = document_yaml(doc)
-                if target.exists():
-                    if target.read_text(encoding="utf-8") == text:
-                        continue
-                    raise InputError(f"--write {args.write}: {target.name} exists; not "
-                                     "overwriting it (remove it or pick another folder)")
-                target.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"--write {args.write}: {exc.strerror or exc}") from None
-        print(f"wrote {len(result.documents)} policies for {len(flows_fixed)} blocked flows "
-              f"to {folder}", file=err)
+        done = write_files(args.write,
+                           [(d.filename, document_yaml(d)) for d in result.documents],
+                           flag="--write", force=args.force)
+        same = f" ({len(done.unchanged)} unchanged)" if done.unchanged else ""
+        print(f"wrote {len(done.written)} policies for {len(flows_fixed)} blocked flows "
+              f"to {args.write}{same}", file=err)
     else:
         preamble = (f"dtnetpol fix: {len(result.documents)} new policies for "
                     f"{len(flows_fixed)} blocked required flows: {', '.join(flows_fixed)}.",

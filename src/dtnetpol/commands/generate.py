@@ -8,13 +8,12 @@ stdout (or one file per document with ``--out DIR``). Warnings go to stderr.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any, TextIO
 
 from dtnetpol.commands._inputs import add_input_flags, warn
 from dtnetpol.commands._install import add_generate_flags, add_install_flags, load_inputs
+from dtnetpol.commands._write import add_force_flag, write_files
 from dtnetpol.dynatrace import applicable_flows
-from dtnetpol.errors import InputError
 from dtnetpol.generate import CalicoEdition, Flavor, GenerateOptions, generate
 from dtnetpol.generate.yaml_out import document_yaml, stream_yaml
 
@@ -37,6 +36,7 @@ def register(subparsers: Any) -> None:
     add_generate_flags(p)
     p.add_argument("--out", metavar="DIR",
                    help="write one file per policy into DIR instead of one YAML stream")
+    add_force_flag(p)
     p.set_defaults(run=run)
 
 
@@ -57,14 +57,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for w in (*inputs.warnings, *result.warnings):
         warn(args, err, w)
     if args.out:
-        folder = Path(args.out)
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            for doc in result.documents:
-                (folder / doc.filename).write_text(document_yaml(doc), encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"--out {args.out}: {exc.strerror or exc}") from None
-        print(f"wrote {len(result.documents)} files to {folder}", file=err)
+        done = write_files(args.out, [(d.filename, document_yaml(d)) for d in result.documents],
+                           flag="--out", force=args.force)
+        same = f" ({len(done.unchanged)} unchanged)" if done.unchanged else ""
+        print(f"wrote {len(done.written)} files to {args.out}{same}", file=err)
     else:
         out.write(stream_yaml(result.documents, result.preamble))
     return EXIT_OK

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, TextIO
 
+from dtnetpol.commands import _types as flag_types
 from dtnetpol.commands._inputs import Loaded, add_input_flags, host_network, load
 from dtnetpol.errors import InputError, UsageError
 from dtnetpol.lint.config import CONFIG_FILE, LintConfig, parse_config
@@ -29,7 +30,8 @@ from dtnetpol.render.lint_json import lint_json
 from dtnetpol.render.lint_table import lint_table, summary_line
 from dtnetpol.render.markdown import lint_md
 from dtnetpol.render.sarif import sarif_report
-from dtnetpol.sources.yaml_load import read_text
+from dtnetpol.safe_text import path_label
+from dtnetpol.sources.yaml_load import _read_file, read_text
 
 EXIT_OK, EXIT_FINDING = 0, 1
 FORMATS = ("table", "json", "sarif", "md")
@@ -50,11 +52,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--config", metavar="FILE",
                    help=f"configuration file (default: {CONFIG_FILE} in the working "
                         "directory, if present)")
-    p.add_argument("--pod-cidr", action="append", metavar="CIDR",
+    p.add_argument("--pod-cidr", action="append", metavar="CIDR", type=flag_types.cidr,
                    help="a pod CIDR of the cluster (repeatable; also read from Nodes)")
-    p.add_argument("--service-cidr", action="append", metavar="CIDR",
+    p.add_argument("--service-cidr", action="append", metavar="CIDR", type=flag_types.cidr,
                    help="the Service CIDR of the cluster (repeatable)")
-    p.add_argument("--apiserver", metavar="ADDRESS:PORT",
+    p.add_argument("--apiserver", metavar="ADDRESS:PORT", type=flag_types.address_port,
                    help="the endpoint behind kubernetes.default.svc (default: from the "
                         "default/kubernetes Endpoints or EndpointSlice in the input)")
     p.set_defaults(run=run)
@@ -73,11 +75,10 @@ def load_config(path: str | None, *, cwd: str | None = None) -> LintConfig:
             return LintConfig()
         path = candidate
     try:
-        with open(path, encoding="utf-8-sig") as fh:
-            text = fh.read()
-    except OSError as e:
-        raise InputError(f"cannot read configuration: {e.strerror or e}",
-                         SourceLocation(path)) from None
+        text = _read_file(path)   # bounded; a FIFO or device is refused, as for manifests
+    except InputError as e:
+        raise InputError(f"cannot read configuration: {e.message}",
+                         SourceLocation(path_label(path))) from None
     docs = read_text(text, path)
     if len(docs) > 1:
         raise InputError("the configuration must be a single YAML document",

@@ -7,6 +7,7 @@ from typing import Any, TextIO
 
 import yaml
 
+from dtnetpol.commands import _types as flag_types
 from dtnetpol.sources.cluster import READS, rbac_rules
 
 EXIT_OK = 0
@@ -23,7 +24,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--name", default="dtnetpol-reader",
                    help="name of the ServiceAccount, ClusterRole and binding "
                         "(default: dtnetpol-reader)")
-    p.add_argument("--namespace", default="dtnetpol",
+    p.add_argument("--namespace", default="dtnetpol", type=flag_types.namespace,
                    help="namespace of the ServiceAccount (default: dtnetpol)")
     p.set_defaults(run=run)
 

@@ -9,7 +9,10 @@ import sys
 from collections.abc import Iterable
 
 from rich.console import Console, RenderableType
+from rich.segment import Segment
 from rich.text import Text
+
+from dtnetpol.safe_text import escape_controls
 
 DEFAULT_WIDTH = 100
 
@@ -32,10 +35,21 @@ def terminal_width() -> int:
     return DEFAULT_WIDTH
 
 
+class _SafeConsole(Console):
+    """Escapes control characters in the text of every segment before the console adds its
+    colours: cell texts come from the input, colours from us (see :mod:`dtnetpol.safe_text`).
+    """
+
+    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        return super()._render_buffer(
+            seg if seg.control else Segment(escape_controls(seg.text), seg.style)
+            for seg in buffer)
+
+
 def render(renderables: Iterable[RenderableType], *, colour: bool = False,
            width: int | None = None) -> str:
     buf = io.StringIO()
-    console = Console(file=buf, width=width or terminal_width(), force_terminal=colour,
+    console = _SafeConsole(file=buf, width=width or terminal_width(), force_terminal=colour,
                       color_system="standard" if colour else None, no_color=not colour,
                       highlight=False, soft_wrap=False)
     for r in renderables:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from dtnetpol.lint.finding import Finding, Severity
 from dtnetpol.lint.registry import RULES
+from dtnetpol.safe_text import escape_controls
 
 _COLOUR = {Severity.ERROR: "\x1b[1;31m", Severity.WARNING: "\x1b[33m",
            Severity.INFO: "\x1b[36m"}
@@ -37,7 +38,8 @@ def lint_table(findings: Sequence[Finding], *, suppressed: int = 0,
     """The report as text (ANSI colours only when ``colour``)."""
 
     def paint(code: str, text: str) -> str:
-        return f"{code}{text}{_RESET}" if colour else text
+        # Text from the input is escaped before our colours wrap it (dtnetpol.safe_text).
+        return f"{code}{escape_controls(text)}{_RESET}" if colour else escape_controls(text)
 
     lines: list[str] = []
     for f in findings:
@@ -50,11 +52,11 @@ def lint_table(findings: Sequence[Finding], *, suppressed: int = 0,
         spec = RULES.get(f.rule_id)
         name = f" {spec.name}" if spec is not None else ""
         head = paint(_COLOUR[f.severity], f"{f.severity.value}[{f.rule_id}]")
-        lines.append(f"{paint(_BOLD, where)}: {head}{name}: {f.message}")
+        lines.append(f"{paint(_BOLD, where)}: {head}{name}: {escape_controls(f.message)}")
         detail = f"document {loc.document}" + (f", {loc.path}" if loc.path else "")
         lines.append(paint(_DIM, f"    at {detail}"))
         if f.fix:
-            lines.append(f"    fix: {f.fix}")
+            lines.append(f"    fix: {escape_controls(f.fix)}")
     if not findings:
         lines.append("no findings" + (f" ({suppressed} suppressed)" if suppressed else ""))
     else:

@@ -13,6 +13,8 @@ from typing import TextIO
 from rich.console import Console
 from rich.status import Status
 
+from dtnetpol.safe_text import unwrap
+
 
 class Progress:
     """Updates one status line; does nothing when the stream is not a terminal."""
@@ -37,6 +39,7 @@ def progress(err: TextIO, text: str, *, quiet: bool = False) -> Iterator[Progres
     if quiet or not is_terminal(err):
         yield Progress(None)
         return
-    console = Console(file=err, stderr=True)
+    # The status line's cursor controls are ours: below the escaping stream (its texts too).
+    console = Console(file=unwrap(err), stderr=True)
     with console.status(text) as status:
         yield Progress(status)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Sequence
-from typing import TextIO
+from collections.abc import Iterator, Sequence
+from typing import Any, TextIO
 
 from dtnetpol.manifest import Problem, build_cluster
 from dtnetpol.model.cluster import Cluster
+from dtnetpol.model.location import SourceLocation
 from dtnetpol.sources.parallel import PARALLEL_MIN_BYTES, load_parallel
-from dtnetpol.sources.yaml_load import Document, read_documents, read_text
+from dtnetpol.sources.yaml_load import Document, iter_documents, read_documents, read_text
 
-__all__ = ["Document", "load_cluster", "read_documents", "read_text"]
+__all__ = ["Document", "iter_documents", "load_cluster", "read_documents", "read_text"]
 
 # From this many documents on, the loaded objects are moved out of the cyclic garbage
 # collector's reach (gc.freeze) once loading is done.
@@ -39,9 +40,17 @@ def load_cluster(paths: Sequence[str], stdin: TextIO | None = None,
     try:
         loaded = load_parallel(paths, strict, parallel_min_bytes)
         if loaded is None:
-            documents = read_documents(paths, stdin)
-            result = build_cluster(((d.body, d.location) for d in documents), strict=strict)
-            count = len(documents)
+            # One document at a time: parsed, built, let go (all parsed bodies at once took
+            # 16 times the input in memory).
+            counted = [0]
+
+            def bodies() -> Iterator[tuple[Any, SourceLocation]]:
+                for d in iter_documents(paths, stdin):
+                    counted[0] += 1
+                    yield d.body, d.location
+
+            result = build_cluster(bodies(), strict=strict)
+            count = counted[0]
         else:
             result, count = loaded
     finally:

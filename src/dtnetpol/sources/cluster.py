@@ -633,3 +633,164 @@ def load_live(live: LiveRead, *, strict: bool = True) -> tuple[Cluster, list[Pro
     if forbidden:
         cluster = replace(cluster, warnings=forbidden + cluster.warnings)
     return cluster, problems
+
+
+# ------------------------------------------------------------------------------ diagnose
+#: Events are read by ``diagnose`` only (not by every live command).
+EVENTS = Read("", ("v1",), "events", "Event", True,
+              "events (FailedMount, Unhealthy probes, BackOff) are not known to diagnose",
+              field_selector="type=Warning")
+#: What ``diagnose`` reads on top of :data:`READS`: events, and pods/log (get only).
+DIAGNOSE_RULES: tuple[Json, ...] = (
+    {"apiGroups": [""], "resources": ["events"], "verbs": ["get", "list"]},
+    {"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]},
+)
+
+
+def read_events(reader: Reader) -> tuple[list[Json], Forbidden | None]:
+    """Every Warning Event (core/v1), or the 403 that kept them from being read."""
+    try:
+        items = reader.list_all(EVENTS, "v1")
+    except _Status as e:
+        if e.status == 403:
+            return [], Forbidden(EVENTS, e.message)
+        raise ClusterError(f"list events: {e.status} from the API server: "
+                           f"{_one_line(e.message)}") from None
+    return [{"apiVersion": "v1", "kind": "Event", **{k: v for k, v in item.items()
+                                                     if k not in ("apiVersion", "kind")}}
+            for item in items], None
+
+
+def read_pod_log(reader: Reader, namespace: str, pod: str, container: str, *,
+                 tail_lines: int, since_seconds: int | None = None, previous: bool = False
+                 ) -> list[str] | None:
+    """The last lines of one container's log (pods/log, get), with timestamps; None when
+    there is none (a container that never started, or no previous instance) or the
+    credentials may not read it."""
+    kwargs: dict[str, Any] = {"container": container, "tail_lines": tail_lines,
+                              "timestamps": True}
+    if since_seconds:
+        kwargs["since_seconds"] = since_seconds
+    if previous:
+        kwargs["previous"] = True
+    try:
+        data = reader._call(f"log {namespace}/{pod}/{container}",
+                            reader.client.core_v1.read_namespaced_pod_log, pod, namespace,
+                            **kwargs)
+    except _Status as e:
+        if e.status in (400, 403, 404):
+            return None
+        raise ClusterError(f"log of {namespace}/{pod}: {e.status} from the API server: "
+                           f"{_one_line(e.message)}") from None
+    return data.decode("utf-8", errors="replace").splitlines()
+
+
+# ==============================================================================
+# WRITER: the only code in dtnetpol that changes a cluster. Constructed only by
+# ``dtnetpol probe --yes``; everything it creates carries the probe label and is deleted by
+# the run that made it (or the next one).
+# ==============================================================================
+class ProbeWriter:
+    """Creates and deletes probe pods and their owner ConfigMaps; reads their status and log.
+
+    Only these calls exist: create/get/delete of pods and ConfigMaps in a namespace, list of
+    both by the probe label, and the probe pods' logs. ``dtnetpol rbac --probe`` prints the
+    Role they need (:data:`PROBE_RULES`).
+    """
+
+    def __init__(self, spec: ClusterSpec, label: str, progress: Progress | None = None
+                 ) -> None:
+        self.reader = Reader(spec, progress)
+        self.label = label  # "key=value" of every object a probe run creates
+        self.core = self.reader.client.core_v1
+
+    def close(self) -> None:
+        self.reader.client.close()
+
+    def _json(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Json:
+        try:
+            data: Json = self.reader.get_json(what, fn, *args, **kwargs)
+        except _Status as e:
+            raise ClusterError(f"{what}: {e.status} from the API server: "
+                               f"{_one_line(e.message)}") from None
+        return data
+
+    def create(self, body: Json) -> Json:
+        """Create a Pod or ConfigMap; the stored object comes back (with its uid)."""
+        meta = body["metadata"]
+        if self.label.split("=", 1)[0] not in (meta.get("labels") or {}):
+            raise ValueError("a probe object must carry the probe label")
+        from kubernetes import client  # the client validates bodies as its own models
+
+        fn: Callable[..., Any]
+        model: Any
+        if body["kind"] == "Pod":
+            fn, model = self.core.create_namespaced_pod, client.V1Pod.from_dict(body)
+        elif body["kind"] == "ConfigMap":
+            fn = self.core.create_namespaced_config_map
+            model = client.V1ConfigMap.from_dict(body)
+        else:
+            raise ValueError(f"a probe creates pods and ConfigMaps, not {body['kind']}")
+        return self._json(f"create {body['kind']} {meta['namespace']}/{meta['name']}",
+                          fn, meta["namespace"], model)
+
+    def pod(self, namespace: str, name: str) -> Json | None:
+        try:
+            data: Json = self.reader.get_json(f"get pod {namespace}/{name}",
+                                              self.core.read_namespaced_pod, name, namespace)
+        except _Status as e:
+            if e.status == 404:
+                return None
+            raise ClusterError(f"get pod {namespace}/{name}: {e.status}: "
+                               f"{_one_line(e.message)}") from None
+        return data
+
+    def log(self, namespace: str, name: str, container: str) -> str:
+        lines = read_pod_log(self.reader, namespace, name, container, tail_lines=20)
+        return "\n".join(lines or [])
+
+    def delete(self, kind: str, namespace: str, name: str) -> bool:
+        """Delete one object (at once: grace period 0); False when it was already gone."""
+        fn = {"Pod": self.core.delete_namespaced_pod,
+              "ConfigMap": self.core.delete_namespaced_config_map}[kind]
+        try:
+            self.reader._call(f"delete {kind} {namespace}/{name}", fn, name, namespace,
+                              grace_period_seconds=0)
+        except _Status as e:
+            if e.status == 404:
+                return False
+            raise ClusterError(f"delete {kind} {namespace}/{name}: {e.status}: "
+                               f"{_one_line(e.message)}") from None
+        return True
+
+    def remove_leftovers(self) -> list[str]:
+        """Delete every pod and ConfigMap an earlier run left (by the probe label)."""
+        removed: list[str] = []
+        for kind, fn in (("Pod", self.core.list_pod_for_all_namespaces),
+                         ("ConfigMap", self.core.list_config_map_for_all_namespaces)):
+            listing = self._json(f"list {kind} -l {self.label}", fn,
+                                 label_selector=self.label)
+            for item in listing.get("items") or []:
+                meta = item.get("metadata") or {}
+                if self.delete(kind, meta["namespace"], meta["name"]):
+                    removed.append(f"{kind} {meta['namespace']}/{meta['name']}")
+        return removed
+
+    def add_ephemeral(self, namespace: str, pod: str, container: Json) -> None:
+        """Add one ephemeral container to a running pod (pods/ephemeralcontainers, patch).
+        It cannot be removed again: it stays, terminated, until the pod is replaced."""
+        body = {"spec": {"ephemeralContainers": [container]}}
+        self._json(f"add ephemeral container {container['name']} to {namespace}/{pod}",
+                   self.core.patch_namespaced_pod_ephemeralcontainers, pod, namespace, body,
+                   _content_type="application/strategic-merge-patch+json")
+
+
+#: The rules ``dtnetpol probe --yes`` needs on top of the reader's ClusterRole (in the
+#: namespaces it probes from; a ClusterRole bound there, or cluster-wide).
+PROBE_RULES: tuple[Json, ...] = (
+    {"apiGroups": [""], "resources": ["pods", "configmaps"],
+     "verbs": ["create", "get", "list", "delete"]},
+    {"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]},
+    {"apiGroups": [""], "resources": ["pods/ephemeralcontainers"], "verbs": ["patch"]},
+)
+

@@ -29,7 +29,8 @@ from dtnetpol.manifest.cluster import PartialCluster, build_partial, merge_parti
 from dtnetpol.manifest.problems import Problem
 from dtnetpol.model.cluster import Cluster
 from dtnetpol.model.location import SourceLocation
-from dtnetpol.sources.yaml_load import _manifest_files, _read_file, read_piece
+from dtnetpol.safe_text import path_label
+from dtnetpol.sources.yaml_load import _budget, _manifest_files, _read_file, read_piece
 
 # Inputs (files only) from this many bytes on are loaded in two processes.
 PARALLEL_MIN_BYTES = 8 << 20
@@ -171,7 +172,8 @@ def _load(pieces: Sequence[Piece], strict: bool) -> _Loaded:
     def bodies() -> Iterator[tuple[Any, SourceLocation]]:
         nonlocal documents
         for piece in pieces:
-            docs, count = read_piece(piece.text, piece.file, piece.line, piece.index)
+            docs, count = read_piece(piece.text, path_label(piece.file), piece.line,
+                                     piece.index)
             counts.append(count)
             documents += len(docs)
             for doc in docs:
@@ -201,7 +203,8 @@ def load_parallel(paths: Sequence[str], strict: bool,
         size = sum(os.path.getsize(f) for f in files)
         if size <= min_bytes:
             return None
-        texts = [(f, _read_file(f)) for f in files]
+        budget = _budget()  # one budget for all files, as read_documents reads them
+        texts = [(f, _read_file(f, budget)) for f in files]
     except Exception:  # the single-process path reports it
         return None
     runs = cut(texts, CHUNKS)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from dtnetpol.diagnose.observations import LogObs
-from dtnetpol.errors import InputError
+from dtnetpol.sources.yaml_load import read_bytes
 
 __all__ = ["LOGS_DIR", "log_path", "read_logs"]
 
@@ -28,10 +28,8 @@ def log_path(root: Path, namespace: str, pod: str, container: str, previous: boo
 
 
 def _tail(path: Path, lines: int) -> tuple[str, ...]:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise InputError(f"{path}: {exc.strerror or exc}") from None
+    # Bounded, and a FIFO or device is refused, as for manifests.
+    text = read_bytes(str(path)).decode("utf-8", errors="replace")
     all_lines = text.splitlines()
     return tuple(all_lines[-lines:] if lines > 0 else all_lines)
 

@@ -10,8 +10,10 @@ is slow with the pure-Python loader.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Hashable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -21,9 +23,21 @@ import yaml
 from dtnetpol.errors import InputError
 from dtnetpol.manifest.marks import MarkedList, MarkedMap
 from dtnetpol.model.location import SourceLocation
+from dtnetpol.safe_text import path_label
 
 STDIN_NAME = "<stdin>"
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+
+#: The most bytes one read of the input (all PATHs of a command) may hold; ``--max-input-size``
+#: sets it for a run, 0 lifts it. Loading takes about 5 times the input in memory.
+DEFAULT_MAX_INPUT_BYTES = 256 << 20
+max_input_bytes: ContextVar[int] = ContextVar("max_input_bytes", default=DEFAULT_MAX_INPUT_BYTES)
+_BLOCK = 1 << 20
+
+
+def _budget() -> list[int]:
+    """Bytes a read may still take, shared by its files (0: none; no limit: 2**62)."""
+    return [max_input_bytes.get() or 1 << 62]
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
@@ -269,15 +283,23 @@ def read_piece(text: str, file: str, line: int, index: int) -> tuple[list[Docume
 
 
 def _read(text: str, file: str, index: int) -> tuple[list[Document], int]:
+    end = [index]
+    documents = list(_parse(text, file, index, end))
+    return documents, end[0]
+
+
+def _parse(text: str, file: str, index: int, end: list[int]) -> Iterator[Document]:
+    """The documents of ``text`` one at a time (a caller that builds each and lets it go
+    never holds every parsed body at once); ``end[0]``: the number after the last read."""
     loader = _MarkedLoader(text)
-    documents: list[Document] = []
     # index: of the document being read, also when an error interrupts it
     try:
         while loader.check_node():
             node = loader.get_node()
             body = _construct_document(loader, node)
+            end[0] = index + 1
             if body is not None:
-                documents.append(Document(file, index, body, node.start_mark.line + 1))
+                yield Document(file, index, body, node.start_mark.line + 1)
             index += 1
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, file, index) from None
@@ -291,20 +313,78 @@ def _read(text: str, file: str, index: int) -> tuple[list[Document], int]:
                          SourceLocation(file, index)) from None
     finally:
         loader.dispose()
-    return documents, index
 
 
-def _read_file(path: str) -> str:
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror or exc}",
-                         SourceLocation(path)) from None
+def _too_large(limit: int) -> str:
+    return (f"input larger than the limit of {limit:,} bytes (raise it with "
+            "--max-input-size SIZE, e.g. 1G; 0 for none)")
+
+
+def _decode(data: bytes, file: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise InputError("file is not UTF-8 text", SourceLocation(path, 1, line)) from None
+        raise InputError("file is not UTF-8 text", SourceLocation(file, 1, line)) from None
+
+
+def _read_bounded(source: Any, budget: list[int], first: int, label: str) -> Any:
+    """Everything ``source`` gives (bytes or text), in blocks, never more than ``budget[0]``
+    (a file that grows, ``/dev/zero`` on stdin: refused once it has given that much)."""
+    blocks: list[Any] = []
+    size = 0
+    want = first
+    while True:
+        block = source.read(min(want, budget[0] - size + 1))
+        if not block:
+            break
+        blocks.append(block)
+        size += len(block)
+        if size > budget[0]:
+            raise InputError(_too_large(max_input_bytes.get()), SourceLocation(label))
+        want = _BLOCK
+    budget[0] -= size
+    empty = blocks[0][:0] if blocks else b""
+    return empty.join(blocks)
+
+
+def _read_file(path: str, budget: list[int] | None = None) -> str:
+    """The text of a regular file (see :func:`read_bytes`), UTF-8."""
+    return _decode(read_bytes(path, budget), path_label(path))
+
+
+def read_bytes(path: str, budget: list[int] | None = None) -> bytes:
+    """The bytes of a regular file; a FIFO, device or socket is refused, never waited on
+    (opened without blocking), and a file larger than what is left of ``budget`` (one shared
+    count of bytes per read, default :data:`max_input_bytes`) is refused before it is read."""
+    label = path_label(path)
+    budget = budget if budget is not None else _budget()
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror or exc}",
+                         SourceLocation(label)) from None
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError("not a regular file (a FIFO, device or socket is not read)",
+                             SourceLocation(label))
+        if info.st_size > budget[0]:
+            raise InputError(_too_large(max_input_bytes.get()), SourceLocation(label))
+        try:
+            data: bytes = _read_bounded(fh, budget, info.st_size + 1, label)
+        except OSError as exc:
+            raise InputError(f"cannot read file: {exc.strerror or exc}",
+                             SourceLocation(label)) from None
+    return data
+
+
+def _read_stdin(stream: TextIO, budget: list[int]) -> str:
+    """Standard input, as bytes when it has them (decoded as files are)."""
+    binary = getattr(stream, "buffer", None)
+    if binary is None:
+        return str(_read_bounded(stream, budget, _BLOCK, STDIN_NAME) or "")
+    return _decode(_read_bounded(binary, budget, _BLOCK, STDIN_NAME), STDIN_NAME)
 
 
 def _manifest_files(root: str) -> list[str]:
@@ -332,25 +412,29 @@ def read_documents(paths: Sequence[str], stdin: TextIO | None = None) -> list[Do
         InputError: a path that does not exist, cannot be read, a folder without manifests,
             or a syntax error.
     """
-    documents: list[Document] = []
+    return list(iter_documents(paths, stdin))
+
+
+def iter_documents(paths: Sequence[str], stdin: TextIO | None = None) -> Iterator[Document]:
+    """:func:`read_documents` one document at a time, each file read when its turn comes."""
+    budget = _budget()
     for path in paths:
         if path == "-":
             stream = stdin if stdin is not None else sys.stdin
             try:
-                text = stream.read()
+                text = _read_stdin(stream, budget)
             except (OSError, UnicodeDecodeError) as exc:
                 raise InputError(f"cannot read standard input: {exc}",
                                  SourceLocation(STDIN_NAME)) from None
-            documents.extend(read_text(text, STDIN_NAME))
+            yield from _parse(text, STDIN_NAME, 1, [1])
         elif os.path.isdir(path):
             files = _manifest_files(path)
             if not files:
                 raise InputError("folder holds no *.yaml, *.yml or *.json file",
-                                 SourceLocation(path))
+                                 SourceLocation(path_label(path)))
             for file in files:
-                documents.extend(read_text(_read_file(file), file))
-        elif os.path.exists(path):
-            documents.extend(read_text(_read_file(path), path))
+                yield from _parse(_read_file(file, budget), path_label(file), 1, [1])
+        elif os.path.lexists(path):
+            yield from _parse(_read_file(path, budget), path_label(path), 1, [1])
         else:
-            raise InputError("no such file or folder", SourceLocation(path))
-    return documents
+            raise InputError("no such file or folder", SourceLocation(path_label(path)))
