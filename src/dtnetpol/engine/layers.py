@@ -127,6 +127,12 @@ class Tier(ABC):
         """Whether the tier may decide anything for ``subject`` (for posture and lint)."""
         return True
 
+    def policy_names(self, an: Analyzer, subject: PodClass,
+                     direction: Direction) -> tuple[str, ...]:
+        """The policies of this tier (other than NetworkPolicies) that may decide
+        ``subject``'s side, as explanations name them (``explain`` lists them)."""
+        return ()
+
 
 LayerBuilder = Callable[[Cluster], Sequence[Tier]]
 

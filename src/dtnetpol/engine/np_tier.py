@@ -119,6 +119,14 @@ class NetworkPolicyTier(Tier):
                     out.extend(self.cilium.rule_sets(rule, p))
         return out
 
+    def policy_names(self, an: Analyzer, subject: PodClass,
+                     direction: Direction) -> tuple[str, ...]:
+        if self.cilium is None:
+            return ()
+        return tuple(dict.fromkeys(
+            p.ref for p, s in self.cilium.selecting(an, subject)
+            if s.allows(direction) or s.denies(direction) or s.default_deny(direction)))
+
     def selects(self, an: Analyzer, subject: PodClass, direction: Direction) -> bool:
         if an._side(subject, direction).policies:
             return True

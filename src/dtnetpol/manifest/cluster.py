@@ -25,6 +25,7 @@ from dtnetpol.manifest.calico import (
     parse_calico_object,
 )
 from dtnetpol.manifest.cilium import CILIUM_KINDS, parse_cilium_policy
+from dtnetpol.manifest.crd_schemas import schema_problems, unchecked_rules
 from dtnetpol.manifest.networkpolicy import parse_network_policy_with_notes
 from dtnetpol.manifest.objects import (
     CLUSTER_SCOPED_KINDS,
@@ -181,6 +182,8 @@ class _Builder:
             policy, problems, notes = parse_cilium_policy(top.value, top.loc, h.kind)
         else:
             policy, problems, notes = parse_admin_policy(top.value, top.loc, h.kind)
+            if not problems:
+                problems = schema_problems(top.value, top.loc, h.kind)
         for loc, note in notes:
             self._warn(f"{_where(loc)}: {note}")
         if not problems:
@@ -272,6 +275,12 @@ class _Builder:
                 | {p.namespace for p in resources.policies if p.namespace is not None}
                 | {p.namespace for p in cilium if p.namespace is not None}
                 | {s.namespace for s in services} | {e.namespace for e in endpoints})
+        for kind in sorted({p.kind for p in admin}):
+            rules = unchecked_rules(kind)
+            if rules:
+                paths = ", ".join(dict.fromkeys(path for path, _, _ in rules))
+                self._warn(f"{kind}: the CRD's {len(rules)} CEL validation rules "
+                           f"(x-kubernetes-validations) are not checked, at {paths}")
         for name in sorted(used - namespaces.keys()):
             namespaces[name] = Namespace(name=name, labels={NAME_LABEL: name}, assumed=True)
             self._warn(
