@@ -12,12 +12,13 @@ import contextlib
 import gc
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from typing import NoReturn, TextIO, cast
+from typing import Any, NoReturn, TextIO, cast
 
 from dtnetpol import __version__
 from dtnetpol.commands import (
     can_reach,
     check,
+    completion,
     connlist,
     diagnose,
     diff,
@@ -30,6 +31,7 @@ from dtnetpol.commands import (
     rules,
     snapshot,
 )
+from dtnetpol.commands._help import HelpFormatter, examples
 from dtnetpol.errors import DtnetpolError
 from dtnetpol.render.console import use_colour
 from dtnetpol.safe_text import SafeStream
@@ -39,10 +41,14 @@ EXIT_OK, EXIT_FINDING, EXIT_INPUT = 0, 1, 2
 
 # In the order ``dtnetpol --help`` lists them: the Dynatrace check first.
 COMMANDS = (check, diagnose, probe, fix, generate, diff, lint, rules, can_reach, explain,
-            connlist, snapshot, rbac)
+            connlist, snapshot, rbac, completion)
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         print(f"{self.prog}: error: {message}", file=sys.stderr)
@@ -52,7 +58,16 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """The top parser with every subcommand; each keeps its own parser in ``parser``."""
     parser = _Parser(prog="dtnetpol", description="Kubernetes NetworkPolicy analysis that keeps "
-                     "Dynatrace working.")
+                     "Dynatrace working. Run 'dtnetpol COMMAND --help' for a command's flags "
+                     "and examples.", epilog=examples(
+                         "dtnetpol check cluster/                 # which Dynatrace flows "
+                         "the policies block",
+                         "dtnetpol check cluster/ --show-fixes    # ... and the policies "
+                         "that fix them",
+                         "dtnetpol fix cluster/ --write fixes/    # write those policies",
+                         "helm template ... | dtnetpol lint -     # lint rendered charts",
+                         "dtnetpol diff --git main..HEAD policies/",
+                         "source <(dtnetpol completion bash)"))
     parser.add_argument("-V", "--version", action="version", version=f"dtnetpol {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in COMMANDS:

@@ -19,6 +19,7 @@ from dtnetpol.check import (
     labelled_as_monitored,
     with_platform_namespaces,
 )
+from dtnetpol.commands._help import examples
 from dtnetpol.commands._inputs import add_input_flags, input_paths, warn
 from dtnetpol.commands._install import (
     Inputs,
@@ -45,7 +46,13 @@ def register(subparsers: Any) -> None:
         description="Check every network flow the DynaKube needs against the policies in "
                     "PATH: allowed, blocked, conditional or not governed; for a blocked flow "
                     "the side that blocks, the policies responsible, the nearest miss, what "
-                    "the user will see, and the smallest policy that fixes it.")
+                    "the user will see, and the smallest policy that fixes it.",
+        epilog=examples(
+            'dtnetpol check cluster/                     # the verdict, one row per flow, why',
+            'dtnetpol check cluster/ -v --show-fixes     # every detail, and the fix YAML',
+            'dtnetpol check policies/ --dynakube dk.yaml --platform eks',
+            'dtnetpol check cluster/ -o html > report.html',
+            'dtnetpol check cluster/ -o md --fail-on optional   # a pull-request comment'))
     add_input_flags(p, FORMATS, dynakube=True,
                     verbose_help="details for every flow, not only blocked and conditional "
                                  "ones")

@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 from dtnetpol.check import CheckReport
 from dtnetpol.commands import check as check_cmd
+from dtnetpol.commands._help import examples
 from dtnetpol.commands._inputs import add_input_flags, analyzer, input_paths, load
 from dtnetpol.commands._install import add_generate_flags, add_install_flags, load_inputs
 from dtnetpol.diff import FlowChange, breaking, diff_connections, flow_changes
@@ -22,10 +23,11 @@ from dtnetpol.generate import Flavor
 from dtnetpol.model.cluster import Cluster
 from dtnetpol.render import engine_json, engine_table, markdown
 from dtnetpol.render.console import use_colour
+from dtnetpol.render.data import DATA_FORMATS, data_text
 from dtnetpol.sources import git_revision
 
 EXIT_OK, EXIT_FINDING = 0, 1
-FORMATS = ("table", "json", "md")
+FORMATS = ("table", *DATA_FORMATS, "md")
 
 
 def register(subparsers: Any) -> None:
@@ -35,7 +37,11 @@ def register(subparsers: Any) -> None:
         "NEW, or --git REV1..REV2 PATH...), and Dynatrace flows that change verdict",
         description="Connections that appear and disappear between two policy sets. When a "
         "DynaKube is in the inputs (or given with --dynakube), also the Dynatrace flows "
-        "whose verdict changes; exit 1 when a required flow becomes blocked.")
+        "whose verdict changes; exit 1 when a required flow becomes blocked.",
+        epilog=examples(
+            'dtnetpol diff old/ new/',
+            'dtnetpol diff --git main..HEAD policies/       # the policies of a pull request',
+            'dtnetpol diff --git HEAD~1 policies/ -o md      # HEAD~1 against the working tree'))
     add_input_flags(p, FORMATS, dynakube=True,
                     paths_help="OLD NEW (files or directories); with --git: the paths to "
                                "compare",
@@ -85,8 +91,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             flows = flow_changes(_flow_check(old_paths, args), _flow_check(new_paths, args))
     changes = diff_connections(connection_list(analyzer(args, old)),
                                connection_list(analyzer(args, new)))
-    if args.output == "json":
-        out.write(engine_json.diff_json(changes, flows))
+    if args.output in DATA_FORMATS:
+        out.write(data_text(args.output, engine_json.diff_json(changes, flows)))
     elif args.output == "md":
         out.write(markdown.diff_md(changes, flows or ()))
     else:
