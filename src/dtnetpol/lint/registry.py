@@ -23,6 +23,7 @@ from dtnetpol.lint.rules import (
     apiserver_peer_as_selector,
     broad_egress,
     broad_ingress,
+    calico_order_tie,
     cilium_fqdn_without_dns,
     cilium_operator_without_apiserver,
     dynatrace_selector_spans_components,
@@ -137,6 +138,7 @@ _MODULES: tuple[ModuleType, ...] = (
     missing_default_deny,
     unknown_dynatrace_labels,
     dynatrace_selector_spans_components,
+    calico_order_tie,
     cilium_fqdn_without_dns,
     cilium_operator_without_apiserver,
 )

@@ -50,7 +50,7 @@ from dtnetpol.lint.finding import Finding, Severity
 from dtnetpol.model.cilium import CiliumSpec
 from dtnetpol.model.location import SourceLocation
 
-ID = "NPL018"
+ID = "NPL019"
 NAME = "cilium-fqdn-without-dns"
 SEVERITY = Severity.ERROR
 OPTIONS: Mapping[str, str] = {}

@@ -51,7 +51,7 @@ from dtnetpol.model.cilium import CNP, CiliumPolicy, CiliumSpec
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.model.policy import Direction
 
-ID = "NPL019"
+ID = "NPL020"
 NAME = "cilium-operator-without-apiserver"
 SEVERITY = Severity.ERROR
 OPTIONS: Mapping[str, str] = {"namespace": "str"}
