@@ -84,6 +84,7 @@ spec:
   ingressDeny: [{fromEntities: [cluster], toPorts: [{ports: [{port: "9090"}]}]}]
 """, encoding="utf-8")
     code, out, _ = run("diff", str(old), str(new), "-o", "json", "-q")
+    assert code == 0   # no DynaKube: connection changes only
     doc = json.loads(out)
     assert [(c["src"], c["dst"], c["change"]) for c in doc["changes"]] == [
         ("monitoring/prometheus[Deployment]", "shop/web[Deployment]", "removed")]
