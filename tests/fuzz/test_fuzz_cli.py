@@ -12,6 +12,7 @@ a workload the broken input no longer has). Nothing printed holds a raw control 
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
@@ -28,6 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.fuzz.strategies import EXAMPLE, malformed
 
+from dtnetpol import cli
 from dtnetpol.cli import main
 from dtnetpol.safe_text import _UNSAFE
 
@@ -55,6 +57,13 @@ RUNS = [(c, f) for c, (formats, _) in COMMANDS.items() for f in formats]
 # Errors that are about a flag, not the file: the broken input lacks what the flag names.
 _FLAG_ERRORS = re.compile(r"dtnetpol: error: (--from|--to|no DynaKube or EdgeConnect found|"
                           r"the webhook's ingress|--platform|--flavor)")
+
+
+@pytest.fixture(autouse=True)
+def _one_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Build the argument parser once, not per input: building it is half the time of a run
+    on a small input (argparse parsers are reusable; nothing here changes one)."""
+    monkeypatch.setattr(cli, "build_parser", functools.cache(cli.build_parser))
 
 
 class Hang(Exception):
