@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,55 @@ def test_generate_still_runs_without_path() -> None:
     code, out, _ = run("generate", "--dynakube", "examples/cluster/dynakube.yaml",
                        "--apiserver", "172.18.0.2:6443")
     assert code == 0 and "kind: NetworkPolicy" in out
+
+
+def _subcommands() -> dict[str, object]:
+    import argparse
+
+    from dtnetpol.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(sub.choices)
+
+
+def test_every_command_help_has_examples_that_parse() -> None:
+    """Each example in --help is a command line the parser accepts (flags, choices)."""
+    import shlex
+
+    from dtnetpol.cli import build_parser
+
+    for name in _subcommands():
+        code, out, _ = run(name, "--help")
+        assert code == 0 and "\nexamples:\n" in out, name
+        lines = out.split("\nexamples:\n")[1].splitlines()
+        assert lines, name
+        for line in lines:
+            command = line.split("  #")[0].strip()
+            for part in command.split("|"):
+                words = shlex.split(part.split(">")[0].replace("<(", " ").replace(")", " "))
+                if "dtnetpol" not in words:
+                    continue
+                argv = words[words.index("dtnetpol") + 1:]
+                args, extra = build_parser().parse_known_args(argv)
+                assert extra == [] and args.command == name, line
+
+
+@pytest.mark.parametrize("argv", [
+    ("check", "--skip-invalid", "examples/cluster", "--no-fix"),
+    ("connlist", "--skip-invalid", "examples/cluster"),
+    ("explain", "--skip-invalid", "examples/cluster", "--workload", "shop/cart"),
+    ("can-reach", "--skip-invalid", "examples/cluster", "--from", "shop/frontend", "--to",
+     "shop/cart"),
+    ("lint", "examples/cluster"),
+    ("rules",),
+    ("diff", "--skip-invalid", "examples/cluster", "examples/cluster"),
+])
+def test_yaml_output_is_the_json_document(argv: tuple[str, ...]) -> None:
+    import yaml
+
+    as_json = run(*argv, "-o", "json")
+    as_yaml = run(*argv, "-o", "yaml")
+    assert as_json[0] == as_yaml[0]
+    assert yaml.safe_load(as_yaml[1]) == json.loads(as_json[1])
+    assert not as_yaml[1].lstrip().startswith("{")

@@ -9,6 +9,7 @@ import argparse
 from typing import Any, TextIO
 
 from dtnetpol.commands import _types as flag_types
+from dtnetpol.commands._help import examples
 from dtnetpol.commands._inputs import add_input_flags, analyzer, load
 from dtnetpol.engine.analysis import Analyzer, Endpoint
 from dtnetpol.engine.explain import Outcome
@@ -16,14 +17,19 @@ from dtnetpol.engine.ports import parse_port_query
 from dtnetpol.errors import UsageError
 from dtnetpol.render import engine_json, engine_table, markdown
 from dtnetpol.render.console import use_colour
+from dtnetpol.render.data import DATA_FORMATS, data_text
 
 EXIT_OK, EXIT_FINDING = 0, 1
-FORMATS = ("table", "json", "md")
+FORMATS = ("table", *DATA_FORMATS, "md")
 
 
 def register(subparsers: Any) -> None:
     """Add ``can-reach`` to the CLI's subparsers."""
-    p = subparsers.add_parser("can-reach", help="can SRC open a connection to DST (on a port)?")
+    p = subparsers.add_parser("can-reach", help="can SRC open a connection to DST (on a port)?",
+        epilog=examples(
+            'dtnetpol can-reach cluster/ --from shop/frontend --to shop/cart --port 8080',
+            'dtnetpol can-reach cluster/ --from 172.18.0.2 --to dynatrace/dynatrace-webhook '
+            '--port 8443'))
     add_input_flags(p, FORMATS)
     p.add_argument("--from", dest="src", required=True,
                    help="ns/workload, ns/pod, ns/name[Kind], or an IP")
@@ -54,8 +60,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     src = endpoint(an, args.src, "--from")
     dst = endpoint(an, args.dst, "--to")
     verdict = an.can_reach(src, dst, port, protocol)
-    if args.output == "json":
-        out.write(engine_json.verdict_json(verdict))
+    if args.output in DATA_FORMATS:
+        out.write(data_text(args.output, engine_json.verdict_json(verdict)))
     elif args.output == "md":
         out.write(markdown.verdict_md(verdict))
     else:

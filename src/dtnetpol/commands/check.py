@@ -19,6 +19,7 @@ from dtnetpol.check import (
     labelled_as_monitored,
     with_platform_namespaces,
 )
+from dtnetpol.commands._help import examples
 from dtnetpol.commands._inputs import add_input_flags, input_paths, warn
 from dtnetpol.commands._install import (
     Inputs,
@@ -45,7 +46,13 @@ def register(subparsers: Any) -> None:
         description="Check every network flow the DynaKube needs against the policies in "
                     "PATH: allowed, blocked, conditional or not governed; for a blocked flow "
                     "the side that blocks, the policies responsible, the nearest miss, what "
-                    "the user will see, and the smallest policy that fixes it.")
+                    "the user will see, and the smallest policy that fixes it.",
+        epilog=examples(
+            'dtnetpol check cluster/                     # the verdict, one row per flow, why',
+            'dtnetpol check cluster/ -v --show-fixes     # every detail, and the fix YAML',
+            'dtnetpol check policies/ --dynakube dk.yaml --platform eks',
+            'dtnetpol check cluster/ -o html > report.html',
+            'dtnetpol check cluster/ -o md --fail-on optional   # a pull-request comment'))
     add_input_flags(p, FORMATS, dynakube=True,
                     verbose_help="details for every flow, not only blocked and conditional "
                                  "ones")
@@ -66,8 +73,10 @@ def build_report(args: argparse.Namespace, inputs: Inputs) -> CheckReport:
     """The check for already loaded inputs (shared with commands that compare reports)."""
     flows = applicable_flows(inputs.dynakubes, inputs.install, edgeconnects=inputs.edgeconnects)
     addresses = tuple(a for n in inputs.cluster.nodes for a in n.addresses)
+    # Fixes in the flavour the cluster already uses (Cilium policies: Cilium fixes).
+    flavor = Flavor.CILIUM if inputs.cluster.cilium_policies else Flavor.KUBERNETES
     gen = None if getattr(args, "no_fix", False) else GenerateOptions(
-        flavor=Flavor.KUBERNETES, install=inputs.install, dynakubes=inputs.dynakubes,
+        flavor=flavor, install=inputs.install, dynakubes=inputs.dynakubes,
         monitored=inputs.monitored, tenant_cidrs=tuple(args.tenant_cidr),
         proxy_cidrs=tuple(args.proxy_cidr), node_cidrs=tuple(args.node_cidr),
         observed_node_addresses=addresses, calico_edition=CalicoEdition(args.calico_edition))

@@ -5,20 +5,26 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
+from dtnetpol.commands._help import examples
 from dtnetpol.commands._inputs import add_input_flags, analyzer, in_namespace, load
 from dtnetpol.engine.connlist import connection_list
 from dtnetpol.render import dot, engine_json, engine_table, markdown
 from dtnetpol.render.console import use_colour
+from dtnetpol.render.data import DATA_FORMATS, data_text
 from dtnetpol.render.progress import progress
 
 EXIT_OK = 0
-FORMATS = ("table", "json", "md", "dot")
+FORMATS = ("table", *DATA_FORMATS, "md", "dot")
 
 
 def register(subparsers: Any) -> None:
     """Add ``connlist`` to the CLI's subparsers."""
     p = subparsers.add_parser("connlist", help="every allowed connection between workloads "
-                              "and external address ranges")
+                              "and external address ranges",
+        epilog=examples(
+            'dtnetpol connlist cluster/',
+            'dtnetpol connlist cluster/ -n shop -o yaml',
+            'dtnetpol connlist cluster/ -o dot | dot -Tsvg > connections.svg'))
     add_input_flags(p, FORMATS, workloads=True)
     p.set_defaults(run=run)
 
@@ -32,8 +38,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         conns = [c for c in connection_list(analyzer(args, cluster))
                  if in_namespace(c.src, args.namespace) or in_namespace(c.dst, args.namespace)]
     if args.output == "json":
+        # Streamed: a large cluster's list is never held as one string.
         for chunk in engine_json.connlist_json_chunks(conns):
             out.write(chunk)
+    elif args.output == "yaml":
+        out.write(data_text("yaml", "".join(engine_json.connlist_json_chunks(conns))))
     elif args.output == "md":
         out.write(markdown.connlist_md(conns))
     elif args.output == "dot":

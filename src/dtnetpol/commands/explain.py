@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
+from dtnetpol.commands._help import examples
 from dtnetpol.commands._inputs import add_input_flags, analyzer, in_namespace, load
 from dtnetpol.commands.can_reach import endpoint
 from dtnetpol.engine.analysis import PodClass
@@ -13,15 +14,19 @@ from dtnetpol.engine.posture import WorkloadPosture, workload_posture
 from dtnetpol.errors import UsageError
 from dtnetpol.render import engine_json, engine_table, markdown
 from dtnetpol.render.console import use_colour
+from dtnetpol.render.data import DATA_FORMATS, data_text
 
 EXIT_OK = 0
-FORMATS = ("table", "json", "md")
+FORMATS = ("table", *DATA_FORMATS, "md")
 
 
 def register(subparsers: Any) -> None:
     """Add ``explain`` to the CLI's subparsers."""
     p = subparsers.add_parser("explain", help="per workload: selecting policies, isolation, "
-                              "what each direction allows")
+                              "what each direction allows",
+        epilog=examples(
+            'dtnetpol explain cluster/ --workload shop/cart',
+            'dtnetpol explain cluster/ -n payments -o json'))
     add_input_flags(p, FORMATS, workloads=True)
     p.add_argument("--workload", help="only this workload (ns/name)")
     p.set_defaults(run=run)
@@ -44,8 +49,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if in_namespace(c.namespace + "/", args.namespace):
                 postures.extend(workload_posture(an, c))
         postures.sort(key=lambda p: p.workload)
-    if args.output == "json":
-        out.write(engine_json.posture_json(postures))
+    if args.output in DATA_FORMATS:
+        out.write(data_text(args.output, engine_json.posture_json(postures)))
     elif args.output == "md":
         out.write(markdown.posture_md(postures))
     else:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
+from dtnetpol.commands._help import examples
 from dtnetpol.commands._inputs import add_input_flags, warn
 from dtnetpol.commands._install import add_generate_flags, add_install_flags, load_inputs
 from dtnetpol.commands._write import add_force_flag, write_files
@@ -28,7 +29,11 @@ def register(subparsers: Any) -> None:
         "fix", help="new policies that unblock the required Dynatrace flows",
         description="For every required Dynatrace flow the policies in PATH block, write the "
                     "smallest new NetworkPolicy that lets it through. The files in PATH are "
-                    "never changed.")
+                    "never changed.",
+        epilog=examples(
+            'dtnetpol fix cluster/                  # the new policies as one YAML stream',
+            'dtnetpol fix cluster/ --write fixes/   # one file per policy, none overwritten',
+            'dtnetpol fix cluster/ | kubectl apply -f -'))
     add_input_flags(p, ("yaml",), dynakube=True, verbose_help="list every blocked side")
     add_install_flags(p)
     add_generate_flags(p)

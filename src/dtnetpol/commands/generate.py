@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
+from dtnetpol.commands._help import examples
 from dtnetpol.commands._inputs import add_input_flags, warn
 from dtnetpol.commands._install import add_generate_flags, add_install_flags, load_inputs
 from dtnetpol.commands._write import add_force_flag, write_files
@@ -25,7 +26,11 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "generate", help="least-privilege policies for the DynaKube's flows",
         description="Write the policies every Dynatrace flow of the DynaKube needs, and "
-                    "nothing more, commented with the flows each rule serves.")
+                    "nothing more, commented with the flows each rule serves.",
+        epilog=examples(
+            'dtnetpol generate --dynakube dk.yaml --apiserver 172.18.0.2:6443',
+            'dtnetpol generate cluster/ --flavor cilium --out policies/',
+            'dtnetpol generate cluster/ --platform openshift --flavor openshift'))
     add_input_flags(p, ("yaml",), paths_required=False, dynakube=True,
                     paths_help="cluster manifests: Namespaces (monitored namespaces), the "
                                "default/kubernetes EndpointSlice (API server), Nodes",

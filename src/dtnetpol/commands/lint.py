@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Any, TextIO
 
 from dtnetpol.commands import _types as flag_types
+from dtnetpol.commands._help import examples
 from dtnetpol.commands._inputs import Loaded, add_input_flags, host_network, load
 from dtnetpol.errors import InputError, UsageError
 from dtnetpol.lint.config import CONFIG_FILE, LintConfig, parse_config
@@ -26,6 +27,7 @@ from dtnetpol.model.cluster import HostNetwork
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.model.policy import IPNetwork
 from dtnetpol.render.console import use_colour
+from dtnetpol.render.data import DATA_FORMATS, data_text
 from dtnetpol.render.lint_json import lint_json
 from dtnetpol.render.lint_table import lint_table, summary_line
 from dtnetpol.render.markdown import lint_md
@@ -34,7 +36,7 @@ from dtnetpol.safe_text import path_label
 from dtnetpol.sources.yaml_load import _read_file, read_text
 
 EXIT_OK, EXIT_FINDING = 0, 1
-FORMATS = ("table", "json", "sarif", "md")
+FORMATS = ("table", *DATA_FORMATS, "sarif", "md")
 
 
 def register(subparsers: Any) -> None:
@@ -43,7 +45,12 @@ def register(subparsers: Any) -> None:
         "lint", help="find NetworkPolicies that are invalid or do not do what they seem to",
         description="Lint NetworkPolicies (with the workloads, Services and Nodes given "
                     "alongside). Exit codes: 0 no finding at or above --fail-on, 1 findings, "
-                    "2 bad input.")
+                    "2 bad input.",
+        epilog=examples(
+            'dtnetpol lint policies/',
+            'helm template chart/ | dtnetpol lint -',
+            'dtnetpol lint cluster/ -o sarif > lint.sarif     # GitHub code scanning',
+            'dtnetpol lint cluster/ --fail-on warning'))
     add_input_flags(p, FORMATS, skip_invalid=False,
                     verbose_help="print the loader's warnings to stderr")
     p.add_argument("--fail-on", choices=[s.value for s in Severity], default="error",
@@ -147,9 +154,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     loaded = load(args, err, keep_documents=True, report=args.verbose)
     result = run_lint(loaded, config, facts=facts, host_net=host_network(args))
     findings = result.findings
-    if args.output == "json":
-        out.write(lint_json(findings, suppressed=result.suppressed,
-                            rules_run=len(result.rules)))
+    if args.output in DATA_FORMATS:
+        out.write(data_text(args.output, lint_json(findings, suppressed=result.suppressed,
+                                                   rules_run=len(result.rules))))
     elif args.output == "sarif":
         out.write(sarif_report(findings, rules=result.rules, root=os.getcwd()))
     elif args.output == "md":

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any, TextIO
 
+from dtnetpol.commands._help import examples
 from dtnetpol.commands._inputs import add_input_flags, input_paths, warn
 from dtnetpol.commands._install import (
     Inputs,
@@ -67,7 +68,10 @@ def register(subparsers: Any) -> None:
                     "the source's namespace with the source's labels that tries one TCP "
                     "connect to the real destination, then delete it; compare with the "
                     "engine's verdict. The only dtnetpol command that writes to a cluster, "
-                    "and only with --yes; --dry-run prints what it would create.")
+                    "and only with --yes; --dry-run prints what it would create.",
+        epilog=examples(
+            'dtnetpol probe --dry-run                 # the probe pods it would start',
+            'dtnetpol probe --yes --flow dns-from-operator'))
     add_input_flags(p, FORMATS, dynakube=True)
     add_install_flags(p)
     add_generate_flags(p)
@@ -140,7 +144,7 @@ def execute(writer: Any, probes: Sequence[Probe], *, image: str, timeout: float,
 
     Returns the results and what an earlier run had left behind (removed first).
     """
-    cleaned = writer.remove_leftovers()
+    cleaned = writer.remove_leftovers(sorted({p.namespace for p in probes}))
     created: list[tuple[str, str, str]] = []
     results: dict[str, ProbeResult] = {}
 

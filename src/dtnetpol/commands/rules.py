@@ -6,8 +6,10 @@ import argparse
 import json
 from typing import Any, TextIO
 
+from dtnetpol.commands._help import examples
 from dtnetpol.errors import UsageError
 from dtnetpol.lint.registry import RuleSpec, UnknownRuleError, all_rules, get
+from dtnetpol.render.data import DATA_FORMATS, data_text
 
 EXIT_OK = 0
 
@@ -16,9 +18,11 @@ def register(subparsers: Any) -> None:
     """Add ``rules`` to the CLI's subparsers."""
     r = subparsers.add_parser("rules", help="list the lint rules, or print one rule's doc",
                               description="Without ID: one line per rule. With ID (NPL004 "
-                                          "or service-port-in-policy): its documentation.")
+                                          "or service-port-in-policy): its documentation.",
+                              epilog=examples("dtnetpol rules", "dtnetpol rules NPL004",
+                                              "dtnetpol rules service-port-in-policy -o yaml"))
     r.add_argument("rule", nargs="?", metavar="ID", help="a rule id or name")
-    r.add_argument("-o", "--output", choices=("table", "json"), default="table",
+    r.add_argument("-o", "--output", choices=("table", *DATA_FORMATS), default="table",
                    help="output format (default: table)")
     r.set_defaults(run=run)
 
@@ -30,15 +34,16 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             spec = get(args.rule)
         except UnknownRuleError as e:
             raise UsageError(str(e)) from None
-        if args.output == "json":
-            out.write(json.dumps(_rule_json(spec), indent=2) + "\n")
+        if args.output in DATA_FORMATS:
+            out.write(data_text(args.output, json.dumps(_rule_json(spec), indent=2) + "\n"))
         else:
             out.write(f"{spec.id} {spec.name} ({spec.severity.value})\n\n{spec.summary}\n\n"
                       f"{spec.body}\n")
         return EXIT_OK
     specs = all_rules()
-    if args.output == "json":
-        out.write(json.dumps([_rule_json(s) for s in specs], indent=2) + "\n")
+    if args.output in DATA_FORMATS:
+        out.write(data_text(args.output,
+                            json.dumps([_rule_json(s) for s in specs], indent=2) + "\n"))
         return EXIT_OK
     width = max(len(s.name) for s in specs)
     for s in specs:

@@ -23,6 +23,9 @@ from dtnetpol.lint.rules import (
     apiserver_peer_as_selector,
     broad_egress,
     broad_ingress,
+    calico_order_tie,
+    cilium_fqdn_without_dns,
+    cilium_operator_without_apiserver,
     dynatrace_selector_spans_components,
     egress_without_dns,
     invalid_policy,
@@ -135,6 +138,9 @@ _MODULES: tuple[ModuleType, ...] = (
     missing_default_deny,
     unknown_dynatrace_labels,
     dynatrace_selector_spans_components,
+    calico_order_tie,
+    cilium_fqdn_without_dns,
+    cilium_operator_without_apiserver,
 )
 
 #: id → rule, in id order.

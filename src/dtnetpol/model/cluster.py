@@ -9,6 +9,7 @@ from typing import Any
 
 from dtnetpol.model.admin import AdminPolicy
 from dtnetpol.model.calico import CalicoResources
+from dtnetpol.model.cilium import CiliumPolicy
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.model.policy import NetworkPolicy, Protocol
 
@@ -143,9 +144,12 @@ class Cluster:
     others: tuple[RawObject, ...] = ()
     # Policy layers beyond NetworkPolicy (see dtnetpol.engine.layers); Calico adds its own.
     admin_policies: tuple[AdminPolicy, ...] = ()
+    cilium_policies: tuple[CiliumPolicy, ...] = ()
     calico: CalicoResources = field(default_factory=CalicoResources)
     skipped_kinds: Mapping[str, int] = field(default_factory=dict, hash=False)
     warnings: tuple[str, ...] = ()
+    # Documents that are not Kubernetes objects (no apiVersion, no kind): skipped.
+    not_kubernetes: tuple[SourceLocation, ...] = ()
 
     def namespace(self, name: str) -> Namespace:
         """The namespace object, or the one Kubernetes would give it (name label only)."""

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dtnetpol.check import CheckReport
 from dtnetpol.model.policy import NetworkPolicy
 
-FORMATS = ("table", "json", "sarif", "md", "html", "dot")
+FORMATS = ("table", "json", "yaml", "sarif", "md", "html", "dot")
 
 
 def render_check(fmt: str, report: CheckReport, *, policies: Sequence[NetworkPolicy] = (),
@@ -28,9 +28,10 @@ def render_check(fmt: str, report: CheckReport, *, policies: Sequence[NetworkPol
         colour: ANSI colours in the table.
         show_fixes: the fix YAML in the table (the other formats always carry it).
     """
-    if fmt == "json":
+    if fmt in ("json", "yaml"):
         from dtnetpol.render import check_json
-        return check_json.check_json(report)
+        from dtnetpol.render.data import data_text
+        return data_text(fmt, check_json.check_json(report))
     if fmt == "sarif":
         from dtnetpol.render import check_sarif
         return check_sarif.check_sarif(report, policies=check_sarif.policy_locations(policies),
