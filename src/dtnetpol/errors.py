@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dtnetpol.model.location import SourceLocation
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:   # only for annotations: the CLI imports this before any command runs
+    from dtnetpol.model.location import SourceLocation
 
 
 class DtnetpolError(Exception):

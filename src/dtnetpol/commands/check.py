@@ -73,8 +73,10 @@ def build_report(args: argparse.Namespace, inputs: Inputs) -> CheckReport:
     """The check for already loaded inputs (shared with commands that compare reports)."""
     flows = applicable_flows(inputs.dynakubes, inputs.install, edgeconnects=inputs.edgeconnects)
     addresses = tuple(a for n in inputs.cluster.nodes for a in n.addresses)
+    # Fixes in the flavour the cluster already uses (Cilium policies: Cilium fixes).
+    flavor = Flavor.CILIUM if inputs.cluster.cilium_policies else Flavor.KUBERNETES
     gen = None if getattr(args, "no_fix", False) else GenerateOptions(
-        flavor=Flavor.KUBERNETES, install=inputs.install, dynakubes=inputs.dynakubes,
+        flavor=flavor, install=inputs.install, dynakubes=inputs.dynakubes,
         monitored=inputs.monitored, tenant_cidrs=tuple(args.tenant_cidr),
         proxy_cidrs=tuple(args.proxy_cidr), node_cidrs=tuple(args.node_cidr),
         observed_node_addresses=addresses, calico_edition=CalicoEdition(args.calico_edition))

@@ -25,7 +25,9 @@ from dtnetpol.engine.addresses import AddressSet
 from dtnetpol.engine.analysis import Analyzer, Endpoint, ExternalEndpoint, PodClass
 from dtnetpol.engine.explain import SideStatus
 from dtnetpol.engine.selectors import compile_selector
+from dtnetpol.generate._cilium import cilium_doc
 from dtnetpol.generate._doc import GeneratedDoc
+from dtnetpol.generate._flavor import Flavor
 from dtnetpol.generate._generate import GenerateOptions
 from dtnetpol.generate._kubernetes import ip_blocks, kubernetes_doc
 from dtnetpol.generate._plan import (
@@ -210,5 +212,7 @@ def fix(cluster: Cluster, flows: Sequence[Flow], options: GenerateOptions,
             fixed = replace(policy, name=policy.name + FIX_SUFFIX, rules=tuple(rules),
                             notes=(*policy.notes, "Added by dtnetpol fix: only the blocked "
                                    "sides of these flows, only their blocked ports."))
-            docs.append(kubernetes_doc(fixed))
+            # In the flavour the cluster uses: a Cilium default-deny gets Cilium fixes.
+            docs.append(cilium_doc(fixed, plan.install) if options.flavor is Flavor.CILIUM
+                        else kubernetes_doc(fixed))
     return FixResult(tuple(docs), tuple(found), plan.warnings)
