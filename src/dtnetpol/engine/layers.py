@@ -146,8 +146,9 @@ LayerBuilder = Callable[[Cluster], Sequence[Tier]]
 def _builders() -> list[LayerBuilder]:
     """The explicit registry: one builder per family of kinds."""
     from dtnetpol.engine.admin_tier import build_admin_tiers
+    from dtnetpol.engine.calico_tier import build_calico_tiers
     from dtnetpol.engine.np_tier import build_cilium_tier
-    return [build_admin_tiers, build_cilium_tier]
+    return [build_admin_tiers, build_cilium_tier, build_calico_tiers]
 
 
 #: Extra builders (Calico: engineer D2 appends its own in ``_builders``).
