@@ -32,6 +32,7 @@ from dtnetpol.commands import (
     snapshot,
 )
 from dtnetpol.commands._help import HelpFormatter, examples
+from dtnetpol.commands._settings import apply_settings
 from dtnetpol.errors import DtnetpolError
 from dtnetpol.render.console import use_colour
 from dtnetpol.safe_text import SafeStream
@@ -122,6 +123,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
     out = cast(TextIO, SafeStream(out, keep_colour=colour))
     limit = max_input_bytes.set(getattr(args, "max_input_size", DEFAULT_MAX_INPUT_BYTES))
     try:
+        apply_settings(args)   # .dtnetpol.yaml fills what the flags left unsaid
         with _collector_paused():
             return run(args, out, err)
     except DtnetpolError as e:
