@@ -17,7 +17,6 @@ from typing import Any, TextIO
 from dtnetpol.commands._help import examples
 from dtnetpol.commands._inputs import add_input_flags, input_paths, stdin_for, warn
 from dtnetpol.commands._install import (
-    Inputs,
     add_generate_flags,
     add_install_flags,
     load_inputs,
@@ -26,6 +25,7 @@ from dtnetpol.commands.check import build_report
 from dtnetpol.diagnose import AddressBook, LogObs, Observations, diagnose, observe
 from dtnetpol.diagnose.select import logs_to_read
 from dtnetpol.dynatrace import applicable_flows
+from dtnetpol.dynatrace.components import DEFAULT_RELEASE_NAME, INSTANCE_NAMESPACE_LABEL
 from dtnetpol.errors import UsageError
 from dtnetpol.generate import Flavor
 from dtnetpol.model import Cluster
@@ -99,16 +99,15 @@ def _event_time(body: Any) -> datetime | None:
         return None
 
 
-def live_extras(args: argparse.Namespace, bodies: Sequence[Any], inputs: Inputs,
-                err: TextIO) -> tuple[list[Any], list[LogObs]]:
-    """Warning events of the operator's and the monitored namespaces, and the container
-    logs :func:`dtnetpol.diagnose.select.logs_to_read` picks (pods/log, get)."""
+def live_extras(args: argparse.Namespace, bodies: Sequence[Any], err: TextIO, *,
+                namespaces: Sequence[str], monitored: Sequence[str], owners: Sequence[str],
+                release_name: str = DEFAULT_RELEASE_NAME) -> tuple[list[Any], list[LogObs]]:
+    """Warning events of ``namespaces`` (the operator's and the monitored ones), and the
+    container logs :func:`dtnetpol.diagnose.select.logs_to_read` picks (pods/log, get)."""
     from dtnetpol.commands._inputs import cluster_spec
     from dtnetpol.sources.cluster import Reader, read_events, read_pod_log
 
-    since = since_seconds(args.since)
-    namespaces = {inputs.install.operator_namespace, *inputs.install.monitored_namespaces,
-                  *(e.namespace for e in inputs.edgeconnects)}
+    since = since_seconds(getattr(args, "since", None))
     reader = Reader(cluster_spec(args))
     try:
         events, forbidden = read_events(reader)
@@ -120,9 +119,7 @@ def live_extras(args: argparse.Namespace, bodies: Sequence[Any], inputs: Inputs,
                       or (e.get("metadata") or {}).get("namespace")) in namespaces
                   and (cutoff is None or (t := _event_time(e)) is None or t >= cutoff)]
         pods = observe(bodies).pods
-        owners = [d.name for d in inputs.dynakubes] + [e.name for e in inputs.edgeconnects]
-        wanted = logs_to_read(pods, inputs.install.monitored_namespaces,
-                              release_name=inputs.install.release_name, owners=owners)
+        wanted = logs_to_read(pods, monitored, release_name=release_name, owners=owners)
         logs: list[LogObs] = []
         for ns, pod, container, previous in wanted:
             lines = read_pod_log(reader, ns, pod, container, tail_lines=args.log_lines,
@@ -132,6 +129,27 @@ def live_extras(args: argparse.Namespace, bodies: Sequence[Any], inputs: Inputs,
     finally:
         reader.client.close()
     return events, logs
+
+
+def snapshot_extras(args: argparse.Namespace, bodies: Sequence[Any], err: TextIO
+                    ) -> tuple[list[Any], list[LogObs]]:
+    """What ``snapshot --with-logs`` adds: the same events and logs diagnose reads live,
+    for the namespaces the operator labels as monitored and those of the DynaKubes."""
+    owners: list[str] = []
+    namespaces: set[str] = set()
+    monitored: list[str] = []
+    for b in bodies:
+        if not isinstance(b, dict):
+            continue
+        meta = b.get("metadata") or {}
+        if b.get("kind") in ("DynaKube", "EdgeConnect"):
+            owners.append(str(meta.get("name")))
+            namespaces.add(str(meta.get("namespace") or "dynatrace"))
+        elif b.get("kind") == "Namespace" and INSTANCE_NAMESPACE_LABEL in (
+                meta.get("labels") or {}):
+            monitored.append(str(meta.get("name")))
+    return live_extras(args, bodies, err, namespaces=sorted({*namespaces, *monitored}),
+                       monitored=monitored, owners=owners)
 
 
 def offline_observations(paths: Sequence[str], args: argparse.Namespace) -> Observations:
@@ -154,7 +172,14 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         status.update("reading pods, events and logs")
         if inputs.live is not None:
             bodies = [b for b, _ in inputs.live.documents()]
-            events, logs = live_extras(args, bodies, inputs, err)
+            inst = inputs.install
+            events, logs = live_extras(
+                args, bodies, err,
+                namespaces=sorted({inst.operator_namespace, *inst.monitored_namespaces,
+                                   *(e.namespace for e in inputs.edgeconnects)}),
+                monitored=inst.monitored_namespaces, release_name=inst.release_name,
+                owners=[d.name for d in inputs.dynakubes]
+                + [e.name for e in inputs.edgeconnects])
             obs = observe([*bodies, *events], logs)
         else:
             obs = offline_observations(paths, args)

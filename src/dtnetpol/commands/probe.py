@@ -144,7 +144,7 @@ def execute(writer: Any, probes: Sequence[Probe], *, image: str, timeout: float,
 
     Returns the results and what an earlier run had left behind (removed first).
     """
-    cleaned = writer.remove_leftovers()
+    cleaned = writer.remove_leftovers(sorted({p.namespace for p in probes}))
     created: list[tuple[str, str, str]] = []
     results: dict[str, ProbeResult] = {}
 

@@ -8,6 +8,7 @@ from typing import Any, TextIO
 
 from dtnetpol.commands._help import examples
 from dtnetpol.commands._inputs import add_cluster_flags, read_live
+from dtnetpol.errors import InputError, UsageError
 from dtnetpol.sources.cluster import Forbidden
 from dtnetpol.sources.snapshot import write_snapshot
 
@@ -29,6 +30,14 @@ def register(subparsers: Any) -> None:
     p.add_argument("--out", required=True, metavar="DIR", type=Path,
                    help="folder to write (new or empty)")
     p.add_argument("-q", "--quiet", action="store_true", help="no summary or warnings")
+    p.add_argument("--with-logs", action="store_true",
+                   help="also save what diagnose reads: Warning events, pod container "
+                        "statuses, and the logs of the Dynatrace pods and failed init "
+                        "containers (DIR/logs/NAMESPACE/POD/CONTAINER.log)")
+    p.add_argument("--log-lines", type=int, default=200, metavar="N",
+                   help="with --with-logs: the last N lines of each log (default: 200)")
+    p.add_argument("--since", metavar="DURATION",
+                   help="with --with-logs: events and logs of the last DURATION (30m, 2h)")
     add_cluster_flags(p)
     p.set_defaults(run=run)
 
@@ -36,7 +45,25 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Handler of ``dtnetpol snapshot``."""
     live = read_live(args, err)
-    files = write_snapshot(live, args.out)
+    if not args.with_logs:
+        files = write_snapshot(live, args.out)
+    else:
+        from dtnetpol.commands.diagnose import snapshot_extras
+        from dtnetpol.sources.pod_logs import log_path
+
+        if args.log_lines < 1:
+            raise UsageError(f"--log-lines {args.log_lines}: give a positive number")
+        bodies = [b for b, _ in live.documents()]
+        events, logs = snapshot_extras(args, bodies, err)
+        files = write_snapshot(live, args.out, keep_status=True, extra=[("events", events)])
+        for log in logs:
+            path = log_path(args.out, log.namespace, log.pod, log.container, log.previous)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text("".join(line + "\n" for line in log.lines), encoding="utf-8")
+            except OSError as e:
+                raise InputError(f"--out {args.out}: {e.strerror or e}") from None
+            files.append(path)
     if not args.quiet:
         for f in live.forbidden:
             print(f"warning: {Forbidden(f.read, f.message).warning()}", file=err)

@@ -216,6 +216,23 @@ def _conditions(body: Mapping[str, Any], kind: str) -> list[ConditionObs]:
     return out
 
 
+def _flat(bodies: Iterable[Any]) -> Iterable[Mapping[str, Any]]:
+    """The objects, with the items of ``kind: List`` documents (kubectl, snapshots)."""
+    for body in bodies:
+        if not isinstance(body, Mapping):
+            continue
+        if body.get("kind") == "List" or (str(body.get("kind", "")).endswith("List") and \
+                isinstance(body.get("items"), list)):
+            kind = str(body.get("kind", ""))
+            item_kind = kind[:-len("List")] if kind != "List" else None
+            for item in body.get("items") or []:
+                if isinstance(item, Mapping) and item_kind and "kind" not in item:
+                    item = {**item, "kind": item_kind}
+                yield from _flat([item])
+            continue
+        yield body
+
+
 def observe(bodies: Iterable[Any], logs: Iterable[LogObs] = ()) -> Observations:
     """Records of the Pods, Events, DynaKubes and EdgeConnects among ``bodies`` (other kinds,
     and anything that is not a mapping, are ignored); ``logs`` are passed through."""
@@ -223,9 +240,7 @@ def observe(bodies: Iterable[Any], logs: Iterable[LogObs] = ()) -> Observations:
     events: list[EventObs] = []
     conditions: list[ConditionObs] = []
     created: dict[str, str] = {}
-    for body in bodies:
-        if not isinstance(body, Mapping):
-            continue
+    for body in _flat(bodies):
         kind = body.get("kind")
         if kind == "Pod":
             pods.append(_pod(body))

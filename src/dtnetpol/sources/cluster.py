@@ -763,17 +763,30 @@ class ProbeWriter:
                                f"{_one_line(e.message)}") from None
         return True
 
-    def remove_leftovers(self) -> list[str]:
-        """Delete every pod and ConfigMap an earlier run left (by the probe label)."""
+    def remove_leftovers(self, namespaces: Sequence[str]) -> list[str]:
+        """Delete every pod and ConfigMap an earlier run left (by the probe label) in
+        ``namespaces`` and wherever the reader's cluster-wide pod list finds probe pods.
+        The lists are per namespace, as the probe's RoleBindings allow."""
+        where = list(dict.fromkeys(namespaces))
+        try:
+            found = self.reader.get_json(f"list pods -l {self.label}",
+                                         self.core.list_pod_for_all_namespaces,
+                                         label_selector=self.label)
+            where += [str((i.get("metadata") or {}).get("namespace"))
+                      for i in found.get("items") or []
+                      if (i.get("metadata") or {}).get("namespace") not in where]
+        except _Status:
+            pass  # without the reader's role: the namespaces of this run only
         removed: list[str] = []
-        for kind, fn in (("Pod", self.core.list_pod_for_all_namespaces),
-                         ("ConfigMap", self.core.list_config_map_for_all_namespaces)):
-            listing = self._json(f"list {kind} -l {self.label}", fn,
-                                 label_selector=self.label)
-            for item in listing.get("items") or []:
-                meta = item.get("metadata") or {}
-                if self.delete(kind, meta["namespace"], meta["name"]):
-                    removed.append(f"{kind} {meta['namespace']}/{meta['name']}")
+        for ns in where:
+            for kind, fn in (("Pod", self.core.list_namespaced_pod),
+                             ("ConfigMap", self.core.list_namespaced_config_map)):
+                listing = self._json(f"list {kind} -n {ns} -l {self.label}", fn, ns,
+                                     label_selector=self.label)
+                for item in listing.get("items") or []:
+                    name = (item.get("metadata") or {}).get("name")
+                    if name and self.delete(kind, ns, name):
+                        removed.append(f"{kind} {ns}/{name}")
         return removed
 
     def add_ephemeral(self, namespace: str, pod: str, container: Json) -> None:
@@ -785,8 +798,8 @@ class ProbeWriter:
                    _content_type="application/strategic-merge-patch+json")
 
 
-#: The rules ``dtnetpol probe --yes`` needs on top of the reader's ClusterRole (in the
-#: namespaces it probes from; a ClusterRole bound there, or cluster-wide).
+#: The rules ``dtnetpol probe --yes`` needs on top of the reader's ClusterRole, in the
+#: namespaces it probes from (``dtnetpol rbac --probe`` binds them there).
 PROBE_RULES: tuple[Json, ...] = (
     {"apiGroups": [""], "resources": ["pods", "configmaps"],
      "verbs": ["create", "get", "list", "delete"]},

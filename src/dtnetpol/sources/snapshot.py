@@ -47,8 +47,10 @@ def _strip_container(container: Any) -> Any:
     return {**container, "env": env}
 
 
-def strip(obj: Mapping[str, Any]) -> Json:
-    """An object without what analysis and support never need (see the module docstring)."""
+def strip(obj: Mapping[str, Any], *, keep_status: bool = False) -> Json:
+    """An object without what analysis and support never need (see the module docstring);
+    ``keep_status`` keeps the pods' container statuses (restarts, exit codes: what
+    ``diagnose`` reads in a snapshot taken ``--with-logs``)."""
     out = dict(obj)
     meta = dict(out.get("metadata") or {})
     meta.pop("managedFields", None)
@@ -64,7 +66,7 @@ def strip(obj: Mapping[str, Any]) -> Json:
     if kind == "Pod" and isinstance(spec, Mapping):
         out["spec"] = _strip_pod_spec(spec)
         status = out.get("status")
-        if isinstance(status, Mapping):
+        if isinstance(status, Mapping) and not keep_status:
             out["status"] = {k: v for k, v in status.items() if k not in (
                 "containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses")}
     elif isinstance(spec, Mapping) and isinstance(spec.get("template"), Mapping):
@@ -93,8 +95,12 @@ def _file_name(index: int, resource: str) -> str:
     return f"{index:02d}-{resource}.json"
 
 
-def write_snapshot(live: LiveRead, folder: Path) -> list[Path]:
+def write_snapshot(live: LiveRead, folder: Path, *, keep_status: bool = False,
+                   extra: Sequence[tuple[str, Sequence[Json]]] = ()) -> list[Path]:
     """Write the snapshot of ``live`` into ``folder`` (created; must be empty or new).
+
+    ``keep_status`` keeps pod container statuses; ``extra`` are more (resource, items)
+    lists to write after those of the live read (``--with-logs``: the Warning events).
 
     Returns:
         The files written, ``snapshot.txt`` last.
@@ -112,7 +118,14 @@ def write_snapshot(live: LiveRead, folder: Path) -> list[Path]:
             index = order.get(listed.read, len(order) + 1 + live.lists.index(listed))
             path = folder / _file_name(index, listed.read.resource)
             body = {"apiVersion": "v1", "kind": "List",
-                    "items": [strip(item) for item in listed.items],
+                    "items": [strip(item, keep_status=keep_status) for item in listed.items],
+                    "metadata": {"resourceVersion": ""}}
+            path.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n",
+                            encoding="utf-8")
+            written.append(path)
+        for n, (resource, items) in enumerate(extra, len(order) + len(live.lists) + 1):
+            path = folder / _file_name(n, resource)
+            body = {"apiVersion": "v1", "kind": "List", "items": [strip(i) for i in items],
                     "metadata": {"resourceVersion": ""}}
             path.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n",
                             encoding="utf-8")

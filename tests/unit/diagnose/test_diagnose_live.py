@@ -138,3 +138,26 @@ def test_since_and_log_lines(server: ApiServer, tmp_path: Path) -> None:
                for r in logs)
     texts = [e["text"] for f in doc["findings"] for e in f["evidence"]]
     assert not any(t.startswith("BackOff") for t in texts)  # ten hours old
+
+
+def test_snapshot_with_logs_gives_the_same_diagnosis(server: ApiServer, tmp_path: Path) -> None:
+    _, live = diagnose(server, tmp_path)
+    kubeconfig = server.kubeconfig(tmp_path / "kubeconfig")
+    snap = tmp_path / "snap"
+    code, _, err = run("snapshot", "--with-logs", "--kubeconfig", str(kubeconfig), "--out",
+                       str(snap))
+    assert code == 0, err
+    log = snap / "logs" / "dynatrace" / OPERATOR / "operator.log"
+    assert "get token scopes" in log.read_text(encoding="utf-8")
+    (events,) = snap.glob("*-events.json")
+    assert "DNS service not ready" in events.read_text(encoding="utf-8")
+    assert not [p for p in snap.rglob("*") if "secret" in p.name.lower()]
+    code, out, err = run("diagnose", "--skip-invalid", "-o", "json", str(snap))
+    assert code == 1, err
+    offline = json.loads(out)
+
+    def shape(doc: dict[str, Any]) -> set[tuple[str, str, str, str]]:
+        return {(f["flow"], f["verdict"], e["kind"], e["object"]) for f in doc["findings"]
+                for e in f["evidence"]}
+
+    assert shape(offline) == shape(live)

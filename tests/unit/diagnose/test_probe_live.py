@@ -163,3 +163,15 @@ def test_ephemeral_containers(serve: Any) -> None:
     for o in added:
         sc = o["container"]["securityContext"]
         assert sc["runAsNonRoot"] is True and sc["capabilities"] == {"drop": ["ALL"]}
+
+
+def test_rbac_probe_is_golden_and_only_adds(golden: Any) -> None:
+    _, plain, _ = run("rbac")
+    code, out, _ = run("rbac", "--probe", "--diagnose", "--probe-namespace", "dynatrace",
+                       "--probe-namespace", "shop")
+    assert code == 0
+    golden("cli/rbac-probe.yaml", out)
+    reader = plain.split("---\n")
+    assert out.startswith(reader[0])  # the same ServiceAccount and comment first
+    assert "kind: RoleBinding" in out and "kind: ClusterRoleBinding" in out
+    assert out.count("name: dtnetpol-reader-probe\n  namespace: shop") == 1
