@@ -10,39 +10,52 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import importlib
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from types import ModuleType
 from typing import Any, NoReturn, TextIO, cast
 
 from dtnetpol import __version__
-from dtnetpol.commands import (
-    can_reach,
-    check,
-    completion,
-    connlist,
-    diagnose,
-    diff,
-    explain,
-    fix,
-    generate,
-    lint,
-    probe,
-    rbac,
-    rules,
-    snapshot,
-)
 from dtnetpol.commands._help import HelpFormatter, examples
 from dtnetpol.commands._settings import apply_settings
 from dtnetpol.errors import DtnetpolError
 from dtnetpol.render.console import use_colour
 from dtnetpol.safe_text import SafeStream
-from dtnetpol.sources.yaml_load import DEFAULT_MAX_INPUT_BYTES, max_input_bytes
 
 EXIT_OK, EXIT_FINDING, EXIT_INPUT = 0, 1, 2
 
-# In the order ``dtnetpol --help`` lists them: the Dynatrace check first.
-COMMANDS = (check, diagnose, probe, fix, generate, diff, lint, rules, can_reach, explain,
-            connlist, snapshot, rbac, completion)
+# Every command with its one-line help, in the order ``dtnetpol --help`` lists them (the
+# Dynatrace check first). A command's module (``dtnetpol.commands.<module>``) is imported only
+# when that command runs: importing all of them (the engine, lint, Calico's grammar, ...) took
+# half a second before ``--version`` could answer. ``tests/unit/test_cli.py`` checks these
+# lines against each module's own parser.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check": ("check", "which Dynatrace flows the policies block, why, and the fix"),
+    "diagnose": ("diagnose", "which Dynatrace flow the cluster's symptoms point at, and why"),
+    "probe": ("probe", "prove verdicts with short-lived probe pods (writes to the cluster)"),
+    "fix": ("fix", "new policies that unblock the required Dynatrace flows"),
+    "generate": ("generate", "least-privilege policies for the DynaKube's flows"),
+    "diff": ("diff", "connections that appear and disappear between two policy sets (OLD "
+             "NEW, or --git REV1..REV2 PATH...), and Dynatrace flows that change verdict"),
+    "lint": ("lint", "find NetworkPolicies that are invalid or do not do what they seem to"),
+    "rules": ("rules", "list the lint rules, or print one rule's doc"),
+    "can-reach": ("can_reach", "can SRC open a connection to DST (on a port)?"),
+    "explain": ("explain", "per workload: selecting policies, isolation, what each direction "
+                "allows"),
+    "connlist": ("connlist", "every allowed connection between workloads and external "
+                 "address ranges"),
+    "snapshot": ("snapshot", "save what live mode reads from the cluster as files "
+                 "(read-only)"),
+    "rbac": ("rbac", "print the read-only RBAC (ServiceAccount, ClusterRole, binding) that "
+             "live mode needs"),
+    "completion": ("completion", "print a shell completion script (bash, zsh, fish)"),
+}
+
+
+def command_module(name: str) -> ModuleType:
+    """The module of command ``name`` (``can-reach`` → ``dtnetpol.commands.can_reach``)."""
+    return importlib.import_module(f"dtnetpol.commands.{COMMANDS[name][0]}")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,8 +69,12 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_INPUT)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The top parser with every subcommand; each keeps its own parser in ``parser``."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The top parser with every subcommand; each keeps its own parser in ``parser``.
+
+    With ``only`` (a command name), only that command's module is imported and its parser
+    built; the others are listed by name and help, as ``dtnetpol --help`` shows them.
+    """
     parser = _Parser(prog="dtnetpol", description="Kubernetes NetworkPolicy analysis that keeps "
                      "Dynatrace working. Run 'dtnetpol COMMAND --help' for a command's flags "
                      "and examples.", epilog=examples(
@@ -71,8 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
                          "source <(dtnetpol completion bash)"))
     parser.add_argument("-V", "--version", action="version", version=f"dtnetpol {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module in COMMANDS:
-        module.register(sub)
+    lazy = only is not None
+    for name, (_, summary) in COMMANDS.items():
+        if not lazy or name == only:
+            command_module(name).register(sub)
+        else:
+            sub.add_parser(name, help=summary)
     for p in sub.choices.values():
         p.set_defaults(parser=p)
     parser.set_defaults(parser=parser)
@@ -106,7 +127,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
     out = out or sys.stdout
     # Every text from the input reaches the user through these (dtnetpol.safe_text).
     err = cast(TextIO, SafeStream(err or sys.stderr))
-    parser = build_parser()
+    args_in = sys.argv[1:] if argv is None else list(argv)
+    # Only the command being run is built (and imported); "" builds none of them.
+    parser = build_parser(args_in[0] if args_in and args_in[0] in COMMANDS else "")
     try:
         with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
             args, extra = parser.parse_known_args(argv)
@@ -121,13 +144,16 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
     run: Command = args.run
     colour = use_colour(out) and getattr(args, "output", "table") == "table"
     out = cast(TextIO, SafeStream(out, keep_colour=colour))
+    from dtnetpol.sources.yaml_load import DEFAULT_MAX_INPUT_BYTES, max_input_bytes
+
     limit = max_input_bytes.set(getattr(args, "max_input_size", DEFAULT_MAX_INPUT_BYTES))
     try:
         apply_settings(args)   # .dtnetpol.yaml fills what the flags left unsaid
         with _collector_paused():
             return run(args, out, err)
     except DtnetpolError as e:
-        print(f"dtnetpol: error: {e}", file=err)
+        for line in str(e).splitlines() or [""]:   # several input errors: one line each
+            print(f"dtnetpol: error: {line}", file=err)
         return e.exit_code
     except BrokenPipeError:
         return EXIT_OK

@@ -169,3 +169,37 @@ def test_namespace_flag_narrows_connlist_and_explain() -> None:
                      "shop/frontend[Deployment]"]
     code, _, err = run("connlist", "examples/cluster", "-n", "shop", "-A")
     assert code == 2 and "not allowed with" in err
+
+
+# ------------------------------------------------------------------ start-up: lazy commands
+
+def test_lazy_parser_lists_the_commands_as_the_full_one_does() -> None:
+    """``dtnetpol --help`` is built without importing any command: its list of commands and
+    their one-line help must still be each command module's own."""
+    from dtnetpol.cli import COMMANDS, build_parser
+
+    full = build_parser()
+    assert build_parser("").format_help() == full.format_help()
+    for name in COMMANDS:
+        lazy = build_parser(name)
+        assert lazy.format_help() == full.format_help()
+        sub = next(a for a in lazy._actions if a.dest == "command")
+        full_sub = next(a for a in full._actions if a.dest == "command")
+        assert isinstance(sub.choices, dict) and isinstance(full_sub.choices, dict)
+        assert sub.choices[name].format_help() == full_sub.choices[name].format_help()
+
+
+def test_version_imports_no_command() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, io\nfrom dtnetpol.cli import main\n"
+            "assert main(['--version'], out=io.StringIO()) == 0\n"
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith(('dtnetpol', 'rich', "
+            "'yaml', 'lark')))))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split() == ["dtnetpol", "dtnetpol.cli", "dtnetpol.commands",
+                                   "dtnetpol.commands._help", "dtnetpol.errors",
+                                   "dtnetpol.render", "dtnetpol.render.console",
+                                   "dtnetpol.safe_text"]

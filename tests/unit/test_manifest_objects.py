@@ -7,8 +7,8 @@ from textwrap import dedent
 
 import pytest
 
-from dtnetpol.errors import InputError
-from dtnetpol.manifest import Problem, build_cluster
+from dtnetpol.errors import InputError, InputErrors
+from dtnetpol.manifest import OnInvalid, Problem, build_cluster
 from dtnetpol.model import (
     Cluster,
     ContainerPort,
@@ -22,18 +22,21 @@ from dtnetpol.model.cluster import NAME_LABEL
 from dtnetpol.sources import read_text
 
 
-def build(text: str, strict: bool = True) -> tuple[Cluster, list[Problem]]:
+def build(text: str, strict: bool = True, on_invalid: OnInvalid = OnInvalid.REPORT,
+          ) -> tuple[Cluster, list[Problem]]:
     docs = read_text(dedent(text), "in.yaml")
-    return build_cluster(((d.body, d.location) for d in docs), strict=strict)
+    return build_cluster(((d.body, d.location) for d in docs), strict=strict,
+                         on_invalid=on_invalid)
 
 
 def cluster_of(text: str) -> Cluster:
     return build(text)[0]
 
 
-def error_of(text: str, strict: bool = True) -> InputError:
+def error_of(text: str, strict: bool = True,
+             on_invalid: OnInvalid = OnInvalid.REPORT) -> InputError:
     with pytest.raises(InputError) as err:
-        build(text, strict)
+        build(text, strict, on_invalid)
     return err.value
 
 
@@ -577,8 +580,6 @@ def test_node() -> None:
     ("kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - ports:\n"
      "    - containerPort: http\n", "spec.containers[0].ports[0].containerPort", 6,
      "must be an integer, not string"),
-    ("kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - ports:\n    - name: http\n",
-     "spec.containers[0].ports[0].containerPort", 6, "required field is missing"),
     ("kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - ports:\n"
      "    - {containerPort: 80, protocol: ICMP}\n", "spec.containers[0].ports[0].protocol", 6,
      "protocol 'ICMP' is not one of TCP, UDP, SCTP"),
@@ -624,7 +625,7 @@ spec:
 
 
 def test_strict_mode_raises_the_first_problem() -> None:
-    error = error_of(BAD_POLICY)
+    error = error_of(BAD_POLICY, on_invalid=OnInvalid.STOP)
     assert str(error) == (
         "in.yaml:9: document 1: spec.ingress[0].ports[0].protocol: invalid-protocol: "
         "protocol 'tcp' is not one of TCP, UDP, SCTP (protocols are case-sensitive: TCP) "
@@ -653,3 +654,109 @@ def test_lenient_mode_drops_the_policy_and_returns_its_problems() -> None:
 def test_no_documents_gives_an_empty_cluster() -> None:
     cluster, problems = build_cluster([])
     assert cluster == Cluster() and problems == []
+
+
+def test_static_pods_owned_by_a_node_are_each_their_own_workload() -> None:
+    """kubeadm/kind/minikube mirror pods: ownerReference kind Node, controller true."""
+    c = cluster_of("""\
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: kube-apiserver-cp1
+          namespace: kube-system
+          labels: {component: kube-apiserver, tier: control-plane}
+          ownerReferences: [{apiVersion: v1, kind: Node, name: cp1, controller: true}]
+        spec: {hostNetwork: true, nodeName: cp1, containers: [{name: c}]}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: etcd-cp1
+          namespace: kube-system
+          labels: {component: etcd, tier: control-plane}
+          ownerReferences: [{apiVersion: v1, kind: Node, name: cp1, controller: true}]
+        spec: {hostNetwork: true, nodeName: cp1, containers: [{name: c}]}
+        """)
+    assert [str(p.owner) for p in c.pods] == ["kube-system/kube-apiserver-cp1[Pod]",
+                                             "kube-system/etcd-cp1[Pod]"]
+
+
+# --- every problem in one run; lenient fields; --skip-invalid; --strict --------------------
+
+MESSY = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web_1
+  namespace: shop
+  ownerReferences: [{name: web-5d9c, controller: true}]
+spec:
+  containers:
+  - name: web
+    ports:
+    - {name: http}
+    - {containerPort: 8080, name: alt}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  ports: [{port: 0}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow_dns, namespace: shop}
+spec:
+  podSelector: {}
+  egress: [{ports: [{port: 53, protocol: UDP}]}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: bad, namespace: shop}
+spec:
+  podSelector: {}
+  ingress: [{ports: [{port: 70000}]}]
+---
+name: my-chart-values
+replicaCount: 2
+"""
+
+
+def test_every_error_of_every_document_in_one_run_sorted_by_line() -> None:
+    error = error_of(MESSY)
+    assert isinstance(error, InputErrors)
+    assert [(e.location.line, e.location.path) for e in error.errors
+            if e.location is not None] == [(18, "spec.ports[0].port"),
+                                           (32, "spec.ingress[0].ports[0].port")]
+    assert str(error).splitlines()[0] == ("in.yaml:18: document 2: spec.ports[0].port: port 0 "
+                                          "must be between 1 and 65535")
+
+
+def test_malformed_but_clear_fields_load_with_a_warning() -> None:
+    fixed = MESSY.replace("ports: [{port: 0}]", "ports: [{port: 80}]").replace("70000", "7000")
+    c, _ = build(fixed)
+    (pod,) = c.pods
+    assert str(pod.owner) == "shop/web_1[Pod]"               # the owner without kind: ignored
+    assert [(p.port, p.name) for p in pod.ports] == [(8080, "alt")]   # the port without number
+    assert [p.ref for p in c.policies] == ["shop/allow_dns", "shop/bad"]
+    text = "\n".join(c.warnings)
+    assert "ownerReference without kind or name; owner ignored" in text
+    assert "container port without a number; port dropped" in text
+    assert "Pod name 'web_1'" in text and "read as given" in text
+    assert "name 'allow_dns'" in text
+    assert [str(loc) for loc in c.not_kubernetes] == ["in.yaml:34 (document 5)"]
+
+
+def test_skip_invalid_covers_every_kind() -> None:
+    c, problems = build(MESSY, strict=False, on_invalid=OnInvalid.SKIP)
+    assert c.services == ()                                   # the Service with port 0: left out
+    assert [p.ref for p in c.policies] == ["shop/allow_dns"]   # the rejected policy: left out
+    assert [p.code for p in problems] == ["invalid-name", "invalid-port"]
+    assert any(w.startswith("object at in.yaml:14 (document 2) skipped: in.yaml:18")
+               for w in c.warnings)
+
+
+def test_strict_stops_at_the_first_error_and_reads_nothing_leniently() -> None:
+    error = error_of(MESSY, on_invalid=OnInvalid.STOP)
+    assert not isinstance(error, InputErrors)
+    assert error.location == SourceLocation("in.yaml", 1, 6, "metadata.ownerReferences[0].kind")

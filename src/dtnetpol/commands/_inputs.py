@@ -18,8 +18,8 @@ from typing import Any, TextIO
 from dtnetpol.commands import _types as flag_types
 from dtnetpol.commands._settings import excluded
 from dtnetpol.engine.analysis import Analyzer
-from dtnetpol.errors import InputError, UsageError
-from dtnetpol.manifest import Problem, build_cluster
+from dtnetpol.errors import InputError, InputErrors, UsageError
+from dtnetpol.manifest import OnInvalid, Problem, build_cluster
 from dtnetpol.model.cluster import Cluster, HostNetwork
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.render.progress import progress
@@ -71,10 +71,16 @@ def add_input_flags(p: argparse.ArgumentParser, formats: Sequence[str], *,
     noise.add_argument("-v", "--verbose", action="store_true", help=verbose_help)
     noise.add_argument("-q", "--quiet", action="store_true",
                        help="no warnings or progress on stderr (errors still show)")
+    strictness = p.add_mutually_exclusive_group()
     if skip_invalid:
-        p.add_argument("--skip-invalid", action="store_true",
-                       help="drop NetworkPolicies the API server would reject (with a "
-                            "warning) instead of failing")
+        strictness.add_argument(
+            "--skip-invalid", action="store_true",
+            help="leave out every object that cannot be read or that the API server would "
+                 "reject (with a warning) instead of failing")
+    strictness.add_argument(
+        "--strict", action="store_true",
+        help="stop at the first error, and read no malformed field leniently (default: "
+             "report every error of every file, sorted by file and line)")
     p.add_argument("--host-network", choices=[m.value for m in HostNetwork],
                    default=HostNetwork.NODE.value, help=HOST_NETWORK_HELP)
     if dynakube:
@@ -94,6 +100,15 @@ def add_input_flags(p: argparse.ArgumentParser, formats: Sequence[str], *,
                         "e.g. 512M, 2G; 0 for no limit (default: 256M)")
     add_cluster_flags(p)
     p.set_defaults(paths_required=paths_required)
+
+
+def on_invalid(args: argparse.Namespace) -> OnInvalid:
+    """``--strict`` stops at the first error, ``--skip-invalid`` skips, else report all."""
+    if getattr(args, "strict", False):
+        return OnInvalid.STOP
+    if getattr(args, "skip_invalid", False):
+        return OnInvalid.SKIP
+    return OnInvalid.REPORT
 
 
 def host_network(args: argparse.Namespace) -> HostNetwork:
@@ -264,26 +279,32 @@ def load(args: argparse.Namespace, err: TextIO | None, *,
         loaded = Loaded(cluster, (), tuple(problems), documents, live)
     elif not chosen:
         return Loaded(Cluster(), ())
-    elif keep_documents:
-        stdin = stdin_for(args, chosen)
-        kept: dict[tuple[str, int], Any] = {}
-
-        def bodies() -> Iterator[tuple[Any, SourceLocation]]:
-            # One document at a time; only the bodies lint points into are kept (workloads,
-            # the bulk of a cluster, are not: holding every body took 16 times the input).
-            for d in iter_documents(chosen, stdin):
-                kind = d.body.get("kind") if isinstance(d.body, dict) else None
-                if not (isinstance(kind, str) and kind in _NOT_KEPT):
-                    kept[(d.file, d.index)] = d.body
-                yield d.body, d.location
-
-        cluster, problems = build_cluster(bodies(), strict=False)
-        loaded = Loaded(cluster, tuple(chosen), tuple(problems), kept)
     else:
         stdin = stdin_for(args, chosen)
-        cluster, problems = load_cluster(chosen, stdin=stdin,
-                                         strict=not getattr(args, "skip_invalid", False))
-        loaded = Loaded(cluster, tuple(chosen), tuple(problems))
+        mode = on_invalid(args)
+        try:
+            if keep_documents:
+                kept: dict[tuple[str, int], Any] = {}
+
+                def bodies() -> Iterator[tuple[Any, SourceLocation]]:
+                    # One document at a time; only the bodies lint points into are kept
+                    # (workloads, the bulk of a cluster, are not: holding every body took
+                    # 16 times the input).
+                    for d in iter_documents(chosen, stdin):
+                        kind = d.body.get("kind") if isinstance(d.body, dict) else None
+                        if not (isinstance(kind, str) and kind in _NOT_KEPT):
+                            kept[(d.file, d.index)] = d.body
+                        yield d.body, d.location
+
+                cluster, problems = build_cluster(bodies(), strict=False, on_invalid=mode)
+                loaded = Loaded(cluster, tuple(chosen), tuple(problems), kept)
+            else:
+                cluster, problems = load_cluster(chosen, stdin=stdin,
+                                                 strict=mode is not OnInvalid.SKIP,
+                                                 on_invalid=mode)
+                loaded = Loaded(cluster, tuple(chosen), tuple(problems))
+        except InputError as e:
+            raise _with_helm_hint(e) from None
     if not loaded.live:
         # a snapshot folder says what its live read could not see, as the live read did
         forbidden = snapshot_warnings(chosen)
@@ -302,8 +323,55 @@ def load(args: argparse.Namespace, err: TextIO | None, *,
         if ns and ns not in cluster.namespaces and not any(p.namespace == ns
                                                             for p in cluster.pods):
             warn(args, err, f"-n {ns}: no workload or namespace in the input is in it")
-        if cluster.skipped_kinds and getattr(args, "verbose", False):
+        named = [(o.name, o.location) for o in cluster.pods] + \
+            [(o.name, o.location) for o in cluster.services] + \
+            [(o.name, o.location) for o in cluster.policies]
+        for file in _templates({loc.file for loc in cluster.not_kubernetes} | {
+                loc.file for name, loc in named if "{{" in name and loc is not None}):
+            warn(args, err, _helm_hint(file))
+        verbose = getattr(args, "verbose", False)
+        if cluster.not_kubernetes and not getattr(args, "quiet", False):
+            n = len(cluster.not_kubernetes)
+            print(f"skipped {n} document{'s' if n > 1 else ''} that {'are' if n > 1 else 'is'} "
+                  "not a Kubernetes object (no apiVersion, no kind)"
+                  + (":" if verbose else "; -v lists them"), file=err)
+            if verbose:
+                for loc in cluster.not_kubernetes:
+                    print(f"  {loc}", file=err)
+        if cluster.skipped_kinds and verbose:
             total = sum(cluster.skipped_kinds.values())
             kinds = ", ".join(f"{k} ({n})" for k, n in sorted(cluster.skipped_kinds.items()))
             print(f"skipped {total} objects of kinds not analysed: {kinds}", file=err)
     return loaded
+
+
+def _helm_hint(file: str) -> str:
+    return (f"{file} contains '{{{{': a Helm template? Render it first: "
+            "helm template RELEASE CHART | dtnetpol ... -")
+
+
+def _templates(files: set[str]) -> list[str]:
+    """The files among ``files`` whose text contains ``{{`` (Helm/Go templates)."""
+    out = []
+    for file in sorted(files):
+        try:
+            # Regular files within the input bound only: never wait on a FIFO or a device.
+            if file.startswith("<") or not os.path.isfile(file) or \
+                    os.path.getsize(file) > DEFAULT_MAX_INPUT_BYTES:
+                continue
+            with open(file, encoding="utf-8", errors="replace") as f:
+                if "{{" in f.read():
+                    out.append(file)
+        except OSError:
+            continue
+    return out
+
+
+def _with_helm_hint(error: InputError) -> InputError:
+    """``error``, with a hint for each file it names that holds ``{{``."""
+    errors = list(error.errors) if isinstance(error, InputErrors) else [error]
+    files = {e.location.file for e in errors if e.location is not None}
+    hints = [InputError(_helm_hint(f)) for f in _templates(files)]
+    if not hints:
+        return error
+    return InputErrors([*errors, *hints])

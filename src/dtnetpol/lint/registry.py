@@ -23,6 +23,7 @@ from dtnetpol.lint.rules import (
     apiserver_peer_as_selector,
     broad_egress,
     broad_ingress,
+    calico_order_tie,
     dynatrace_selector_spans_components,
     egress_without_dns,
     invalid_policy,
@@ -135,6 +136,7 @@ _MODULES: tuple[ModuleType, ...] = (
     missing_default_deny,
     unknown_dynatrace_labels,
     dynatrace_selector_spans_components,
+    calico_order_tie,
 )
 
 #: id → rule, in id order.

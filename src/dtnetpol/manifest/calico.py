@@ -23,7 +23,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from dtnetpol.manifest._fields import Field, is_int, root
-from dtnetpol.manifest.calico_selector import SelectorError, parse_selector
 from dtnetpol.manifest.networkpolicy import (
     METADATA_FIELDS,
     _Validator,
@@ -115,6 +114,9 @@ class _Reader(_Validator):
             self.add(f.loc, "invalid-selector",
                      f"a selector has at most {MAX_SELECTOR} characters, not {len(f.value)}")
             return None
+        # The grammar (lark, compiled when imported) is loaded with the first Calico
+        # selector: a tenth of a second every other command need not pay.
+        from dtnetpol.manifest.calico_selector import SelectorError, parse_selector
         try:
             selector = parse_selector(f.value)
         except SelectorError as exc:
@@ -483,6 +485,7 @@ def _policy(r: _Reader, kind: str, spec: Field, name: str, namespace: str | None
                   f"{', '.join(STAGED_ACTIONS)}")
     if r.problems:
         return None
+    from dtnetpol.manifest.calico_selector import parse_selector
     return CalicoPolicy(
         kind=ckind, namespace=namespace, name=name, tier=tier, order=order,
         selector=selector or parse_selector(""),

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Any
 
-from dtnetpol.errors import InputError
+from dtnetpol.errors import InputError, raise_all
 from dtnetpol.manifest._fields import Field, missing, opt_list, opt_str, root, type_name
 from dtnetpol.manifest.admin import ADMIN_KINDS, parse_admin_policy
 from dtnetpol.manifest.calico import (
@@ -40,6 +41,7 @@ from dtnetpol.manifest.objects import (
     parse_pod,
     parse_service,
     parse_workload,
+    unserved_version,
 )
 from dtnetpol.manifest.problems import Problem
 from dtnetpol.model.admin import AdminPolicy
@@ -63,6 +65,20 @@ _Key = tuple[str, str, str]  # (kind, or apiVersion/kind when not modelled; name
 CLIENT_SIDE_GROUPS = ("kustomize.config.k8s.io",)
 
 
+class OnInvalid(StrEnum):
+    """What an object that cannot be read (or that the API server would reject) does.
+
+    ``STOP`` (``--strict``): the first one raises. ``REPORT`` (default): every one of every
+    document is collected and all are raised together at the end, sorted by file and line;
+    fields that are malformed but whose meaning is clear load with a warning instead.
+    ``SKIP`` (``--skip-invalid``): each is left out with a warning and the run goes on.
+    """
+
+    STOP = "stop"
+    REPORT = "report"
+    SKIP = "skip"
+
+
 @dataclass
 class _Entry:
     header: Header
@@ -82,12 +98,18 @@ def _where(loc: SourceLocation | None) -> str:
 
 
 class _Builder:
-    def __init__(self, strict: bool) -> None:
+    def __init__(self, strict: bool, on_invalid: OnInvalid = OnInvalid.REPORT) -> None:
         self.strict = strict
+        self.on_invalid = on_invalid
         self.entries: dict[_Key, _Entry] = {}
         self.problems: list[Problem] = []
         self.warnings: list[str] = []
         self.skipped: Counter[str] = Counter()
+        self.errors: list[InputError] = []
+        self.not_kubernetes: list[SourceLocation] = []
+        # Malformed-but-clear fields, read leniently (never under STOP): (where, what).
+        self.lenient: list[tuple[SourceLocation, str]] | None = \
+            None if on_invalid is OnInvalid.STOP else []
 
     # --- reading ----------------------------------------------------------------------
 
@@ -95,25 +117,70 @@ class _Builder:
         self.warnings.append(text)
 
     def add(self, body: Any, loc: SourceLocation, kind: str | None = None,
-            api_version: str | None = None) -> None:
+            api_version: str | None = None, *, item: bool = False) -> None:
+        """Read one document (or ``item`` of a list); its errors per ``on_invalid``."""
+        if self.lenient is None:
+            self._add(body, loc, kind, api_version, item)
+            return
+        try:
+            self._add(body, loc, kind, api_version, item)
+        except InputError as e:
+            self._invalid(e, loc)
+        finally:
+            for at, text in self.lenient:
+                self._warn(f"{at}: {at.path}: {text}" if at.path else f"{at}: {text}")
+            self.lenient.clear()
+
+    def _invalid(self, error: InputError, loc: SourceLocation) -> None:
+        if self.on_invalid is OnInvalid.SKIP:
+            self._warn(f"object at {_where(loc)} skipped: {error}")
+        else:
+            self.errors.append(error)
+
+    def _rejected(self, problems: list[Problem], what: str) -> bool:
+        """A policy the API server (or Calico) would reject: True when it is an error
+        (raised now under STOP, collected under REPORT), False when only a problem."""
+        if not self.strict:
+            return False
+        if self.on_invalid is OnInvalid.STOP:
+            first = problems[0]
+            raise InputError(f"{first.code}: {first.message} ({what})", first.location)
+        self.errors.extend(InputError(f"{p.code}: {p.message} ({what})", p.location)
+                           for p in problems)
+        return True
+
+    def _add(self, body: Any, loc: SourceLocation, kind: str | None,
+             api_version: str | None, item: bool) -> None:
         top = root(body, loc)
         if not isinstance(body, Mapping):
             raise InputError(f"a Kubernetes object must be a mapping, not {type_name(body)}",
                              loc)
+        if not item and "kind" not in body and "apiVersion" not in body:
+            # Helm values, package.json, compose files, CI workflows: not Kubernetes objects.
+            self.not_kubernetes.append(loc)
+            return
         kind = opt_str(top, "kind") or kind
         if not kind:
             raise missing(top, "kind")
         api_version = opt_str(top, "apiVersion") or api_version
         if kind == "List" or (kind.endswith("List") and "items" in body):
             item_kind = kind[: -len("List")] or None
-            for item in opt_list(top, "items"):
-                self.add(item.value, item.loc, item_kind, api_version if item_kind else None)
+            for entry in opt_list(top, "items"):
+                self.add(entry.value, entry.loc, item_kind, api_version if item_kind else None,
+                         item=True)
             return
         if (not is_modelled(kind, api_version) and api_version is not None
                 and api_version.startswith(CLIENT_SIDE_GROUPS)):
             self.skipped[kind] += 1  # kustomization.yaml and friends: not cluster objects
             return
-        header = parse_header(top, kind, api_version or "")
+        served = unserved_version(kind, opt_str(top, "apiVersion"))
+        if served is not None:
+            # Never dropped as an unknown kind: a deny-all that vanishes changes every verdict.
+            f = top.get("apiVersion")
+            raise InputError(f"{kind} is not served under apiVersion {api_version!r}: the API "
+                             f"server rejects it; use apiVersion: {served}",
+                             f.loc if f is not None else loc)
+        header = parse_header(top, kind, api_version or "", self.lenient)
         if is_calico(kind, api_version):
             calico = self._calico(header, top)
             if calico is not None:
@@ -133,9 +200,9 @@ class _Builder:
         if kind == "Namespace":
             return parse_namespace(h)
         if kind == "Pod":
-            return parse_pod(h, top)
+            return parse_pod(h, top, self.lenient)
         if kind in WORKLOAD_KINDS:
-            return parse_workload(h, top)
+            return parse_workload(h, top, self.lenient)
         if kind == "Service":
             return parse_service(h, top)
         if kind == "Endpoints":
@@ -155,15 +222,25 @@ class _Builder:
         raise AssertionError(f"kind {kind} is in KIND_GROUPS but not handled")
 
     def _policy(self, h: Header, top: Field) -> NetworkPolicy | None:
-        policy, problems, notes = parse_network_policy_with_notes(top.value, top.loc)
+        policy, problems, notes = parse_network_policy_with_notes(
+            top.value, top.loc, lenient_names=self.lenient is not None)
         for loc, note in notes:
             self._warn(f"{_where(loc)}: {note}")
         if not problems:
             return policy
+        if self.lenient is not None and policy is not None and all(
+                p.code == "invalid-name" for p in problems):
+            # A name the API server rejects (``allow_dns``) but whose meaning is clear: the
+            # policy is read as written, with a warning (the linter still reports it).
+            for p in problems:
+                self._warn(f"{_where(p.location)}: {p.message} (the API server would reject "
+                           "it); read as given")
+            if not self.strict:
+                self.problems.extend(problems)
+            return policy
         first = problems[0]
-        if self.strict:
-            raise InputError(f"{first.code}: {first.message} (the API server would reject this "
-                             "NetworkPolicy)", first.location)
+        if self._rejected(problems, "the API server would reject this NetworkPolicy"):
+            return None
         self.problems.extend(problems)
         count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
         self._warn(
@@ -180,9 +257,8 @@ class _Builder:
         if not problems:
             return policy
         first = problems[0]
-        if self.strict:
-            raise InputError(f"{first.code}: {first.message} (the API server would reject this "
-                             f"{h.kind})", first.location)
+        if self._rejected(problems, f"the API server would reject this {h.kind}"):
+            return None
         self.problems.extend(problems)
         self._warn(f"{h.kind} {h.name} at {_where(h.loc)} ignored: the API server would reject "
                    f"it (first: {first.location.path}: {first.message})")
@@ -195,9 +271,8 @@ class _Builder:
         if not problems:
             return model
         first = problems[0]
-        if self.strict:
-            raise InputError(f"{first.code}: {first.message} (Calico would reject this "
-                             f"{h.kind})", first.location)
+        if self._rejected(problems, f"Calico would reject this {h.kind}"):
+            return None
         self.problems.extend(problems)
         count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
         ref = f"{h.namespace or 'default'}/{h.name}" if h.kind not in GLOBAL_KINDS else h.name
@@ -230,6 +305,7 @@ class _Builder:
     # --- assembling -------------------------------------------------------------------
 
     def finish(self) -> tuple[Cluster, list[Problem]]:
+        raise_all(self.errors)
         namespaces: dict[str, Namespace] = {}
         policies: list[NetworkPolicy] = []
         services: list[Service] = []
@@ -278,6 +354,7 @@ class _Builder:
             admin_policies=tuple(admin),
             calico=resources,
             skipped_kinds=dict(sorted(self.skipped.items())),
+            not_kubernetes=tuple(self.not_kubernetes),
             warnings=tuple(self.warnings),
         )
         return cluster, list(self.problems)
@@ -348,25 +425,31 @@ class _Builder:
         return result
 
 
-def build_cluster(documents: Iterable[tuple[Any, SourceLocation]], *, strict: bool = True
-                  ) -> tuple[Cluster, list[Problem]]:
+def build_cluster(documents: Iterable[tuple[Any, SourceLocation]], *, strict: bool = True,
+                  on_invalid: OnInvalid = OnInvalid.REPORT) -> tuple[Cluster, list[Problem]]:
     """Build the cluster model from loaded objects.
 
     Args:
         documents: (body, location) pairs, e.g. from ``read_documents``; the location's
             ``path`` prefixes field paths (empty for a whole document).
-        strict: True: a NetworkPolicy the API server would reject raises InputError (its first
-            problem). False (the linter): it is left out, a warning says so, and all its
-            problems are returned.
+        strict: True: a NetworkPolicy the API server would reject is an error (each of its
+            problems). False (the linter, ``--skip-invalid``): it is left out, a warning says
+            so, and all its problems are returned.
+        on_invalid: STOP raises the first error; REPORT (default) reads every document and
+            raises all errors together, sorted by file and line (malformed-but-clear fields
+            load with a warning); SKIP leaves each object with an error out, with a warning.
+            Documents without apiVersion and kind are skipped and listed in
+            ``Cluster.not_kubernetes``.
 
     Returns:
         The cluster and the NetworkPolicy problems (always empty when ``strict``).
 
     Raises:
         InputError: an object without meaning: not a mapping, no kind, no metadata.name,
-            fields of the wrong type (labels not a mapping, containerPort not an integer).
+            fields of the wrong type (labels not a mapping, containerPort not an integer);
+            :class:`~dtnetpol.errors.InputErrors` when there are several.
     """
-    builder = _Builder(strict)
+    builder = _Builder(strict, on_invalid)
     for body, loc in documents:
         builder.add(body, loc)
     return builder.finish()
@@ -384,13 +467,15 @@ class PartialCluster:
     events: list[str | tuple[Header, Model]]
     skipped: Counter[str]
     problems: list[Problem]
+    errors: list[InputError] = field(default_factory=list)
+    not_kubernetes: list[SourceLocation] = field(default_factory=list)
 
 
 class _Recorder(_Builder):
     """A builder that records what it would store and warn instead of doing it."""
 
-    def __init__(self, strict: bool) -> None:
-        super().__init__(strict)
+    def __init__(self, strict: bool, on_invalid: OnInvalid = OnInvalid.REPORT) -> None:
+        super().__init__(strict, on_invalid)
         self.events: list[str | tuple[Header, Model]] = []
 
     def _warn(self, text: str) -> None:
@@ -400,24 +485,25 @@ class _Recorder(_Builder):
         self.events.append((h, model))
 
 
-def build_partial(documents: Iterable[tuple[Any, SourceLocation]], *, strict: bool = True
-                  ) -> PartialCluster:
+def build_partial(documents: Iterable[tuple[Any, SourceLocation]], *, strict: bool = True,
+                  on_invalid: OnInvalid = OnInvalid.REPORT) -> PartialCluster:
     """The per-document part of :func:`build_cluster` for a run of consecutive documents.
 
     ``merge_partials`` of the partials of consecutive runs, in order, gives what
     ``build_cluster`` gives for all their documents. Raises what ``build_cluster`` raises
     while reading a document.
     """
-    recorder = _Recorder(strict)
+    recorder = _Recorder(strict, on_invalid)
     for body, loc in documents:
         recorder.add(body, loc)
-    return PartialCluster(recorder.events, recorder.skipped, recorder.problems)
+    return PartialCluster(recorder.events, recorder.skipped, recorder.problems,
+                          recorder.errors, recorder.not_kubernetes)
 
 
-def merge_partials(parts: Iterable[PartialCluster], *, strict: bool = True
-                   ) -> tuple[Cluster, list[Problem]]:
+def merge_partials(parts: Iterable[PartialCluster], *, strict: bool = True,
+                   on_invalid: OnInvalid = OnInvalid.REPORT) -> tuple[Cluster, list[Problem]]:
     """The cluster of the documents of ``parts`` (in input order): see :func:`build_partial`."""
-    builder = _Builder(strict)
+    builder = _Builder(strict, on_invalid)
     for part in parts:
         for event in part.events:
             if isinstance(event, str):
@@ -426,4 +512,6 @@ def merge_partials(parts: Iterable[PartialCluster], *, strict: bool = True
                 builder._store(*event)
         builder.skipped.update(part.skipped)
         builder.problems.extend(part.problems)
+        builder.errors.extend(part.errors)
+        builder.not_kubernetes.extend(part.not_kubernetes)
     return builder.finish()

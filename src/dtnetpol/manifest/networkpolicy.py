@@ -552,15 +552,18 @@ def _fast_policy(body: Any, loc: SourceLocation) -> NetworkPolicy:
     )
 
 
-def _validate(body: Any, loc: SourceLocation) -> tuple[NetworkPolicy | None, _Validator]:
+def _validate(body: Any, loc: SourceLocation, lenient_names: bool = False,
+              ) -> tuple[NetworkPolicy | None, _Validator]:
     try:
         return _fast_policy(body, loc), _Validator()
     except _Slow:
         pass
-    return _validate_fully(body, loc)
+    return _validate_fully(body, loc, lenient_names)
 
 
-def _validate_fully(body: Any, loc: SourceLocation) -> tuple[NetworkPolicy | None, _Validator]:
+def _validate_fully(body: Any, loc: SourceLocation, lenient_names: bool = False,
+                    ) -> tuple[NetworkPolicy | None, _Validator]:
+    """``lenient_names``: a policy whose only problems are invalid names is still built."""
     v = _Validator()
     top = root(body, loc)
     if not isinstance(body, Mapping):
@@ -576,7 +579,8 @@ def _validate_fully(body: Any, loc: SourceLocation) -> tuple[NetworkPolicy | Non
     ingress = v.rules(spec, Direction.INGRESS)
     egress = v.rules(spec, Direction.EGRESS)
     declared = v.policy_types(spec)
-    if v.problems or name is None:
+    only_names = lenient_names and all(p.code == "invalid-name" for p in v.problems)
+    if (v.problems and not only_names) or name is None:
         return None, v
     policy = NetworkPolicy(
         namespace=namespace,
@@ -609,8 +613,12 @@ def parse_network_policy(body: Any, loc: SourceLocation
 
 
 def parse_network_policy_with_notes(
-        body: Any, loc: SourceLocation
+        body: Any, loc: SourceLocation, *, lenient_names: bool = False,
 ) -> tuple[NetworkPolicy | None, list[Problem], list[tuple[SourceLocation, str]]]:
-    """Like :func:`parse_network_policy`, plus notes on values only lenient servers accept."""
-    policy, v = _validate(body, loc)
+    """Like :func:`parse_network_policy`, plus notes on values only lenient servers accept.
+
+    ``lenient_names``: when invalid names (``allow_dns``) are the only problems, the policy
+    is returned too (with them), so that a lenient loader can read it as written.
+    """
+    policy, v = _validate(body, loc, lenient_names)
     return policy, v.problems, v.notes

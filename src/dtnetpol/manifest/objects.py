@@ -29,6 +29,7 @@ from dtnetpol.manifest._fields import (
     string_map,
     wrong_type,
 )
+from dtnetpol.manifest._names import dns1123_subdomain_error
 from dtnetpol.model.cluster import (
     NAME_LABEL,
     ContainerPort,
@@ -63,6 +64,31 @@ KIND_GROUPS: Mapping[str, frozenset[str]] = {
     "BaselineAdminNetworkPolicy": frozenset({"policy.networking.k8s.io"}),
     "ClusterNetworkPolicy": frozenset({"policy.networking.k8s.io"}),
 }
+#: The one apiVersion a current API server serves for each analysed built-in kind (older
+#: ones such as extensions/v1beta1 were removed in Kubernetes 1.16, batch/v1beta1 CronJob and
+#: discovery.k8s.io/v1beta1 in 1.25). An object under another version of a built-in group is
+#: rejected by the API server, so reading it would analyse what can never exist.
+SERVED_VERSIONS: Mapping[str, str] = {
+    **dict.fromkeys(("Namespace", "Pod", "Service", "Endpoints", "Node",
+                     "ReplicationController"), "v1"),
+    **dict.fromkeys(("Deployment", "ReplicaSet", "DaemonSet", "StatefulSet"), "apps/v1"),
+    "Job": "batch/v1",
+    "CronJob": "batch/v1",
+    "EndpointSlice": "discovery.k8s.io/v1",
+    "NetworkPolicy": "networking.k8s.io/v1",
+}
+BUILTIN_GROUPS = frozenset({"", "apps", "extensions", "batch", "networking.k8s.io",
+                            "discovery.k8s.io"})
+
+
+def unserved_version(kind: str, api_version: str | None) -> str | None:
+    """The served apiVersion when ``api_version`` (of a built-in group) is not it."""
+    served = SERVED_VERSIONS.get(kind)
+    if served is None or api_version is None or api_version == served:
+        return None
+    return served if api_group(api_version) in BUILTIN_GROUPS else None
+
+
 WORKLOAD_KINDS = frozenset({
     "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob",
     "ReplicationController",
@@ -112,17 +138,35 @@ class Header:
     loc: SourceLocation
 
 
-def parse_header(top: Field, kind: str, api_version: str) -> Header:
-    """Read metadata; raises InputError for a missing name or mistyped metadata."""
+Lenient = list[tuple[SourceLocation, str]] | None
+"""Where malformed-but-clear fields are noted (and read leniently); None: they raise."""
+
+
+def parse_header(top: Field, kind: str, api_version: str, lenient: Lenient = None) -> Header:
+    """Read metadata; raises InputError for a missing name or mistyped metadata.
+
+    With ``lenient``, a name the API server rejects (``my_app``) is read as given and an
+    ownerReference without kind or name is ignored, each noted there.
+    """
     meta = opt_map(top, "metadata")
     if meta is None:
         raise InputError("required field is missing", top.loc.at(top.child_path("metadata.name")))
     name = need_str(meta, "name")
+    if lenient is not None and kind != "NetworkPolicy":   # (policies: checked with the rest)
+        error = dns1123_subdomain_error(name)
+        if error is not None:
+            f = meta.get("name")
+            assert f is not None
+            lenient.append((f.loc, f"{kind} name {name!r} {error} (the API server would "
+                                   "reject it); read as given"))
     namespace = opt_str(meta, "namespace") or None
     labels = string_map(meta, "labels")
     string_map(meta, "annotations")
     owners: list[tuple[bool, OwnerRef]] = []
     for ref in map_items(meta, "ownerReferences"):
+        if lenient is not None and not (opt_str(ref, "kind") and opt_str(ref, "name")):
+            lenient.append((ref.loc, "ownerReference without kind or name; owner ignored"))
+            continue
         owners.append((opt_bool(ref, "controller"),
                        OwnerRef(need_str(ref, "kind"), need_str(ref, "name"))))
     owner = next((o for c, o in owners if c), owners[0][1] if owners else None)
@@ -162,7 +206,7 @@ def _strings(parent: Field, key: str) -> list[str]:
     return out
 
 
-def _container_ports(pod_spec: Field) -> tuple[ContainerPort, ...]:
+def _container_ports(pod_spec: Field, lenient: Lenient = None) -> tuple[ContainerPort, ...]:
     """Ports of regular containers and of sidecars (init containers that keep running)."""
     containers = map_items(pod_spec, "containers")
     containers += [c for c in map_items(pod_spec, "initContainers")
@@ -171,6 +215,10 @@ def _container_ports(pod_spec: Field) -> tuple[ContainerPort, ...]:
     for container in containers:
         for item in map_items(container, "ports"):
             number = _port_number(item, "containerPort")
+            if number is None and lenient is not None:
+                lenient.append((item.loc.at(item.child_path("containerPort")),
+                                "container port without a number; port dropped"))
+                continue
             if number is None:
                 raise missing(item, "containerPort")
             ports.append(ContainerPort(port=number, protocol=_protocol(item),
@@ -186,7 +234,7 @@ def template_of(h: Header, top: Field) -> Field:
     return need_map(spec, "template")
 
 
-def parse_workload(h: Header, top: Field) -> Pod:
+def parse_workload(h: Header, top: Field, lenient: Lenient = None) -> Pod:
     """One Pod standing for every pod of a workload's template."""
     template = template_of(h, top)
     meta = opt_map(template, "metadata")
@@ -194,14 +242,18 @@ def parse_workload(h: Header, top: Field) -> Pod:
     pod_spec = need_map(template, "spec")
     ns = _namespace_of(h)
     return Pod(namespace=ns, name=h.name, owner=WorkloadRef(ns, h.name, h.kind), labels=labels,
-               ports=_container_ports(pod_spec), host_network=opt_bool(pod_spec, "hostNetwork"),
+               ports=_container_ports(pod_spec, lenient),
+               host_network=opt_bool(pod_spec, "hostNetwork"),
                location=h.loc, service_account=_service_account(pod_spec))
 
 
-def parse_pod(h: Header, top: Field) -> Pod:
+def parse_pod(h: Header, top: Field, lenient: Lenient = None) -> Pod:
     spec = need_map(top, "spec")
     ns = _namespace_of(h)
-    owner = (WorkloadRef(ns, h.owner.name, h.owner.kind) if h.owner is not None
+    # A Node owns static (mirror) pods: kube-apiserver, etcd, the scheduler on kubeadm,
+    # minikube and kind. Each is its own workload, never one ``node[Node]`` for all of them.
+    owner = (WorkloadRef(ns, h.owner.name, h.owner.kind)
+             if h.owner is not None and h.owner.kind != "Node"
              else WorkloadRef(ns, h.name, "Pod"))
     ips: list[str] = []
     status = opt_map(top, "status")
@@ -211,7 +263,7 @@ def parse_pod(h: Header, top: Field) -> Pod:
             ip = opt_str(status, "podIP")
             ips = [ip] if ip else []
     return Pod(namespace=ns, name=h.name, owner=owner, labels=h.labels,
-               ports=_container_ports(spec), host_network=opt_bool(spec, "hostNetwork"),
+               ports=_container_ports(spec, lenient), host_network=opt_bool(spec, "hostNetwork"),
                ips=tuple(ips), node=opt_str(spec, "nodeName") or None, location=h.loc,
                service_account=_service_account(spec))
 

@@ -196,9 +196,10 @@ class CalicoPolicy:
         return self.do_not_track or self.pre_dnat or self.apply_on_forward
 
     @property
-    def sort_key(self) -> tuple[bool, float, str]:
-        """Calico's order inside a tier: by order (none = last), then by name."""
-        return (self.order is None, self.order or 0.0, self.name)
+    def sort_key(self) -> tuple[bool, float, str, str]:
+        """Calico's order inside a tier: by order (none = last), then by name (then by
+        namespace, so that equal names still sort the same way every time)."""
+        return (self.order is None, self.order or 0.0, self.name, self.namespace or "")
 
 
 @dataclass(frozen=True)

@@ -146,6 +146,8 @@ class Cluster:
     calico: CalicoResources = field(default_factory=CalicoResources)
     skipped_kinds: Mapping[str, int] = field(default_factory=dict, hash=False)
     warnings: tuple[str, ...] = ()
+    # Documents that are not Kubernetes objects (no apiVersion, no kind): skipped.
+    not_kubernetes: tuple[SourceLocation, ...] = ()
 
     def namespace(self, name: str) -> Namespace:
         """The namespace object, or the one Kubernetes would give it (name label only)."""

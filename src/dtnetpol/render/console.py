@@ -7,12 +7,13 @@ import os
 import shutil
 import sys
 from collections.abc import Iterable
-
-from rich.console import Console, RenderableType
-from rich.segment import Segment
-from rich.text import Text
+from functools import cache
+from typing import TYPE_CHECKING
 
 from dtnetpol.safe_text import escape_controls
+
+if TYPE_CHECKING:   # rich is imported when something is rendered, not to ask use_colour
+    from rich.console import Console, RenderableType
 
 DEFAULT_WIDTH = 100
 
@@ -35,21 +36,31 @@ def terminal_width() -> int:
     return DEFAULT_WIDTH
 
 
-class _SafeConsole(Console):
-    """Escapes control characters in the text of every segment before the console adds its
-    colours: cell texts come from the input, colours from us (see :mod:`dtnetpol.safe_text`).
-    """
+@cache
+def _safe_console() -> type[Console]:
+    """The console class, made on first use (importing rich costs start-up time)."""
+    from rich.console import Console
+    from rich.segment import Segment
 
-    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
-        return super()._render_buffer(
-            seg if seg.control else Segment(escape_controls(seg.text), seg.style)
-            for seg in buffer)
+    class _SafeConsole(Console):
+        """Escapes control characters in the text of every segment before the console adds
+        its colours: cell texts come from the input, colours from us (see
+        :mod:`dtnetpol.safe_text`)."""
+
+        def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+            return super()._render_buffer(
+                seg if seg.control else Segment(escape_controls(seg.text), seg.style)
+                for seg in buffer)
+
+    return _SafeConsole
 
 
 def render(renderables: Iterable[RenderableType], *, colour: bool = False,
            width: int | None = None) -> str:
+    from rich.text import Text
+
     buf = io.StringIO()
-    console = _SafeConsole(file=buf, width=width or terminal_width(), force_terminal=colour,
+    console = _safe_console()(file=buf, width=width or terminal_width(), force_terminal=colour,
                       color_system="standard" if colour else None, no_color=not colour,
                       highlight=False, soft_wrap=False)
     for r in renderables:

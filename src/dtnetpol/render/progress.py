@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from rich.console import Console
-from rich.status import Status
+if TYPE_CHECKING:   # rich is imported only when a status line is shown (a terminal)
+    from rich.status import Status
 
 from dtnetpol.safe_text import unwrap
 
@@ -39,6 +39,8 @@ def progress(err: TextIO, text: str, *, quiet: bool = False) -> Iterator[Progres
     if quiet or not is_terminal(err):
         yield Progress(None)
         return
+    from rich.console import Console
+
     # The status line's cursor controls are ours: below the escaping stream (its texts too).
     console = Console(file=unwrap(err), stderr=True)
     with console.status(text) as status:

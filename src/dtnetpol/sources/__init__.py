@@ -6,7 +6,7 @@ import gc
 from collections.abc import Iterator, Sequence
 from typing import Any, TextIO
 
-from dtnetpol.manifest import Problem, build_cluster
+from dtnetpol.manifest import OnInvalid, Problem, build_cluster
 from dtnetpol.model.cluster import Cluster
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.sources.parallel import PARALLEL_MIN_BYTES, load_parallel
@@ -21,15 +21,18 @@ FREEZE_MIN_DOCUMENTS = 10_000
 
 def load_cluster(paths: Sequence[str], stdin: TextIO | None = None,
                  strict: bool = True, *, parallel_min_bytes: int = PARALLEL_MIN_BYTES,
-                 ) -> tuple[Cluster, list[Problem]]:
+                 on_invalid: OnInvalid = OnInvalid.REPORT) -> tuple[Cluster, list[Problem]]:
     """Read ``paths`` (files, folders, ``-``) and build the cluster.
 
     Files of more than ``parallel_min_bytes`` in all are loaded in two processes
     (:mod:`dtnetpol.sources.parallel`), with the same result.
 
+    ``on_invalid``: see :func:`dtnetpol.manifest.build_cluster`.
+
     Raises:
         InputError: unreadable input, YAML errors, objects without meaning, and (when
-            ``strict``) a NetworkPolicy the API server would reject.
+            ``strict``) a NetworkPolicy the API server would reject; all of them at once
+            (``InputErrors``) under ``OnInvalid.REPORT``.
     """
     # Loading allocates millions of small, acyclic objects (parser nodes, mappings, model
     # objects); with the cyclic collector on, its full collections walk the growing heap
@@ -38,7 +41,7 @@ def load_cluster(paths: Sequence[str], stdin: TextIO | None = None,
     enabled = gc.isenabled()
     gc.disable()
     try:
-        loaded = load_parallel(paths, strict, parallel_min_bytes)
+        loaded = load_parallel(paths, strict, parallel_min_bytes, on_invalid)
         if loaded is None:
             # One document at a time: parsed, built, let go (all parsed bodies at once took
             # 16 times the input in memory).
@@ -49,7 +52,7 @@ def load_cluster(paths: Sequence[str], stdin: TextIO | None = None,
                     counted[0] += 1
                     yield d.body, d.location
 
-            result = build_cluster(bodies(), strict=strict)
+            result = build_cluster(bodies(), strict=strict, on_invalid=on_invalid)
             count = counted[0]
         else:
             result, count = loaded

@@ -25,7 +25,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from dtnetpol.manifest.cluster import PartialCluster, build_partial, merge_partials
+from dtnetpol.manifest.cluster import OnInvalid, PartialCluster, build_partial, merge_partials
 from dtnetpol.manifest.problems import Problem
 from dtnetpol.model.cluster import Cluster
 from dtnetpol.model.location import SourceLocation
@@ -164,7 +164,7 @@ def cut(texts: Sequence[tuple[str, str]], parts: int) -> Iterator[list[Piece]]:
     yield chunk
 
 
-def _load(pieces: Sequence[Piece], strict: bool) -> _Loaded:
+def _load(pieces: Sequence[Piece], strict: bool, on_invalid: OnInvalid) -> _Loaded:
     gc.disable()  # as in load_cluster (the forked worker inherits it off already)
     counts: list[int] = []
     documents = 0
@@ -179,7 +179,7 @@ def _load(pieces: Sequence[Piece], strict: bool) -> _Loaded:
             for doc in docs:
                 yield doc.body, doc.location
 
-    partial = build_partial(bodies(), strict=strict)
+    partial = build_partial(bodies(), strict=strict, on_invalid=on_invalid)
     return _Loaded(partial, counts, documents)
 
 
@@ -193,6 +193,7 @@ def _consistent(pieces: Sequence[Piece], counts: Sequence[int]) -> bool:
 
 def load_parallel(paths: Sequence[str], strict: bool,
                   min_bytes: int = PARALLEL_MIN_BYTES,
+                  on_invalid: OnInvalid = OnInvalid.REPORT,
                   ) -> tuple[tuple[Cluster, list[Problem]], int] | None:
     """``build_cluster(read_documents(paths))`` and the number of documents, loaded in two
     processes; None when the input is small, not only files, or anything fails."""
@@ -228,8 +229,8 @@ def load_parallel(paths: Sequence[str], strict: bool,
         futures: list[Future[_Loaded]] = []
         for chunk in itertools.chain(first, runs):   # the workers start on the first chunk
             chunks.append(chunk)
-            futures.append(pool.submit(_load, chunk, strict))
-        result = merge_partials(arriving(futures), strict=strict)
+            futures.append(pool.submit(_load, chunk, strict, on_invalid))
+        result = merge_partials(arriving(futures), strict=strict, on_invalid=on_invalid)
     except Exception:  # the single-process path reports it
         pool.shutdown(wait=False, cancel_futures=True)
         return None
