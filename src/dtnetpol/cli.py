@@ -18,7 +18,6 @@ from typing import Any, NoReturn, TextIO, cast
 
 from dtnetpol import __version__
 from dtnetpol.commands._help import HelpFormatter, examples
-from dtnetpol.commands._settings import apply_settings
 from dtnetpol.errors import DtnetpolError
 from dtnetpol.render.console import use_colour
 from dtnetpol.safe_text import SafeStream
@@ -148,7 +147,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
 
     limit = max_input_bytes.set(getattr(args, "max_input_size", DEFAULT_MAX_INPUT_BYTES))
     try:
-        apply_settings(args)   # .dtnetpol.yaml fills what the flags left unsaid
+        # .dtnetpol.yaml fills what the flags left unsaid (imported here: it needs lint's
+        # configuration, which --version and --help never do)
+        from dtnetpol.commands._settings import apply_settings
+        apply_settings(args)
         with _collector_paused():
             return run(args, out, err)
     except DtnetpolError as e:
