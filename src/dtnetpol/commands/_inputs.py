@@ -24,7 +24,7 @@ from dtnetpol.model.cluster import Cluster, HostNetwork
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.render.progress import progress
 from dtnetpol.safe_text import path_label
-from dtnetpol.sources import iter_documents, load_cluster
+from dtnetpol.sources import iter_documents, load_cluster, read_documents
 from dtnetpol.sources.cluster import ClusterSpec, LiveRead, load_live, read_cluster
 from dtnetpol.sources.snapshot import snapshot_warnings
 from dtnetpol.sources.yaml_load import DEFAULT_MAX_INPUT_BYTES
@@ -64,6 +64,10 @@ def add_input_flags(p: argparse.ArgumentParser, formats: Sequence[str], *,
                    help="leave out files under the PATH folders that match GLOB (relative "
                         "to the working directory; repeatable; also 'exclude' in "
                         ".dtnetpol.yaml)")
+    p.add_argument("--skip-other-files", action="store_true",
+                   help="in PATH folders, read only Kubernetes manifests: skip files that do "
+                        "not parse or hold no object with apiVersion and kind (Helm values "
+                        "and templates, CI workflows); -v lists them")
     p.add_argument("--config", metavar="FILE",
                    help="the settings file (default: .dtnetpol.yaml in the working directory "
                         "or the nearest folder above it)")
@@ -226,15 +230,29 @@ class Loaded:
     live: LiveRead | None = None  # what was read from a live cluster (no PATH given)
 
 
-def without_excluded(paths: Sequence[str], args: argparse.Namespace) -> list[str]:
+def _is_manifest_file(path: str) -> bool:
+    """Whether ``path`` parses and holds at least one Kubernetes object (apiVersion and
+    kind): not a Helm template, a values file, a CI workflow."""
+    try:
+        docs = read_documents([path])
+    except InputError:
+        return False
+    return any(isinstance(d.body, Mapping) and "apiVersion" in d.body and "kind" in d.body
+               for d in docs)
+
+
+def without_excluded(paths: Sequence[str], args: argparse.Namespace,
+                     err: TextIO | None = None) -> list[str]:
     """``paths`` with every folder replaced by its manifest files that no ``--exclude`` (or
-    settings ``exclude``) glob matches; files named on the command line are kept.
+    settings ``exclude``) glob matches, and (``--skip-other-files``) that are Kubernetes
+    manifests at all; files named on the command line are kept.
 
     Raises:
-        InputError: a folder whose manifests are all excluded.
+        InputError: a folder whose manifests are all left out.
     """
     rules = excluded(args)
-    if not rules:
+    others = getattr(args, "skip_other_files", False)
+    if not rules and not others:
         return list(paths)
     out: list[str] = []
     for path in paths:
@@ -243,9 +261,16 @@ def without_excluded(paths: Sequence[str], args: argparse.Namespace) -> list[str
             continue
         files = manifest_files(path)
         kept = [f for f in files if not any(r.matches(f) for r in rules)]
+        if others:
+            skipped = [f for f in kept if not _is_manifest_file(f)]
+            kept = [f for f in kept if f not in set(skipped)]
+            if skipped and err is not None and getattr(args, "verbose", False):
+                print(f"skipped {len(skipped)} files that are not Kubernetes manifests: "
+                      + ", ".join(path_label(f) for f in skipped), file=err)
         if files and not kept:
-            raise InputError("every manifest in this folder is excluded (--exclude or "
-                             "'exclude' in .dtnetpol.yaml)", SourceLocation(path_label(path)))
+            raise InputError("every manifest in this folder is left out (--exclude, "
+                             "'exclude' in .dtnetpol.yaml, or --skip-other-files)",
+                             SourceLocation(path_label(path)))
         out.extend(kept or [path])
     return out
 
@@ -269,7 +294,7 @@ def load(args: argparse.Namespace, err: TextIO | None, *,
     """
     chosen = list(paths) if paths is not None else input_paths(args)
     if chosen and not reads_live(args, chosen):
-        chosen = without_excluded(chosen, args)
+        chosen = without_excluded(chosen, args, err)
     if reads_live(args, chosen):
         live = read_live(args, err)
         cluster, problems = load_live(live, strict=not keep_documents and not getattr(
