@@ -77,7 +77,7 @@ def test_exclude_flag_is_relative_to_the_working_directory(repo: Path,
     code, out, err = run("connlist", "cluster", "--exclude", "cluster/policies/invalid/*")
     assert code == 0 and err == "" and "allowed connections" in out
     code, _, err = run("connlist", "cluster", "--exclude", "cluster/**")
-    assert code == 2 and "every manifest in this folder is excluded" in err
+    assert code == 2 and "every manifest in this folder is left out" in err
 
 
 def test_lint_keys_and_general_keys_live_in_one_file(repo: Path) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from markupsafe import escape
+from tests.corpora import missing
 
 from dtnetpol.render.check_html import script_hash
 from dtnetpol.render.dot import quote
@@ -40,7 +41,7 @@ def _in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _validate_sarif(doc: dict[str, Any]) -> None:
     if not SARIF_SCHEMA.is_file():
-        pytest.skip(f"SARIF schema not found at {SARIF_SCHEMA}")
+        pytest.skip(missing(SARIF_SCHEMA))
     import jsonschema
 
     schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
