@@ -202,13 +202,13 @@ def _target_port(port: Obj, pod: Obj) -> int | None:
     return None
 
 
-def _endpoint_slice(service: Obj, pods: list[Obj]) -> Obj | None:
+def _endpoint_slice(service: Obj, pods_by_namespace: dict[str, list[Obj]]) -> Obj | None:
     selector = service.get("spec", {}).get("selector")
     if not selector:
         return None
     ns, name = service["metadata"]["namespace"], service["metadata"]["name"]
-    chosen = [p for p in pods if p["metadata"]["namespace"] == ns
-              and all(p["metadata"].get("labels", {}).get(k) == v for k, v in selector.items())]
+    chosen = [p for p in pods_by_namespace.get(ns, ())
+              if all(p["metadata"].get("labels", {}).get(k) == v for k, v in selector.items())]
     ports = []
     for port in service["spec"].get("ports", []):
         number = next((n for n in (_target_port(port, p) for p in chosen) if n), None)
@@ -351,7 +351,10 @@ def running_cluster(manifests: Iterable[Obj] | None = None) -> list[Obj]:
         elif obj["kind"] == "DynaKube":
             _dynakube_status(obj)
         out.extend(_run(obj, allocator))
-    pods = [o for o in out if o["kind"] == "Pod"]
+    pods: dict[str, list[Obj]] = {}
+    for o in out:
+        if o["kind"] == "Pod":
+            pods.setdefault(o["metadata"]["namespace"], []).append(o)
     have_slices = {(o["metadata"].get("namespace"), o["metadata"]["labels"].get(
         "kubernetes.io/service-name")) for o in out if o["kind"] == "EndpointSlice"}
     for svc in [o for o in out if o["kind"] == "Service"]:

@@ -63,9 +63,16 @@ def test_diff_of_two_directories_shows_the_fixed_service_port(tmp_path: Path) ->
                                "after": [{"protocol": "TCP", "ports": [[8443, 8443]]}]}]
 
 
-def test_diff_needs_two_paths() -> None:
+def test_diff_needs_two_paths_or_one_and_a_live_cluster(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    code, _, err = run("diff", "examples/cluster", "examples/cluster", "examples/cluster")
+    assert code == 2 and "diff takes two paths, OLD and NEW" in err
+    # one PATH is compared with the live cluster: here there is none to read
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
     code, _, err = run("diff", "examples/cluster")
-    assert code == 2 and "exactly two paths" in err
+    assert code == 2 and "no kubeconfig found" in err
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")

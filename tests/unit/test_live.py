@@ -383,3 +383,45 @@ def test_other_policy_kinds_are_read_from_their_groups(tmp_path: Path) -> None:
         assert [p.api_version for p in cluster.calico.policies] == ["crd.projectcalico.org/v1"]
     finally:
         srv.stop()
+
+
+def test_diff_of_a_path_against_the_live_cluster(server: ApiServer, kubeconfig: Path,
+                                                  tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    code, fixes, err = run("fix", "--kubeconfig", str(kubeconfig))
+    assert code in (0, 1), err
+    fix_file = tmp_path / "fixes.yaml"
+    fix_file.write_text(fixes, encoding="utf-8")
+    server.clear_requests()
+    code, out, err = run("diff", "-o", "json", "--kubeconfig", str(kubeconfig), str(fix_file))
+    assert code == 0, err  # applying the fixes blocks no required flow
+    report = json.loads(out)
+    changed = {f["id"]: (f["before"], f["after"]) for f in report["flows"]}
+    assert changed and not [f for f in report["flows"] if f["breaks"]]
+    assert ("blocked", "allowed") in changed.values()
+    assert not [f for f in report["flows"] if f["required"] and f["after"] == "blocked"]
+    assert "added" in {c["change"] for c in report["changes"]}
+    assert {r.method for r in server.requests} == {"GET"}
+    # one PATH alone means the same, against the current context
+    monkeypatch.setenv("KUBECONFIG", str(kubeconfig))
+    assert run("diff", "-o", "json", str(fix_file))[:2] == (code, out)
+
+
+def test_progress_and_request_timeout(tmp_path: Path) -> None:
+    srv = _start()
+    try:
+        kc = str(srv.kubeconfig(tmp_path / "kc"))
+        # the first pods request answers after 3 s: over --request-timeout, so it is retried
+        srv.faults.delay("pods", 3.0)
+        lines: list[str] = []
+        live = read_cluster(ClusterSpec(kubeconfig=kc, request_timeout=1.0, page_size=5,
+                                        backoff=0.1), lines.append)
+        assert sum(len(x.items) for x in live.lists if x.read.plural == "pods") == _pods(srv)
+        pages = [r for r in srv.requests if r.path == "/api/v1/pods" and r.status == 200
+                 and "continue" not in r.query]
+        assert len(pages) >= 1  # the first page, asked again after the timeout
+        assert any(line.startswith("list pods: timed out; retrying in") for line in lines)
+        assert "reading pods" in lines and any(line.startswith("reading pods: ")
+                                               for line in lines)
+    finally:
+        srv.stop()

@@ -380,7 +380,8 @@ class _Checker:
 def _named_for(doc: GeneratedDoc, flow: Flow) -> GeneratedDoc:
     """The document renamed after the flow, so that the fixes of several flows never share a
     name (applying one would replace the other)."""
-    types = (doc.body.get("spec") or {}).get("policyTypes") or ["x"]
+    spec = doc.body.get("spec") or {}
+    types = spec.get("policyTypes") or [k for k in ("ingress", "egress") if k in spec] or ["x"]
     direction = "-".join(str(t).lower() for t in types)
     name = f"{re.sub(r'[^a-z0-9-]+', '-', flow.id.lower()).strip('-')}-{direction}-fix"
     body = dict(doc.body)

@@ -88,6 +88,9 @@ def add_input_flags(p: argparse.ArgumentParser, formats: Sequence[str], *,
     p.add_argument("--host-network", choices=[m.value for m in HostNetwork],
                    default=HostNetwork.NODE.value, help=HOST_NETWORK_HELP)
     if dynakube:
+        p.add_argument("--accept-unserved", action="store_true",
+                       help="analyse DynaKubes of API versions a current API server no longer "
+                            "serves (v1beta3, v1beta4) instead of failing")
         p.add_argument("--dynakube", action="append", default=[], metavar="FILE",
                        help="the DynaKube (and EdgeConnect) manifests (default: those in "
                             "PATH)")

@@ -158,7 +158,7 @@ def crd_validator(path: str | None) -> CrdValidator | None:
 
 
 def _custom_resources(documents: Sequence[tuple[Any, SourceLocation]],
-                      crd: CrdValidator | None = None
+                      crd: CrdValidator | None = None, accept_unserved: bool = False,
                       ) -> tuple[list[DynaKube], list[EdgeConnect]]:
     dks: list[DynaKube] = []
     ecs: list[EdgeConnect] = []
@@ -176,7 +176,7 @@ def _custom_resources(documents: Sequence[tuple[Any, SourceLocation]],
                                  f"{message}{more}",
                                  loc.at(path, _path_line(body, path)))
         if kind == "DynaKube":
-            dks.append(parse_dynakube(body, loc))
+            dks.append(parse_dynakube(body, loc, accept_unserved=accept_unserved))
         elif kind == "EdgeConnect":
             ecs.append(parse_edgeconnect(body, loc))
     return dks, ecs
@@ -246,7 +246,8 @@ def load_inputs(args: argparse.Namespace, err: TextIO | None = None, *,
         docs = [(d.body, d.location) for d in read_documents(args.dynakube, stdin)]
     else:
         docs = [(o.body, o.location or SourceLocation(o.name)) for o in cluster.others]
-    dks, ecs = _custom_resources(docs, crd_validator(getattr(args, "crd", None)))
+    dks, ecs = _custom_resources(docs, crd_validator(getattr(args, "crd", None)),
+                                 getattr(args, "accept_unserved", False))
     if not dks and not ecs:
         where = ", ".join(args.dynakube) if args.dynakube else "PATH"
         raise InputError(f"no DynaKube or EdgeConnect found in {where} "

@@ -1,6 +1,10 @@
 """``dtnetpol diff``: connections that appear and disappear between two policy sets, and the
 Dynatrace flows that change verdict.
 
+With one PATH (or ``--kubeconfig``/``--context`` and PATHs) OLD is the live cluster and NEW
+is the live cluster with PATH's objects applied over it (an object of the same kind,
+namespace and name replaced, as ``kubectl apply`` would): what applying PATH would change.
+
 Exit 1 when a required flow becomes blocked, else 0; 2 on bad input.
 """
 
@@ -14,7 +18,7 @@ from typing import Any, TextIO
 from dtnetpol.check import CheckReport
 from dtnetpol.commands import check as check_cmd
 from dtnetpol.commands._help import examples
-from dtnetpol.commands._inputs import add_input_flags, analyzer, input_paths, load
+from dtnetpol.commands._inputs import add_input_flags, analyzer, input_paths, load, read_live
 from dtnetpol.commands._install import add_generate_flags, add_install_flags, load_inputs
 from dtnetpol.diff import FlowChange, breaking, diff_connections, flow_changes
 from dtnetpol.engine.connlist import connection_list
@@ -25,6 +29,7 @@ from dtnetpol.render import engine_json, engine_table, markdown
 from dtnetpol.render.console import use_colour
 from dtnetpol.render.data import DATA_FORMATS, data_text
 from dtnetpol.sources import git_revision
+from dtnetpol.sources.snapshot import write_snapshot
 
 EXIT_OK, EXIT_FINDING = 0, 1
 FORMATS = ("table", *DATA_FORMATS, "md")
@@ -63,8 +68,23 @@ def _flow_check(paths: list[str], args: argparse.Namespace) -> CheckReport:
     return check_cmd.build_report(ns, load_inputs(ns, None, paths=paths))
 
 
-def _sides(args: argparse.Namespace, tmp: str | None) -> tuple[list[str], list[str]]:
+def _against_live(args: argparse.Namespace) -> bool:
+    """OLD is the live cluster: one PATH, or live-cluster flags with PATHs (not with --git)."""
     paths = input_paths(args)
+    live_flags = bool(getattr(args, "kubeconfig", None) or getattr(args, "context", None))
+    return not args.git and bool(paths) and (len(paths) == 1 or live_flags)
+
+
+def _sides(args: argparse.Namespace, tmp: str | None, err: TextIO | None = None
+           ) -> tuple[list[str], list[str]]:
+    paths = input_paths(args)
+    if _against_live(args):
+        assert tmp is not None
+        # the live read as a snapshot folder: both sides load it like any PATH, and NEW
+        # lists PATH after it, so PATH's objects replace the live ones of the same name
+        live = Path(tmp) / "live"
+        write_snapshot(read_live(args, err), live)
+        return [str(live)], [str(live), *paths]
     if args.git:
         assert tmp is not None
         old_rev, new_rev = git_revision.parse_range(args.git)
@@ -73,7 +93,8 @@ def _sides(args: argparse.Namespace, tmp: str | None) -> tuple[list[str], list[s
             if new_rev else list(paths)
         return old_paths, new_paths
     if len(paths) != 2:
-        raise UsageError("diff takes exactly two paths, OLD and NEW (or --git REV1..REV2)")
+        raise UsageError("diff takes two paths, OLD and NEW (or --git REV1..REV2, or one "
+                         "PATH to compare with the live cluster)")
     if "-" in paths:
         raise UsageError("diff reads OLD and NEW from files or directories, not stdin (-)")
     return paths[:1], paths[1:]
@@ -82,8 +103,11 @@ def _sides(args: argparse.Namespace, tmp: str | None) -> tuple[list[str], list[s
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Handler of ``dtnetpol diff``."""
     with contextlib.ExitStack() as stack:
-        tmp = stack.enter_context(git_revision.revision_dir()) if args.git else None
-        old_paths, new_paths = _sides(args, tmp)
+        tmp = stack.enter_context(git_revision.revision_dir()) \
+            if args.git or _against_live(args) else None
+        old_paths, new_paths = _sides(args, tmp, err)
+        # from here on both sides are files (the live read was saved as one)
+        args = argparse.Namespace(**{**vars(args), "kubeconfig": None, "context": None})
         old = load(args, err, paths=old_paths).cluster
         new = load(args, err, paths=new_paths).cluster
         flows: list[FlowChange] | None = None

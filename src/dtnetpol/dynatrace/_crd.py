@@ -4,8 +4,13 @@ The CRD's ``openAPIV3Schema`` is turned into a JSON Schema the ``jsonschema`` li
 
 * ``x-kubernetes-*`` keywords are dropped after their meaning is applied:
   ``x-kubernetes-preserve-unknown-fields: true`` keeps unknown fields,
-  ``x-kubernetes-int-or-string: true`` allows an integer or a string; list/map types and
-  validation rules (CEL) are not evaluated.
+  ``x-kubernetes-int-or-string: true`` allows an integer or a string; list/map types are not
+  evaluated, and neither are validation rules (CEL, ``x-kubernetes-validations``): they are
+  listed by :attr:`CrdValidator.unchecked_rules` so that callers can say which checks the API
+  server makes that this one does not.
+* OpenAPI 3.0's boolean ``exclusiveMinimum``/``exclusiveMaximum`` (a flag on ``minimum`` and
+  ``maximum``) become JSON Schema's numeric form.
+* The ``cidr`` format (Kubernetes: an IPv4 or IPv6 CIDR) is checked; other formats are not.
 * ``nullable: true`` admits ``null``. A ``null`` for any other field is removed before
   validation, as the API server prunes it.
 * **Unknown fields are reported.** A structural schema lists every field; the API server drops
@@ -13,7 +18,10 @@ The CRD's ``openAPIV3Schema`` is turned into a JSON Schema the ``jsonschema`` li
   (``--validate=strict``), so the request is rejected with "unknown field"; with
   ``--validate=false`` the field silently disappears. Either way the setting does not take
   effect, so we treat it like any other invalid input: an error with its field path. Objects
-  that declare ``additionalProperties`` (maps) or preserve unknown fields are left open.
+  that declare ``additionalProperties`` (maps) or preserve unknown fields are left open, and
+  so are the branches of ``oneOf``/``anyOf``/``allOf``: in a structural schema a branch only
+  restates which of the parent's fields must be present (``{properties: {cidr: {}},
+  required: [cidr]}``), so closing it would reject every field the branch does not name.
 * ``metadata`` is ObjectMeta, validated by the API server itself: only the shapes of name,
   namespace, labels and annotations are checked.
 """
@@ -50,8 +58,12 @@ def _nullable(schema: Mapping[str, Any]) -> bool:
     return bool(schema.get("nullable"))
 
 
-def convert_schema(schema: Mapping[str, Any], *, top: bool = False) -> dict[str, Any]:
-    """A Kubernetes structural schema as a JSON Schema (see the module docstring)."""
+def convert_schema(schema: Mapping[str, Any], *, top: bool = False,
+                   branch: bool = False) -> dict[str, Any]:
+    """A Kubernetes structural schema as a JSON Schema (see the module docstring).
+
+    ``branch``: the schema is a ``oneOf``/``anyOf``/``allOf`` branch, left open.
+    """
     out: dict[str, Any] = {}
     preserve = bool(schema.get("x-kubernetes-preserve-unknown-fields"))
     for key, value in schema.items():
@@ -64,13 +76,18 @@ def convert_schema(schema: Mapping[str, Any], *, top: bool = False) -> dict[str,
         elif key in ("items", "not", "additionalProperties") and isinstance(value, Mapping):
             out[key] = convert_schema(value)
         elif key in ("anyOf", "allOf", "oneOf"):
-            out[key] = [convert_schema(v) for v in value]
+            out[key] = [convert_schema(v, branch=True) for v in value]
+        elif key in ("exclusiveMinimum", "exclusiveMaximum") and isinstance(value, bool):
+            continue   # OpenAPI 3.0's flag on minimum/maximum: applied below
         else:
             out[key] = value
+    for flag, bound in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        if schema.get(flag) is True and bound in out:
+            out[flag] = out.pop(bound)
     if schema.get("x-kubernetes-int-or-string") and "anyOf" not in out:
         out["type"] = ["integer", "string"]
     is_object = out.get("type") == "object" or "properties" in out
-    if is_object and not preserve and "additionalProperties" not in out:
+    if is_object and not preserve and not branch and "additionalProperties" not in out:
         out["additionalProperties"] = False
     if _nullable(schema):
         if isinstance(out.get("type"), str):
@@ -82,6 +99,41 @@ def convert_schema(schema: Mapping[str, Any], *, top: bool = False) -> dict[str,
         if "anyOf" in out:
             out["anyOf"] = [*out["anyOf"], {"type": "null"}]
     return out
+
+
+def cel_rules(schema: Mapping[str, Any], path: str = "") -> list[tuple[str, str, str]]:
+    """(field path, rule, message) of every ``x-kubernetes-validations`` rule, in order."""
+    out: list[tuple[str, str, str]] = []
+    for rule in schema.get("x-kubernetes-validations") or ():
+        if isinstance(rule, Mapping):
+            out.append((path or "(object)", str(rule.get("rule", "")),
+                        str(rule.get("message", ""))))
+    for name, sub in (schema.get("properties") or {}).items():
+        if isinstance(sub, Mapping):
+            out.extend(cel_rules(sub, _join(path, str(name))))
+    items = schema.get("items")
+    if isinstance(items, Mapping):
+        out.extend(cel_rules(items, f"{path}[]"))
+    extra = schema.get("additionalProperties")
+    if isinstance(extra, Mapping):
+        out.extend(cel_rules(extra, f"{path}[*]"))
+    for key in ("anyOf", "allOf", "oneOf"):
+        for sub in schema.get(key) or ():
+            if isinstance(sub, Mapping):
+                out.extend(cel_rules(sub, path))
+    return out
+
+
+def _cidr(value: object) -> bool:
+    """The Kubernetes ``cidr`` format: an IPv4 or IPv6 network (``net.ParseCIDR``)."""
+    import ipaddress
+    if not isinstance(value, str):
+        return True
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return False
+    return "/" in value
 
 
 def prune_nulls(value: Any, schema: Mapping[str, Any]) -> Any:
@@ -201,6 +253,12 @@ class CrdValidator:
                 served.append(name)
         self.served = tuple(served)
 
+    def unchecked_rules(self, version: str) -> list[tuple[str, str, str]]:
+        """The CEL validation rules of ``version`` this validator does not evaluate:
+        (field path, rule, message). The API server does; say so where it matters."""
+        raw = self._raw.get(version)
+        return cel_rules(raw) if raw is not None else []
+
     def _schema(self, version: str) -> dict[str, Any]:
         if version not in self._json:
             self._json[version] = convert_schema(self._raw[version], top=True)
@@ -228,7 +286,9 @@ class CrdValidator:
         # needs it.
         import jsonschema  # type: ignore[import-untyped,unused-ignore]
 
-        validator = jsonschema.Draft7Validator(schema)
+        checker = jsonschema.FormatChecker(formats=())
+        checker.checks("cidr")(_cidr)
+        validator = jsonschema.Draft7Validator(schema, format_checker=checker)
         found: list[Problem] = []
         for error in validator.iter_errors(instance):
             for problem in _problems(error, schema):

@@ -10,7 +10,8 @@ Two label families exist (reference §1):
   ``app.kubernetes.io/name: <app>``, ``app.kubernetes.io/created-by: <CR name>``,
   ``app.kubernetes.io/managed-by: dynatrace-operator``, ``app.kubernetes.io/component`` and
   ``app.kubernetes.io/version``. The experimental kubemon operand uses
-  ``app.kubernetes.io/instance`` instead of ``created-by`` and has no component label.
+  ``app.kubernetes.io/instance`` instead of ``created-by``, has no component label, and
+  carries ``internal.dynatrace.com/operator-version`` (k8slabel.New).
 
 Everything here is pure data; nothing reads a cluster.
 """
@@ -582,7 +583,7 @@ def operand_selector(component_id: ComponentId | str, owner_name: str) -> dict[s
 
 
 def operand_labels(component_id: ComponentId | str, dynakube_name: str, version: str = "", *,
-                   mode: str | None = None,
+                   mode: str | None = None, operator_version: str = "",
                    user_labels: Mapping[str, str] | None = None) -> dict[str, str]:
     """The labels the operator puts on an operand's pods, so pods can be inferred.
 
@@ -593,6 +594,8 @@ def operand_labels(component_id: ComponentId | str, dynakube_name: str, version:
         version: the ``app.kubernetes.io/version`` value (component version or image tag);
             truncated to 63 characters like the operator does. Kubemon omits it when empty.
         mode: the DynaKube's OneAgent mode; required for the OneAgent.
+        operator_version: kubemon pods also carry ``internal.dynatrace.com/operator-version``
+            (the operator's version, truncated to 63 characters).
         user_labels: labels from the DynaKube (``spec.activeGate.labels`` ...). The operator's
             own labels win over them, except on the OneAgent DaemonSet where the user's win.
 
@@ -603,8 +606,11 @@ def operand_labels(component_id: ComponentId | str, dynakube_name: str, version:
     ver = version[:63]
     own = operand_selector(comp.id, dynakube_name)
     if comp.label_family is LabelFamily.OPERAND_V2:
+        # k8slabel.New: the app version only when given; always the operator's version.
         if ver:
             own[APP_VERSION] = ver
+        if operator_version:
+            own[OPERATOR_VERSION] = operator_version[:63]
     else:
         if comp.id is ComponentId.ONEAGENT:
             if mode is None:

@@ -3,9 +3,12 @@
 Only the fields that decide which pods exist and where they connect are kept. Secrets are
 never read: a proxy given through ``spec.proxy.valueFrom`` is flagged, not resolved.
 
-Supported: ``dynatrace.com/v1beta3`` to ``v1beta6`` DynaKubes (the fields used here have the
-same shape in all four, except ``spec.extensions``: before v1beta6 any ``extensions`` object
-enables the Prometheus extension) and ``dynatrace.com/v1alpha2`` EdgeConnects.
+Served: ``dynatrace.com/v1beta5`` (deprecated) and ``v1beta6`` DynaKubes, ``v1alpha1`` and
+``v1alpha2`` EdgeConnects: what a current operator's CRDs serve. ``v1beta3`` and ``v1beta4``
+DynaKubes are no longer served, so a current API server rejects them: they are an error
+naming the version to convert to, unless ``accept_unserved`` (``--accept-unserved``) reads
+them anyway (the fields used here have the same shape, except ``spec.extensions``: before
+v1beta6 any ``extensions`` object enables the Prometheus extension).
 
 Parsing raises :class:`~dtnetpol.errors.InputError` with the field path
 (``spec.oneAgent.cloudNativeFullStack``) for input the operator could not use. Schema
@@ -67,8 +70,11 @@ __all__ = [
 ]
 
 GROUP = "dynatrace.com"
-DYNAKUBE_VERSIONS = ("v1beta3", "v1beta4", "v1beta5", "v1beta6")
-EDGECONNECT_VERSIONS = ("v1alpha2",)
+DYNAKUBE_VERSIONS = ("v1beta5", "v1beta6")
+#: Read only with ``accept_unserved``: the operator's CRDs no longer serve them.
+DYNAKUBE_UNSERVED_VERSIONS = ("v1beta3", "v1beta4")
+DYNAKUBE_STORAGE_VERSION = "v1beta6"
+EDGECONNECT_VERSIONS = ("v1alpha1", "v1alpha2")
 EXAMPLE_API_URL = "https://ENVIRONMENTID.live.dynatrace.com/api"
 FEATURE_FLAG_PREFIX = "feature.dynatrace.com/"
 FF_PUBLIC_REGISTRY = FEATURE_FLAG_PREFIX + "use-public-registry"
@@ -538,7 +544,9 @@ def _enabled(parent: Field, key: str, warnings: list[str]) -> Field | None:
     return f
 
 
-def _api_group_version(body: Field, kind: str, versions: tuple[str, ...]) -> str:
+def _api_group_version(body: Field, kind: str, versions: tuple[str, ...],
+                       unserved: tuple[str, ...] = (), accept_unserved: bool = False,
+                       warnings: list[str] | None = None) -> str:
     if not isinstance(body.value, Mapping):
         raise wrong_type(body, "a mapping")
     found_kind = opt_str(body, "kind")
@@ -548,6 +556,18 @@ def _api_group_version(body: Field, kind: str, versions: tuple[str, ...]) -> str
     if not api_version:
         raise missing(body, "apiVersion")
     group, _, version = api_version.partition("/")
+    if group == GROUP and version in unserved:
+        f = body.get("apiVersion") or body
+        if not accept_unserved:
+            raise fail(f, f"{kind} apiVersion {api_version!r} is no longer served: a current "
+                       "API server rejects it; convert it to "
+                       f"{GROUP}/{DYNAKUBE_STORAGE_VERSION} (or pass --accept-unserved to "
+                       "analyse it anyway)")
+        if warnings is not None:
+            warnings.append(f"apiVersion {api_version} is no longer served (a current API "
+                            f"server rejects it); analysed anyway as --accept-unserved asks: "
+                            f"convert it to {GROUP}/{DYNAKUBE_STORAGE_VERSION}")
+        return version
     if group != GROUP or version not in versions:
         raise fail(body.get("apiVersion") or body,
                    f"unsupported apiVersion {api_version!r} for {kind} "
@@ -571,8 +591,9 @@ def _meta(body: Field) -> tuple[str, str, Mapping[str, str]]:
 
 
 def parse_dynakube(body: Mapping[str, Any], location: SourceLocation | None = None, *,
-                   default_namespace: str = "dynatrace") -> DynaKube:
-    """Parse a DynaKube (v1beta3 to v1beta6).
+                   default_namespace: str = "dynatrace",
+                   accept_unserved: bool = False) -> DynaKube:
+    """Parse a DynaKube (v1beta5, v1beta6; v1beta3, v1beta4 only with ``accept_unserved``).
 
     Args:
         body: the object as loaded from YAML/JSON (line-marked containers give lines).
@@ -585,12 +606,19 @@ def parse_dynakube(body: Mapping[str, Any], location: SourceLocation | None = No
             protocol, or a malformed label selector.
     """
     doc = root(body, _default_location(location))
-    version = _api_group_version(doc, "DynaKube", DYNAKUBE_VERSIONS)
+    warnings: list[str] = []
+    version = _api_group_version(doc, "DynaKube", DYNAKUBE_VERSIONS,
+                                 DYNAKUBE_UNSERVED_VERSIONS, accept_unserved, warnings)
     name, namespace, annotations = _meta(doc)
     spec = opt_map(doc, "spec")
     if spec is None:
         raise missing(doc, "spec")
-    warnings: list[str] = []
+    if opt_bool(spec, "enableIstio"):
+        warnings.append(
+            "spec.enableIstio: the operator creates Istio ServiceEntry and VirtualService "
+            "objects for the tenant and communication hosts; in a mesh whose outbound policy "
+            "is REGISTRY_ONLY, tenant egress also needs them (NetworkPolicy analysis does not "
+            "see the mesh)")
 
     api_field = spec.get("apiUrl")
     if api_field is None or api_field.value is None:
@@ -819,7 +847,7 @@ def _parse_status(doc: Field) -> tuple[tuple[HostPort, ...], tuple[HostPort, ...
 
 def parse_edgeconnect(body: Mapping[str, Any], location: SourceLocation | None = None, *,
                       default_namespace: str = "dynatrace") -> EdgeConnect:
-    """Parse a ``dynatrace.com/v1alpha2`` EdgeConnect.
+    """Parse a ``dynatrace.com/v1alpha1`` or ``v1alpha2`` EdgeConnect.
 
     Raises:
         InputError: wrong kind/apiVersion, missing name or ``spec.apiServer``, wrong types.

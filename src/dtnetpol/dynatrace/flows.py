@@ -387,15 +387,21 @@ _CSI_WAIT = (
             "from LD_PRELOAD cannot be preloaded", Where.APP_LOG),
 )
 
+#: The pod and namespace webhooks fail open (failurePolicy Ignore): the sign is what is
+#: missing. ``oneagent.dynatrace.com/injected: "false"`` with a reason is written by the
+#: webhook itself (pkg/webhook/mutation/pod/mutator/oneagent/config.go): it was reached.
 _WEBHOOK_SYMPTOMS = (
-    Symptom('failed calling webhook "...dynatrace.com": failed to call webhook: Post '
-            '"https://dynatrace-webhook.dynatrace.svc:443/...": context deadline exceeded',
-            Where.APISERVER_ERROR),
-    Symptom('oneagent.dynatrace.com/injected: "false" with a .../reason annotation',
-            Where.POD_ANNOTATION),
+    Symptom("new pods in monitored namespaces have no Dynatrace annotations and no "
+            "dynatrace-operator init container (the webhook was never reached; "
+            'oneagent.dynatrace.com/injected: "false" with a reason means it was)',
+            Where.POD_ANNOTATION, exact=False),
     Symptom("every pod create in monitored namespaces and every namespace create/update "
             "waits 10 s (mutating webhooks, failurePolicy Ignore), then proceeds without "
             "injection", Where.APISERVER_ERROR, exact=False),
+    Symptom('failed calling webhook "...dynatrace.com": failed to call webhook: Post '
+            '"https://dynatrace-webhook.dynatrace.svc:443/...": context deadline exceeded '
+            "(shown only for DynaKube/EdgeConnect changes and CRD conversion; for pods and "
+            "namespaces only in API-server logs and audit)", Where.APISERVER_ERROR),
     Symptom("DynaKube and EdgeConnect changes fail (validating webhooks default to "
             "failurePolicy Fail; the CRD conversion webhook uses the same Service)",
             Where.APISERVER_ERROR, exact=False),
@@ -421,10 +427,14 @@ def _silent(text: str, where: Where = Where.TENANT_UI) -> tuple[Symptom, ...]:
 
 
 #: The startup probe of the operator, webhook and CSI driver resolves kubernetes.default.svc
-#: (cmd/startupprobe/cmd.go); it fails with these and the container restarts.
+#: (cmd/startupprobe/cmd.go, failureThreshold 1); it fails with these and the container
+#: restarts, so the webhook never becomes ready.
 _STARTUP_DNS = (
     Symptom("DNS service not ready", Where.POD_EVENT),
     Symptom("no DNS record found for kubernetes.default.svc", Where.POD_EVENT),
+    Symptom("startup probe failed: the container restarts again and again (CrashLoopBackOff); "
+            "the webhook never becomes ready, so new pods start without injection",
+            Where.POD_STATUS, exact=False),
 )
 
 
@@ -974,8 +984,10 @@ def _image_registry(image: str) -> HostPort:
     return HostPort("registry-1.docker.io", 443)
 
 
-#: Sources that follow the OneAgent proxy setting (feature.dynatrace.com/oneagent-ignore-proxy).
-_ONEAGENT_PROXY_SOURCES = (OA.value, SourceKind.APP_PODS.value, LOGMON.value)
+#: Sources that follow the OneAgent proxy setting (feature.dynatrace.com/oneagent-ignore-proxy):
+#: the OneAgent DaemonSet and the code modules / init download. Standalone log monitoring
+#: uses spec.proxy whenever it is set, whatever that flag says.
+_ONEAGENT_PROXY_SOURCES = (OA.value, SourceKind.APP_PODS.value)
 
 
 def _proxy_for(spec: FlowSpec, ctx: FlowContext) -> tuple[FlowEnd, tuple[str, ...]] | None:

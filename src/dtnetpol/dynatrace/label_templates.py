@@ -83,6 +83,9 @@ def dynatrace_pods() -> tuple[DynatracePod, ...]:
                 for mode in _ONEAGENT_MODES:
                     out.append(DynatracePod(comp, f"operand, {mode}", operand_labels(
                         comp.id, WILDCARD, WILDCARD, mode=mode)))
+            elif comp.label_family is LabelFamily.OPERAND_V2:   # kubemon: k8slabel.New
+                out.append(DynatracePod(comp, "operand", operand_labels(
+                    comp.id, WILDCARD, operator_version=WILDCARD)))
             else:
                 out.append(DynatracePod(comp, "operand",
                                         operand_labels(comp.id, WILDCARD, WILDCARD)))

@@ -96,6 +96,11 @@ class AdminPolicyTier(Tier):
     def selects(self, an: Analyzer, subject: PodClass, direction: Direction) -> bool:
         return any(p.rules(direction) for p in self.selecting(an, subject))
 
+    def policy_names(self, an: Analyzer, subject: PodClass,
+                     direction: Direction) -> tuple[str, ...]:
+        return tuple(f"{p.ref} (priority {p.priority})" for p in self.selecting(an, subject)
+                     if p.rules(direction))
+
     # ------------------------------------------------------------------ peers
     def _nodes(self, peer: AdminPeer) -> AddressSet:
         """Addresses of the nodes ``peer.node_selector`` selects."""

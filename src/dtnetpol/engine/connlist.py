@@ -170,7 +170,13 @@ def connection_list(an: Analyzer) -> list[Connection]:
     the class sets themselves: its cost follows the pairs that exist, not the pairs that a
     broad rule on one side alone would name (``namespaceSelector: {}`` egress meeting
     default-deny ingress costs nothing per destination).
+
+    A cluster with policy layers (admin, Cilium, Calico) is listed pair by pair instead
+    (:mod:`dtnetpol.engine.layered_connlist`).
     """
+    if an.layers is not None:
+        from dtnetpol.engine.layered_connlist import layered_connection_list
+        return layered_connection_list(an)
     classes = an.classes
     host_classes = [c for c in classes if c.host_network]
     everything = frozenset(range(len(classes)))

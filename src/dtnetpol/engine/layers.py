@@ -127,6 +127,12 @@ class Tier(ABC):
         """Whether the tier may decide anything for ``subject`` (for posture and lint)."""
         return True
 
+    def policy_names(self, an: Analyzer, subject: PodClass,
+                     direction: Direction) -> tuple[str, ...]:
+        """The policies of this tier (other than NetworkPolicies) that may decide
+        ``subject``'s side, as explanations name them (``explain`` lists them)."""
+        return ()
+
 
 LayerBuilder = Callable[[Cluster], Sequence[Tier]]
 
@@ -134,7 +140,9 @@ LayerBuilder = Callable[[Cluster], Sequence[Tier]]
 def _builders() -> list[LayerBuilder]:
     """The explicit registry: one builder per family of kinds."""
     from dtnetpol.engine.admin_tier import build_admin_tiers
-    return [build_admin_tiers]
+    from dtnetpol.engine.calico_tier import build_calico_tiers
+    from dtnetpol.engine.np_tier import build_cilium_tier
+    return [build_admin_tiers, build_cilium_tier, build_calico_tiers]
 
 
 #: Extra builders (Calico: engineer D2 appends its own in ``_builders``).
@@ -264,8 +272,10 @@ def _verdict(name: str, direction: Direction, r: SideResult, pieces: Sequence[Si
         status = SideStatus.PARTIAL
     else:
         status = SideStatus.ALLOWED
+    partial_addresses = covered is not None and whole is not None and \
+        bool(whole.difference(covered))
     return SideVerdict(direction, name, status, deciding, allowing,
-                       covered if covered is not None and status is SideStatus.PARTIAL else None,
+                       covered if partial_addresses and status is SideStatus.PARTIAL else None,
                        notes, r.steps), r.allowed
 
 

@@ -9,9 +9,11 @@ is left to the next tier.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from dtnetpol.engine.addresses import AddressSet
+from dtnetpol.engine.cilium import CiliumIndex
 from dtnetpol.engine.explain import Action, Step
 from dtnetpol.engine.layers import Counterpart, Stage, Tier, TierDecision
 from dtnetpol.engine.ports import PortSet
@@ -54,29 +56,79 @@ def network_policy_allows(an: Analyzer, subject: PodClass, direction: Direction,
     return True, allowed, tuple(steps), an._notes(state, other.endpoint)
 
 
+def build_cilium_tier(cluster: Cluster) -> list[Tier]:
+    """The NetworkPolicy stage with Cilium's policies, when the cluster has any."""
+    return [NetworkPolicyTier(cluster)] if cluster.cilium_policies else []
+
+
 class NetworkPolicyTier(Tier):
-    """Kubernetes NetworkPolicies as one tier of the layered evaluation."""
+    """Kubernetes NetworkPolicies, and Cilium's policies with them, as one tier.
+
+    Cilium deny rules win over every allow; the allows of both kinds add up; once either
+    isolates the direction, the rest is denied (a Cilium policy with
+    ``enableDefaultDeny: false`` only adds its allows and denies).
+    """
 
     stage = Stage.NETWORK_POLICY
+    includes_network_policies = True
 
     def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
+        self.cilium = CiliumIndex(cluster) if cluster.cilium_policies else None
 
     def decide(self, an: Analyzer, subject: PodClass, direction: Direction,
                other: Counterpart, undecided: PortSet) -> TierDecision | None:
         isolated, allowed, steps, notes = network_policy_allows(an, subject, direction,
                                                                 other, undecided)
-        if not isolated:
-            return None
-        denied = undecided.difference(allowed)
-        if denied:
-            refs = ", ".join(an._side(subject, direction).refs)
-            steps = (*steps, Step(LAYER, refs, Action.DENY, denied))
-        return TierDecision(allowed, denied, steps, notes)
+        share = self.cilium.share(an, subject, direction, other, undecided) \
+            if self.cilium is not None else None
+        if share is None:
+            if not isolated:
+                return None
+            denied = undecided.difference(allowed)
+            if denied:
+                refs = ", ".join(an._side(subject, direction).refs)
+                steps = (*steps, Step(LAYER, refs, Action.DENY, denied))
+            return TierDecision(allowed, denied, steps, notes)
+        denied = share.denied
+        out: list[Step] = list(share.deny_steps)
+        allowed = PortSet.none()
+        for step in (*steps, *share.allow_steps):
+            ports = step.ports.difference(denied)
+            if ports:
+                allowed = allowed.union(ports)
+                out.append(replace(step, ports=ports))
+        notes = (*notes, *(n for n in share.notes if n not in notes))
+        isolating = [f"{LAYER} {r}" for r in an._side(subject, direction).refs] \
+            if isolated else []
+        isolating += list(share.default_deny)
+        rest = undecided.difference(allowed).difference(denied)
+        if isolating and rest:
+            first, _, name = isolating[0].partition(" ")
+            names = ", ".join([name, *isolating[1:]])
+            out.append(Step(first, names, Action.DENY, rest))
+            denied = denied.union(rest)
+        return TierDecision(allowed, denied, tuple(out), notes)
 
     def address_sets(self, an: Analyzer, subject: PodClass,
                      direction: Direction) -> Iterable[AddressSet]:
-        return [r.ip_addresses for r in an.rules_for(subject, direction) if r.has_ip_blocks]
+        out = [r.ip_addresses for r in an.rules_for(subject, direction) if r.has_ip_blocks]
+        if self.cilium is not None:
+            for p, s in self.cilium.selecting(an, subject):
+                for rule in (*s.allows(direction), *s.denies(direction)):
+                    out.extend(self.cilium.rule_sets(rule, p))
+        return out
+
+    def policy_names(self, an: Analyzer, subject: PodClass,
+                     direction: Direction) -> tuple[str, ...]:
+        if self.cilium is None:
+            return ()
+        return tuple(dict.fromkeys(
+            p.ref for p, s in self.cilium.selecting(an, subject)
+            if s.allows(direction) or s.denies(direction) or s.default_deny(direction)))
 
     def selects(self, an: Analyzer, subject: PodClass, direction: Direction) -> bool:
-        return bool(an._side(subject, direction).policies)
+        if an._side(subject, direction).policies:
+            return True
+        return self.cilium is not None and any(
+            s.default_deny(direction) for _, s in self.cilium.selecting(an, subject))

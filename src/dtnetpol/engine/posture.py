@@ -53,7 +53,13 @@ def workload_posture(an: Analyzer, cls: PodClass) -> list[WorkloadPosture]:
             for r in an.rules_for(cls, d))
         directions[d] = DirectionPosture(d, bool(pols) and not cls.host_network,
                                          tuple(p.ref for p in pols), rules)
-    notes = (HOST_NETWORK_NOTE,) if cls.host_network else ()
+    notes: tuple[str, ...] = (HOST_NETWORK_NOTE,) if cls.host_network else ()
+    if an.layers is not None and not cls.host_network:
+        for d in Direction:
+            names = [n for t in an.layers.tiers for n in t.policy_names(an, cls, d)]
+            if names:
+                notes += (f"{d.value} is also decided by policy layers: {', '.join(names)} "
+                          "(can-reach shows which layer and rule decides a connection)",)
     selected = tuple(p.ref for p in an.policies_selecting(cls))
     return [WorkloadPosture(str(w), cls.namespace, tuple(sorted(cls.labels.items())),
                             cls.host_network, selected, directions[Direction.INGRESS],

@@ -24,6 +24,8 @@ from dtnetpol.lint.rules import (
     broad_egress,
     broad_ingress,
     calico_order_tie,
+    cilium_fqdn_without_dns,
+    cilium_operator_without_apiserver,
     dynatrace_selector_spans_components,
     egress_without_dns,
     invalid_policy,
@@ -137,6 +139,8 @@ _MODULES: tuple[ModuleType, ...] = (
     unknown_dynatrace_labels,
     dynatrace_selector_spans_components,
     calico_order_tie,
+    cilium_fqdn_without_dns,
+    cilium_operator_without_apiserver,
 )
 
 #: id → rule, in id order.

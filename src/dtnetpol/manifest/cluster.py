@@ -25,6 +25,8 @@ from dtnetpol.manifest.calico import (
     is_calico,
     parse_calico_object,
 )
+from dtnetpol.manifest.cilium import CILIUM_KINDS, parse_cilium_policy
+from dtnetpol.manifest.crd_schemas import schema_problems, unchecked_rules
 from dtnetpol.manifest.networkpolicy import parse_network_policy_with_notes
 from dtnetpol.manifest.objects import (
     CLUSTER_SCOPED_KINDS,
@@ -45,6 +47,7 @@ from dtnetpol.manifest.objects import (
 )
 from dtnetpol.manifest.problems import Problem
 from dtnetpol.model.admin import AdminPolicy
+from dtnetpol.model.cilium import CiliumPolicy
 from dtnetpol.model.cluster import (
     NAME_LABEL,
     Cluster,
@@ -59,7 +62,7 @@ from dtnetpol.model.location import SourceLocation
 from dtnetpol.model.policy import NetworkPolicy
 
 Model = (Namespace | Pod | NetworkPolicy | Service | Node | RawObject | list[EndpointAddresses]
-         | AdminPolicy | CalicoModel)
+         | AdminPolicy | CiliumPolicy | CalicoModel)
 _Key = tuple[str, str, str]  # (kind, or apiVersion/kind when not modelled; namespace; name)
 
 CLIENT_SIDE_GROUPS = ("kustomize.config.k8s.io",)
@@ -217,7 +220,7 @@ class _Builder:
             return [slice_]
         if kind == "Node":
             return parse_node(h, top)
-        if kind in ADMIN_KINDS:
+        if kind in ADMIN_KINDS or kind in CILIUM_KINDS:
             return self._layer_policy(h, top)
         raise AssertionError(f"kind {kind} is in KIND_GROUPS but not handled")
 
@@ -249,9 +252,15 @@ class _Builder:
             f"{first.message})")
         return None
 
-    def _layer_policy(self, h: Header, top: Field) -> AdminPolicy | None:
+    def _layer_policy(self, h: Header, top: Field) -> AdminPolicy | CiliumPolicy | None:
         """A policy of a layer beyond NetworkPolicy, checked as its CRD would be."""
-        policy, problems, notes = parse_admin_policy(top.value, top.loc, h.kind)
+        policy: AdminPolicy | CiliumPolicy | None
+        if h.kind in CILIUM_KINDS:
+            policy, problems, notes = parse_cilium_policy(top.value, top.loc, h.kind)
+        else:
+            policy, problems, notes = parse_admin_policy(top.value, top.loc, h.kind)
+            if not problems:
+                problems = schema_problems(top.value, top.loc, h.kind)
         for loc, note in notes:
             self._warn(f"{_where(loc)}: {note}")
         if not problems:
@@ -313,11 +322,14 @@ class _Builder:
         nodes: list[Node] = []
         others: list[RawObject] = []
         admin: list[AdminPolicy] = []
+        cilium: list[CiliumPolicy] = []
         calico: list[CalicoModel] = []
         for entry in self.entries.values():
             model = entry.model
             if isinstance(model, AdminPolicy):
                 admin.append(model)
+            elif isinstance(model, CiliumPolicy):
+                cilium.append(model)
             elif isinstance(model, CalicoModel):
                 calico.append(model)
             elif isinstance(model, Namespace):
@@ -337,7 +349,14 @@ class _Builder:
         resources = calico_resources(calico)
         used = ({p.namespace for p in pods} | {p.namespace for p in policies}
                 | {p.namespace for p in resources.policies if p.namespace is not None}
+                | {p.namespace for p in cilium if p.namespace is not None}
                 | {s.namespace for s in services} | {e.namespace for e in endpoints})
+        for kind in sorted({p.kind for p in admin}):
+            rules = unchecked_rules(kind)
+            if rules:
+                paths = ", ".join(dict.fromkeys(path for path, _, _ in rules))
+                self._warn(f"{kind}: the CRD's {len(rules)} CEL validation rules "
+                           f"(x-kubernetes-validations) are not checked, at {paths}")
         for name in sorted(used - namespaces.keys()):
             namespaces[name] = Namespace(name=name, labels={NAME_LABEL: name}, assumed=True)
             self._warn(
@@ -352,6 +371,7 @@ class _Builder:
             nodes=tuple(nodes),
             others=tuple(others),
             admin_policies=tuple(admin),
+            cilium_policies=tuple(cilium),
             calico=resources,
             skipped_kinds=dict(sorted(self.skipped.items())),
             not_kubernetes=tuple(self.not_kubernetes),

@@ -63,6 +63,8 @@ KIND_GROUPS: Mapping[str, frozenset[str]] = {
     "AdminNetworkPolicy": frozenset({"policy.networking.k8s.io"}),
     "BaselineAdminNetworkPolicy": frozenset({"policy.networking.k8s.io"}),
     "ClusterNetworkPolicy": frozenset({"policy.networking.k8s.io"}),
+    "CiliumNetworkPolicy": frozenset({"cilium.io"}),
+    "CiliumClusterwideNetworkPolicy": frozenset({"cilium.io"}),
 }
 #: The one apiVersion a current API server serves for each analysed built-in kind (older
 #: ones such as extensions/v1beta1 were removed in Kubernetes 1.16, batch/v1beta1 CronJob and
@@ -94,7 +96,8 @@ WORKLOAD_KINDS = frozenset({
     "ReplicationController",
 })
 CLUSTER_SCOPED_KINDS = frozenset({"Namespace", "Node", "AdminNetworkPolicy",
-                                  "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"})
+                                  "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy",
+                                  "CiliumClusterwideNetworkPolicy"})
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 POD_TEMPLATE_HASH_LABEL = "pod-template-hash"
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from dtnetpol.model.admin import AdminPolicy
 from dtnetpol.model.calico import CalicoResources
+from dtnetpol.model.cilium import CiliumPolicy
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.model.policy import NetworkPolicy, Protocol
 
@@ -143,6 +144,7 @@ class Cluster:
     others: tuple[RawObject, ...] = ()
     # Policy layers beyond NetworkPolicy (see dtnetpol.engine.layers); Calico adds its own.
     admin_policies: tuple[AdminPolicy, ...] = ()
+    cilium_policies: tuple[CiliumPolicy, ...] = ()
     calico: CalicoResources = field(default_factory=CalicoResources)
     skipped_kinds: Mapping[str, int] = field(default_factory=dict, hash=False)
     warnings: tuple[str, ...] = ()

@@ -27,7 +27,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
+from dtnetpol import __version__
 from dtnetpol.errors import DtnetpolError
 from dtnetpol.manifest import Problem, build_cluster
 from dtnetpol.model.cluster import Cluster
@@ -306,11 +308,16 @@ class _Client:
     """The official client, configured as kubectl would be, asked only for raw JSON GETs."""
 
     def __init__(self, spec: ClusterSpec) -> None:
-        from kubernetes import client, config  # lazy: costs about 0.15 s to import
+        # lazy: the configuration loader costs about 0.15-0.3 s to import. The generated API
+        # classes (CoreV1Api...) are not used: importing them alone costs seconds, and the
+        # requests here are plain GETs of paths discovery names.
+        from kubernetes import config
+        from kubernetes.client.api_client import ApiClient
+        from kubernetes.client.configuration import Configuration
         from kubernetes.config.config_exception import ConfigException
 
         self.spec = spec
-        self.configuration = client.Configuration()
+        self.configuration = Configuration()
         path = kubeconfig_paths(spec)
         try:
             if path is not None:
@@ -346,16 +353,62 @@ class _Client:
                                f"{_one_line(str(e))}") from None
         # our own retries (with backoff and Retry-After): none inside urllib3
         self.configuration.retries = False
-        self.api = client.ApiClient(self.configuration)
-        self.core = client.CoreApi(self.api)
-        self.apis = client.ApisApi(self.api)
-        self.core_v1 = client.CoreV1Api(self.api)
-        self.custom = client.CustomObjectsApi(self.api)
-        self.version_api = client.VersionApi(self.api)
-        self.server = str(self.configuration.host)
+        self.api = ApiClient(self.configuration)
+        self.server = str(self.configuration.host).rstrip("/")
+        self.user_agent = f"dtnetpol/{__version__} (read-only)"
+
+    def headers(self) -> dict[str, str]:
+        """Accept, User-Agent and the credentials (asking the configuration each time, so an
+        exec plugin or token file can renew the token)."""
+        out = {"Accept": "application/json", "User-Agent": self.user_agent}
+        settings: Any = self.configuration.auth_settings()
+        for auth in settings.values():
+            if auth.get("in") == "header" and auth.get("value"):
+                out[str(auth["key"])] = str(auth["value"])
+        return out
+
+    def get(self, path: str, query: Mapping[str, str | int], timeout: float
+            ) -> tuple[int, bytes, Mapping[str, str]]:
+        """One GET: (status, body, headers); the client library raises for some statuses in
+        some versions, so both ways end here. Connection errors are raised."""
+        from kubernetes.client.exceptions import ApiException
+
+        url = self.server + path + (f"?{urlencode(query)}" if query else "")
+        try:
+            response = self.api.rest_client.request(  # type: ignore[no-untyped-call]
+                "GET", url, headers=self.headers(), _request_timeout=timeout)
+        except ApiException as e:
+            if not e.status:  # TLS failures come back as status 0
+                raise _ConnectionProblem(str(e.reason or e)) from None
+            return int(e.status), _bytes(e.body), dict(e.headers or {})
+        data = getattr(response, "data", None)
+        if data is None:
+            data = response.read()
+        return int(response.status), _bytes(data), dict(response.getheaders() or {})
+
+    @property
+    def core_v1(self) -> Any:
+        """The generated core/v1 API, for the probe writer only (importing it costs seconds;
+        reads never need it)."""
+        api = getattr(self, "_core_v1", None)
+        if api is None:
+            from kubernetes.client.api.core_v1_api import CoreV1Api
+
+            api = self._core_v1 = CoreV1Api(self.api)
+        return api
 
     def close(self) -> None:
         self.api.close()  # type: ignore[no-untyped-call]
+
+
+class _ConnectionProblem(Exception):
+    """A request that got no HTTP answer (TLS failure reported by the client library)."""
+
+
+def _bytes(data: Any) -> bytes:
+    if data is None:
+        return b""
+    return data if isinstance(data, bytes) else str(data).encode()
 
 
 def _one_line(text: str) -> str:
@@ -373,17 +426,6 @@ class _Status(Exception):
         self.message = message
 
 
-_CORE_LISTS = {
-    "namespaces": "list_namespace",
-    "nodes": "list_node",
-    "pods": "list_pod_for_all_namespaces",
-    "services": "list_service_for_all_namespaces",
-    "replicationcontrollers": "list_replication_controller_for_all_namespaces",
-    "endpoints": "list_endpoints_for_all_namespaces",
-    "events": "list_event_for_all_namespaces",
-}
-
-
 class Reader:
     """One read session: discovery, then the lists of :data:`READS`.
 
@@ -398,42 +440,46 @@ class Reader:
         self.requests = 0
 
     # -------------------------------------------------------------- one request, retried
-    def _call(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> bytes:
-        from kubernetes.client.exceptions import ApiException
+    def call(self, what: str, path: str, query: Mapping[str, str | int] | None = None
+             ) -> bytes:
+        """GET ``path``: the body of a 2xx answer, after retries of 429/5xx (``Retry-After``
+        honoured) and of connection errors, with backoff.
+
+        Raises:
+            ClusterError: unreachable server, rejected credentials (401).
+            _Gone: 410 (an expired continue token).
+            _Status: any other error status (403, 404...).
+        """
         from urllib3.exceptions import HTTPError
 
         attempt = 0
         while True:
             self.requests += 1
             try:
-                response = fn(*args, _preload_content=False,
-                              _request_timeout=self.spec.request_timeout, **kwargs)
-                data: bytes = response.data
-                return data
-            except ApiException as e:
-                status = int(e.status or 0)
-                message = _status_message(e.body) or str(e.reason or "")
-                if status == 410:
-                    raise _Gone() from None
-                if status == 401:
-                    raise ClusterError(
-                        f"the API server at {self.client.server} rejected the credentials of "
-                        f'context "{self.client.context}" (401 Unauthorized): the token has '
-                        f"expired or is not valid; log in again or renew the kubeconfig"
-                    ) from None
-                if status in RETRY_STATUSES and attempt < self.spec.retries:
-                    self._wait(attempt, _retry_after(e.headers), f"{what}: {status}")
-                    attempt += 1
-                    continue
-                raise _Status(status, message) from None
-            except (HTTPError, OSError) as e:
-                if attempt < self.spec.connect_retries:
+                status, body, headers = self.client.get(path, query or {},
+                                                        self.spec.request_timeout)
+            except (HTTPError, OSError, _ConnectionProblem) as e:
+                if attempt < self.spec.connect_retries and not _hopeless(e):
                     self._wait(attempt, None, f"{what}: {_reason(e)}")
                     attempt += 1
                     continue
                 raise ClusterError(
                     f"cannot reach the API server at {self.client.server} (context "
                     f'"{self.client.context}"): {_reason(e)}') from None
+            if 200 <= status < 300:
+                return body
+            if status == 410:
+                raise _Gone()
+            if status == 401:
+                raise ClusterError(
+                    f"the API server at {self.client.server} rejected the credentials of "
+                    f'context "{self.client.context}" (401 Unauthorized): the token has '
+                    f"expired or is not valid; log in again or renew the kubeconfig")
+            if status in RETRY_STATUSES and attempt < self.spec.retries:
+                self._wait(attempt, _retry_after(headers), f"{what}: {status}")
+                attempt += 1
+                continue
+            raise _Status(status, _status_message(body) or f"HTTP {status}")
 
     def _wait(self, attempt: int, retry_after: float | None, why: str) -> None:
         wait = self.spec.backoff * (2 ** attempt)
@@ -443,20 +489,67 @@ class Reader:
         self.progress(f"{why}; retrying in {wait:.1f} s")
         time.sleep(wait)
 
-    def get_json(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        return _loads(self._call(what, fn, *args, **kwargs))
+    def _call(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> bytes:
+        """A call of the client's generated API (the probe writer's writes), with the same
+        retries and errors as :meth:`call`."""
+        from kubernetes.client.exceptions import ApiException
+        from urllib3.exceptions import HTTPError
+
+        attempt = 0
+        while True:
+            self.requests += 1
+            try:
+                response = fn(*args, _preload_content=False,
+                              _request_timeout=self.spec.request_timeout, **kwargs)
+                return _bytes(getattr(response, "data", None))
+            except ApiException as e:
+                status = int(e.status or 0)
+                if status == 0:
+                    raise ClusterError(
+                        f"cannot reach the API server at {self.client.server} (context "
+                        f'"{self.client.context}"): {_reason(e)}') from None
+                if status == 401:
+                    raise ClusterError(
+                        f"the API server at {self.client.server} rejected the credentials of "
+                        f'context "{self.client.context}" (401 Unauthorized): the token has '
+                        f"expired or is not valid; log in again or renew the kubeconfig"
+                    ) from None
+                if status in RETRY_STATUSES and attempt < self.spec.retries:
+                    self._wait(attempt, _retry_after(dict(e.headers or {})),
+                               f"{what}: {status}")
+                    attempt += 1
+                    continue
+                raise _Status(status, _status_message(_bytes(e.body)) or f"HTTP {status}"
+                              ) from None
+            except (HTTPError, OSError) as e:
+                if attempt < self.spec.connect_retries and not _hopeless(e):
+                    self._wait(attempt, None, f"{what}: {_reason(e)}")
+                    attempt += 1
+                    continue
+                raise ClusterError(
+                    f"cannot reach the API server at {self.client.server} (context "
+                    f'"{self.client.context}"): {_reason(e)}') from None
+
+    def get_json(self, what: str, target: str | Callable[..., Any], *args: Any,
+                 **kwargs: Any) -> Any:
+        """The parsed answer of a GET of ``target`` (a path; ``args[0]``: the query), or of a
+        call of the generated API (``target`` a method of it, for the probe writer)."""
+        if isinstance(target, str):
+            query: Mapping[str, str | int] | None = args[0] if args else kwargs.get("query")
+            return _loads(self.call(what, target, query))
+        return _loads(self._call(what, target, *args, **kwargs))
 
     # -------------------------------------------------------------- discovery
     def version(self) -> Json:
-        data: Json = self.get_json("/version", self.client.version_api.get_code)
+        data: Json = self.get_json("/version", "/version")
         return data
 
     def served_versions(self) -> dict[str, tuple[list[str], str]]:
         """group -> (served versions, preferred version); "" is the core group."""
-        core = self.get_json("/api", self.client.core.get_api_versions)
+        core = self.get_json("/api", "/api")
         groups: dict[str, tuple[list[str], str]] = {
             "": (list(core.get("versions") or ["v1"]), "v1")}
-        listing = self.get_json("/apis", self.client.apis.get_api_versions)
+        listing = self.get_json("/apis", "/apis")
         for g in listing.get("groups") or []:
             versions = [v["version"] for v in g.get("versions") or []]
             preferred = (g.get("preferredVersion") or {}).get("version") or \
@@ -466,12 +559,9 @@ class Reader:
 
     def resources(self, group: str, version: str) -> set[str]:
         """The resource names a group version serves (discovery)."""
+        path = f"/apis/{group}/{version}" if group else f"/api/{version}"
         try:
-            if group:
-                data = self.get_json(f"/apis/{group}/{version}",
-                                     self.client.custom.get_api_resources, group, version)
-            else:
-                data = self.get_json("/api/v1", self.client.core_v1.get_api_resources)
+            data = self.get_json(path, path)
         except _Status as e:
             if e.status in (403, 404):
                 return set()
@@ -479,19 +569,21 @@ class Reader:
         return {r["name"] for r in data.get("resources") or []}
 
     # -------------------------------------------------------------- lists
+    @staticmethod
+    def list_path(read: Read, version: str, namespace: str | None = None) -> str:
+        """``/api/v1/pods``, ``/apis/apps/v1/namespaces/shop/deployments``."""
+        base = f"/apis/{read.group}/{version}" if read.group else f"/api/{version}"
+        return f"{base}/namespaces/{namespace}/{read.plural}" if namespace else \
+            f"{base}/{read.plural}"
+
     def _page(self, read: Read, version: str, token: str | None) -> Json:
-        kwargs: dict[str, Any] = {"limit": self.spec.page_size}
+        query: dict[str, str | int] = {"limit": self.spec.page_size}
         if token:
-            kwargs["_continue"] = token
+            query["continue"] = token
         if read.field_selector:
-            kwargs["field_selector"] = read.field_selector
-        what = f"list {read.resource}"
-        if read.group:
-            page: Json = self.get_json(what, self.client.custom.list_cluster_custom_object,
-                                       read.group, version, read.plural, **kwargs)
-        else:
-            method = getattr(self.client.core_v1, _CORE_LISTS[read.plural])
-            page = self.get_json(what, method, **kwargs)
+            query["fieldSelector"] = read.field_selector
+        page: Json = self.get_json(f"list {read.resource}", self.list_path(read, version),
+                                   query)
         return page
 
     def list_all(self, read: Read, version: str) -> list[Json]:
@@ -573,24 +665,28 @@ def _choose_version(read: Read, served: Mapping[str, tuple[list[str], str]]) -> 
     return next((v for v in read.versions if v in versions), preferred or None)
 
 
-def _status_message(body: Any) -> str:
+def _status_message(body: bytes) -> str:
+    """The ``message`` of a Status body (the body's first line when it is not one)."""
     if not body:
         return ""
     try:
-        data = _loads(body if isinstance(body, bytes) else str(body).encode())
+        data = _loads(body)
     except ValueError:
         return _one_line(str(body))[:300]
     return str(data.get("message", "")) if isinstance(data, dict) else ""
 
 
-def _retry_after(headers: Any) -> float | None:
-    if not headers:
-        return None
-    value = headers.get("Retry-After") if hasattr(headers, "get") else None
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
     try:
         return float(value) if value is not None else None
     except ValueError:
         return None
+
+
+def _hopeless(e: BaseException) -> bool:
+    """A connection error that a retry cannot cure (an untrusted certificate)."""
+    return "CERTIFICATE_VERIFY_FAILED" in str(e) or "certificate verify failed" in str(e)
 
 
 def _reason(e: BaseException) -> str:
@@ -667,16 +763,15 @@ def read_pod_log(reader: Reader, namespace: str, pod: str, container: str, *,
     """The last lines of one container's log (pods/log, get), with timestamps; None when
     there is none (a container that never started, or no previous instance) or the
     credentials may not read it."""
-    kwargs: dict[str, Any] = {"container": container, "tail_lines": tail_lines,
-                              "timestamps": True}
+    query: dict[str, str | int] = {"container": container, "tailLines": tail_lines,
+                                   "timestamps": "true"}
     if since_seconds:
-        kwargs["since_seconds"] = since_seconds
+        query["sinceSeconds"] = since_seconds
     if previous:
-        kwargs["previous"] = True
+        query["previous"] = "true"
     try:
-        data = reader._call(f"log {namespace}/{pod}/{container}",
-                            reader.client.core_v1.read_namespaced_pod_log, pod, namespace,
-                            **kwargs)
+        data = reader.call(f"log {namespace}/{pod}/{container}",
+                           f"/api/v1/namespaces/{namespace}/pods/{pod}/log", query)
     except _Status as e:
         if e.status in (400, 403, 404):
             return None

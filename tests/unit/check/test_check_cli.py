@@ -71,7 +71,8 @@ def test_webhook_flow_blocked_on_the_ingress_side_with_pod_port() -> None:
         ("blocked", "ingress", 8443, "TCP")
     assert f["required"] is True
     assert "dynatrace/default-deny-all" in f["policies"]
-    assert f["symptom"].startswith("API server / kubectl error: failed calling webhook")
+    assert f["symptom"].startswith("pod annotation: new pods in monitored namespaces have no "
+                                   "Dynatrace annotations and no dynatrace-operator init")
     assert "ipBlock:" in f["fix"] and "port: 8443" in f["fix"]
 
 

@@ -203,3 +203,12 @@ def test_component_table_facts() -> None:
     assert sql.workload_name("dk", "mysql") == "dk-sql-ext-exec-mysql"
     assert component(ComponentId.EXTENSION_CONTROLLER).port(14599) is not None
     assert all(c.source for c in COMPONENTS.values())
+
+
+def test_kubemon_pods_carry_the_operator_version_label() -> None:
+    """k8slabel.New (pkg/util/kubernetes/fields/k8slabel/labels.go): name, instance,
+    managed-by, and internal.dynatrace.com/operator-version."""
+    labels = operand_labels(ComponentId.KUBEMON, "dk", operator_version="1.10.2")
+    assert labels == {"app.kubernetes.io/name": "kubemon", "app.kubernetes.io/instance": "dk",
+                      "app.kubernetes.io/managed-by": "dynatrace-operator",
+                      "internal.dynatrace.com/operator-version": "1.10.2"}

@@ -269,3 +269,39 @@ def test_parse_label_selector_public() -> None:
     with pytest.raises(InputError) as err:
         parse_label_selector({"matchLabels": {"a": 1}}, SourceLocation("x.yaml", path="sel"))
     assert err.value.location is not None and err.value.location.path == "sel.matchLabels[a]"
+
+
+# --- served versions (the operator's CRDs serve v1beta5 and v1beta6; EdgeConnect v1alpha1/2) --
+
+
+@pytest.mark.parametrize("version", ["v1beta5", "v1beta6"])
+def test_served_dynakube_versions_parse(version: str) -> None:
+    parsed = parse_dynakube(dk({}, version=version))
+    assert parsed.api_version == f"dynatrace.com/{version}" and parsed.warnings == ()
+
+
+@pytest.mark.parametrize("version", ["v1beta3", "v1beta4"])
+def test_unserved_dynakube_versions_are_an_error_unless_accepted(version: str) -> None:
+    with pytest.raises(InputError) as err:
+        parse_dynakube(dk({}, version=version))
+    assert err.value.location is not None and err.value.location.path == "apiVersion"
+    assert err.value.message == (
+        f"DynaKube apiVersion 'dynatrace.com/{version}' is no longer served: a current API "
+        "server rejects it; convert it to dynatrace.com/v1beta6 (or pass --accept-unserved to "
+        "analyse it anyway)")
+    accepted = parse_dynakube(dk({}, version=version), accept_unserved=True)
+    assert accepted.api_version == f"dynatrace.com/{version}"
+    assert [w for w in accepted.warnings if "no longer served" in w]
+
+
+@pytest.mark.parametrize("version", ["v1alpha1", "v1alpha2"])
+def test_served_edgeconnect_versions_parse(version: str) -> None:
+    body = yaml.safe_load(EDGECONNECT.replace("v1alpha2", version))
+    assert parse_edgeconnect(body).name == "edge"
+
+
+def test_enable_istio_is_noted() -> None:
+    parsed = parse_dynakube(dk({"enableIstio": True}))
+    assert [w for w in parsed.warnings if w.startswith("spec.enableIstio: the operator creates "
+                                                       "Istio ServiceEntry and VirtualService")]
+    assert not parse_dynakube(dk({"enableIstio": False})).warnings

@@ -300,3 +300,28 @@ def test_ignore_proxy_feature_flags() -> None:
     assert flows["activegate-to-endpoints"].destination.kind == DestKind.ACTIVEGATE_ENDPOINTS
     assert flows["operator-to-tenant"].destination.kind == DestKind.PROXY
     assert flows["csi-to-tenant"].destination.kind == DestKind.PROXY
+
+
+def test_log_monitoring_uses_the_proxy_whatever_oneagent_ignore_proxy_says() -> None:
+    """Standalone log monitoring follows spec.proxy (operator source, reference §intro)."""
+    spec = {"proxy": {"value": "proxy.corp:3128"}, "logMonitoring": {}}
+    flows = by_id(applicable_flows(dk(spec, annotations={
+        "feature.dynatrace.com/oneagent-ignore-proxy": "true"})))
+    assert flows["logmonitoring-to-endpoints"].destination.kind == DestKind.PROXY
+
+
+def test_webhook_not_reached_symptom_is_what_is_missing() -> None:
+    flows = by_id(applicable_flows(dk({"oneAgent": {"cloudNativeFullStack": {}}})))
+    first = flows["apiserver-to-webhook"].symptoms[0]
+    assert first.text.startswith("new pods in monitored namespaces have no Dynatrace "
+                                 "annotations and no dynatrace-operator init container")
+    assert 'injected: "false" with a reason means it was' in first.text
+    assert not any(s.text.startswith("oneagent.dynatrace.com/injected")
+                   for f in flows.values() for s in f.symptoms)
+
+
+@pytest.mark.parametrize("fid", ["dns-from-operator", "dns-from-webhook", "dns-from-csi"])
+def test_dns_blocked_for_install_pods_fails_their_startup_probe(fid: str) -> None:
+    texts = [s.text for s in by_id(applicable_flows(dk({})))[fid].symptoms]
+    assert texts[:2] == ["DNS service not ready", "no DNS record found for kubernetes.default.svc"]
+    assert "the webhook never becomes ready" in texts[2]
