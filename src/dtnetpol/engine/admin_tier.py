@@ -16,7 +16,7 @@ all of IPv4); ``domainNames`` matches a host by name, and only conditionally.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -79,6 +79,7 @@ class AdminPolicyTier(Tier):
                               PortSpec.compile(r.ports)) for r in p.rules(d))
         self._selecting: dict[int, tuple[AdminPolicy, ...]] = {}
         self._node_addresses: dict[object, AddressSet] = {}
+        self._pod_matches: dict[tuple[int, int], bool] = {}
         self.cluster = cluster
 
     # ------------------------------------------------------------------ subjects
@@ -144,6 +145,25 @@ class AdminPolicyTier(Tier):
         # domainNames: a host known by name only
         return isinstance(end, PodClass) is False and any(
             domain_matches(d, end.name) for d in peer.domain_names)
+
+    def peer_key(self, an: Analyzer, subject: PodClass, direction: Direction,
+                 other: PodClass) -> Hashable | None:
+        """Which rules of the policies selecting ``subject`` match ``other``: ``decide``
+        looks at a pod peer only through that (and the destination ports)."""
+        if not an._owns(other) or other.host_network:
+            return None
+        piece = Counterpart(other, None, None)   # peer matching never reads dst_ports
+        cache = self._pod_matches
+        out: list[bool] = []
+        for p in self.selecting(an, subject):
+            for c in self._rules[(id(p), direction)]:
+                key = (id(c), other.index)
+                hit = cache.get(key)
+                if hit is None:
+                    hit = cache[key] = any(self._peer_matches(an, peer, piece)
+                                           for peer in c.rule.peers)
+                out.append(hit)
+        return tuple(out)
 
     def address_sets(self, an: Analyzer, subject: PodClass,
                      direction: Direction) -> Iterable[AddressSet]:

@@ -1,10 +1,12 @@
 """The connection list of a cluster with policy layers (admin, Cilium, Calico ...).
 
 The NetworkPolicy-only join of :mod:`dtnetpol.engine.connlist` cannot see denies, passes or
-tiers, so a cluster with layers is listed pair by pair through the layered verdicts: every
-pair of pod classes, and for each class the external address ranges, cut where any tier's
-address sets begin or end. The cost is one evaluation per pair of classes; clusters without
-layers never come here.
+tiers, so a cluster with layers is listed through the layered verdicts: every pair of pod
+classes, and for each class the external address ranges, cut where any tier's address sets
+begin or end. Peers that every tier's rules match alike share one evaluation
+(:meth:`~dtnetpol.engine.layers.Tier.peer_key`), so the evaluations follow the distinct rule
+matches rather than the pairs; the pairs themselves are still visited, one key each. Clusters
+without layers never come here.
 """
 
 from __future__ import annotations
@@ -25,17 +27,34 @@ if TYPE_CHECKING:
 
 def layered_connection_list(an: Analyzer) -> list[Connection]:
     """All allowed connections at workload granularity, sorted by (src, dst)."""
-    from dtnetpol.engine.analysis import ExternalEndpoint
-    from dtnetpol.engine.connlist import Connection
-    layers = an.layers
-    assert layers is not None
+    return assemble(an, pod_pairs(an))
+
+
+def pod_pairs(an: Analyzer) -> dict[tuple[WorkloadRef, WorkloadRef], PortSet]:
+    """Workload pairs and their ports, pod class by pod class.
+
+    A side towards a pod class of the pod network depends on it only through each tier's
+    :meth:`~dtnetpol.engine.layers.Tier.peer_key` (which of the tier's rules match it) and
+    its container ports, so peers with equal keys share one evaluation; a tier that gives
+    no key (or a host-network peer) is evaluated pair by pair."""
     classes = an.classes
+    cache: dict[tuple[object, ...], PortSet] = {}
+
+    def side(subject: PodClass, direction: Direction, other: PodClass) -> PortSet:
+        key = _share_key(an, subject, direction, other)
+        if key is None:
+            return _side(an, subject, direction, other)
+        hit = cache.get(key)
+        if hit is None:
+            hit = cache[key] = _side(an, subject, direction, other)
+        return hit
+
     pairs: dict[tuple[WorkloadRef, WorkloadRef], PortSet] = {}
     for s in classes:
         for d in classes:
-            allowed = _side(an, s, Direction.EGRESS, d)
+            allowed = side(s, Direction.EGRESS, d)
             if allowed:
-                allowed = allowed.intersection(_side(an, d, Direction.INGRESS, s))
+                allowed = allowed.intersection(side(d, Direction.INGRESS, s))
             if not allowed:
                 continue
             for ws in s.workloads:
@@ -43,6 +62,43 @@ def layered_connection_list(an: Analyzer) -> list[Connection]:
                     if ws != wd:
                         prev = pairs.get((ws, wd))
                         pairs[(ws, wd)] = allowed if prev is None else prev.union(allowed)
+    return pairs
+
+
+def _share_key(an: Analyzer, subject: PodClass, direction: Direction, other: PodClass
+               ) -> tuple[object, ...] | None:
+    """What :func:`_side` reads of ``other``, or None when that cannot be told."""
+    layers = an.layers
+    assert layers is not None
+    if subject.host_network:
+        return (subject.index, direction)   # everything, whoever the other is
+    if other.host_network or not an._owns(other) or not an._owns(subject):
+        return None
+    keys: list[object] = []
+    if layers.touches(an, subject, direction):
+        for t in layers.tiers:
+            k = t.peer_key(an, subject, direction, other)
+            if k is None:
+                return None
+            keys.append(k)
+    else:   # the analyzer's NetworkPolicy-only side
+        from dtnetpol.engine.np_tier import network_policy_key
+        k = network_policy_key(an, subject, direction, other)
+        if k is None:
+            return None
+        keys.append(k)
+    ports = other.ports if direction is Direction.EGRESS else None
+    return (subject.index, direction, ports, tuple(keys))
+
+
+def assemble(an: Analyzer, pairs: dict[tuple[WorkloadRef, WorkloadRef], PortSet]
+             ) -> list[Connection]:
+    """The list from the workload pairs, with each class's external address ranges."""
+    from dtnetpol.engine.analysis import ExternalEndpoint
+    from dtnetpol.engine.connlist import Connection
+    layers = an.layers
+    assert layers is not None
+    classes = an.classes
     conns = [Connection(str(a), str(b), p) for (a, b), p in pairs.items()]
     sets = [s for c in classes if not c.host_network for d in Direction
             for t in layers.tiers for s in t.address_sets(an, c, d)]

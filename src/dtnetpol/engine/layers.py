@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import itertools
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import TYPE_CHECKING
@@ -126,6 +126,14 @@ class Tier(ABC):
     def selects(self, an: Analyzer, subject: PodClass, direction: Direction) -> bool:
         """Whether the tier may decide anything for ``subject`` (for posture and lint)."""
         return True
+
+    def peer_key(self, an: Analyzer, subject: PodClass, direction: Direction,
+                 other: PodClass) -> Hashable | None:
+        """A key such that ``decide`` for ``subject``'s side towards ``other``, a pod class
+        of the pod network, depends on ``other`` only through it and the destination ports
+        (e.g. which of the tier's rules match ``other``), so peers with equal keys share one
+        evaluation (the layered connection list). None: the tier cannot tell (no sharing)."""
+        return None
 
     def touches(self, an: Analyzer, subject: PodClass, direction: Direction) -> bool:
         """Whether a policy of this tier other than a Kubernetes NetworkPolicy may decide

@@ -8,7 +8,7 @@ is left to the next tier.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -54,6 +54,19 @@ def network_policy_allows(an: Analyzer, subject: PodClass, direction: Direction,
             allowed = allowed.union(ports)
             steps.append(Step(LAYER, c.rule.policy.ref, Action.ALLOW, ports, c.rule.ref))
     return True, allowed, tuple(steps), an._notes(state, other.endpoint)
+
+
+def network_policy_key(an: Analyzer, subject: PodClass, direction: Direction,
+                       other: PodClass) -> Hashable | None:
+    """The indices of the rules of ``subject``'s NetworkPolicies that match ``other``, a pod
+    class of the pod network: :func:`network_policy_allows` (and the analyzer's own
+    NetworkPolicy-only side) depend on such a peer only through them and the destination
+    ports."""
+    if not an._owns(other) or not an._owns(subject) or other.host_network:
+        return None
+    index = other.index
+    return tuple(i for i, r in enumerate(an.rules_for(subject, direction))
+                 if r.all_peers or index in an.rule_classes(r))
 
 
 def build_cilium_tier(cluster: Cluster) -> list[Tier]:
@@ -109,6 +122,14 @@ class NetworkPolicyTier(Tier):
             out.append(Step(first, names, Action.DENY, rest))
             denied = denied.union(rest)
         return TierDecision(allowed, denied, tuple(out), notes)
+
+    def peer_key(self, an: Analyzer, subject: PodClass, direction: Direction,
+                 other: PodClass) -> Hashable | None:
+        """Which NetworkPolicy rules of ``subject``'s side match ``other`` (the analyzer's
+        per-rule class sets): all the NetworkPolicy share reads of a pod peer. Cilium's
+        share is not keyed (no sharing with Cilium policies)."""
+        return network_policy_key(an, subject, direction, other) \
+            if self.cilium is None else None
 
     def address_sets(self, an: Analyzer, subject: PodClass,
                      direction: Direction) -> Iterable[AddressSet]:
