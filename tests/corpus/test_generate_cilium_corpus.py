@@ -10,7 +10,8 @@ cluster whose only isolation is a Cilium default-deny (a CiliumClusterwideNetwor
   (Cilium's DNS proxy learns the name's addresses).
 
 The generated documents go through the Cilium reader (the one-line errors of the CLI), so a
-document the reader rejects fails the test. Skips with a reason when the corpus is absent.
+document the reader rejects fails the test, and so does one cilium/cilium's CRD schema (the
+shipped v1.16.5) rejects. Skips with a reason when the corpus is absent.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 from dataclasses import replace
+from importlib import resources
 from pathlib import Path
 from types import ModuleType
 
@@ -29,6 +31,7 @@ from dtnetpol.engine.analysis import Analyzer, ExternalEndpoint
 from dtnetpol.engine.explain import Outcome
 from dtnetpol.generate import Flavor
 from dtnetpol.manifest.cilium import parse_cilium_policy
+from dtnetpol.manifest.crd_schemas import CRD_FILES, validator
 from dtnetpol.model.cilium import CCNP, CiliumPolicy
 from dtnetpol.model.location import SourceLocation
 
@@ -129,3 +132,22 @@ def test_cilium_policies_leave_no_required_flow_blocked(sample: str, platform: s
 @pytest.mark.parametrize("sample", SAMPLE_FILES or ["none"])
 def test_the_cilium_default_deny_alone_blocks_required_flows(sample: str) -> None:
     assert _cluster_run(sample, Platform.GENERIC.value, with_generated=False) != []
+
+
+@needs_corpus
+@pytest.mark.parametrize("platform", PLATFORMS)
+@pytest.mark.parametrize("sample", SAMPLE_FILES or ["none"])
+def test_generated_cilium_policies_pass_the_crd_schema(sample: str, platform: str) -> None:
+    """Each generated Cilium document passes cilium/cilium's CRD (the shipped v1.16.5)."""
+    if not resources.files("dtnetpol").joinpath(
+            "data", "crds", *CRD_FILES["CiliumNetworkPolicy"].split("/")).is_file():
+        pytest.skip("the Cilium CRD data file is not installed")
+    s = proof.scenario(_dynakubes(sample), platform, flavor=Flavor.CILIUM)
+    docs = [d.body for d in s.docs if d.kind.startswith("Cilium")]
+    assert docs, "nothing generated"
+    bad = []
+    for body in docs:
+        v = validator(str(body["kind"]))
+        assert v is not None
+        bad += [(body["metadata"], path, msg) for path, msg in v.validate(body)]
+    assert bad == []
