@@ -94,7 +94,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         else:
             sub.add_parser(name, help=summary)
     for p in sub.choices.values():
-        p.set_defaults(parser=p)
+        # Each command's own parser (for its usage on an unknown flag), and how to build the
+        # whole CLI (completion writes its scripts from it) without importing cli upward.
+        p.set_defaults(parser=p, whole_cli=build_parser)
     parser.set_defaults(parser=parser)
     return parser
 
@@ -147,6 +149,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
 
     limit = max_input_bytes.set(getattr(args, "max_input_size", DEFAULT_MAX_INPUT_BYTES))
     try:
+        # .dtnetpol.yaml fills what the flags left unsaid (imported here: it needs lint's
+        # configuration, which --version and --help never do)
+        from dtnetpol.commands._settings import apply_settings
+        apply_settings(args)
         with _collector_paused():
             return run(args, out, err)
     except DtnetpolError as e:

@@ -59,7 +59,7 @@ def register(subparsers: Any) -> None:
                                  "ones")
     add_install_flags(p)
     add_generate_flags(p)
-    p.add_argument("--fail-on", choices=FAIL_ON, default="required",
+    p.add_argument("--fail-on", choices=FAIL_ON, default=None,
                    help="exit 1 when a required flow is blocked (default), any flow is "
                         "blocked (optional), or any flow is blocked or conditional")
     p.add_argument("--show-fixes", action="store_true",

@@ -442,7 +442,7 @@ class Analyzer:
             return (SideVerdict(direction, name, SideStatus.NOT_GOVERNED,
                                 notes=(HOST_NETWORK_NOTE,)), PortSet.all())
         layers = self.layers
-        if layers is not None:
+        if layers is not None and layers.touches(self, subject, direction):
             query = PortSet.all() if port is None or protocol is None \
                 else self._one_port(protocol, port)
             return layers.side(self, subject, direction, other, dst_ports, query)
