@@ -3,20 +3,37 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Sequence
-from typing import Any, TextIO
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TextIO, TypeVar
 
+from dtnetpol.errors import InputError, InputErrors, raise_all
 from dtnetpol.manifest import OnInvalid, Problem, build_cluster
 from dtnetpol.model.cluster import Cluster
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.sources.parallel import PARALLEL_MIN_BYTES, load_parallel
 from dtnetpol.sources.yaml_load import Document, iter_documents, read_documents, read_text
 
-__all__ = ["Document", "iter_documents", "load_cluster", "read_documents", "read_text"]
+__all__ = ["Document", "iter_documents", "load_cluster", "read_documents", "read_text",
+           "with_file_errors"]
+
+T = TypeVar("T")
 
 # From this many documents on, the loaded objects are moved out of the cyclic garbage
 # collector's reach (gc.freeze) once loading is done.
 FREEZE_MIN_DOCUMENTS = 10_000
+
+
+def with_file_errors(build: Callable[[], T], file_errors: list[InputError] | None) -> T:
+    """``build()``, whose documents were read collecting each file's error in
+    ``file_errors``: those errors and the build's, raised together (sorted by file and line).
+    """
+    try:
+        result = build()
+    except InputError as e:
+        raise_all([*(file_errors or ()), *(e.errors if isinstance(e, InputErrors) else [e])])
+        raise
+    raise_all(list(file_errors or ()))
+    return result
 
 
 def load_cluster(paths: Sequence[str], stdin: TextIO | None = None,
@@ -46,13 +63,19 @@ def load_cluster(paths: Sequence[str], stdin: TextIO | None = None,
             # One document at a time: parsed, built, let go (all parsed bodies at once took
             # 16 times the input in memory).
             counted = [0]
+            # Unless stopping at the first, a file that cannot be read or parsed does not
+            # stop the others: its error joins the objects' errors, all raised together.
+            file_errors: list[InputError] | None = \
+                None if on_invalid is OnInvalid.STOP else []
 
             def bodies() -> Iterator[tuple[Any, SourceLocation]]:
-                for d in iter_documents(paths, stdin):
+                for d in iter_documents(paths, stdin, errors=file_errors):
                     counted[0] += 1
                     yield d.body, d.location
 
-            result = build_cluster(bodies(), strict=strict, on_invalid=on_invalid)
+            result = with_file_errors(
+                lambda: build_cluster(bodies(), strict=strict, on_invalid=on_invalid),
+                file_errors)
             count = counted[0]
         else:
             result, count = loaded
