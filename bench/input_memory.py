@@ -3,8 +3,9 @@
 Issue 14: a single valid 200 MB file took 8.3 GB (about 40 times the input) and 90 s. This
 script writes one file of about ``--mb`` megabytes (the M cluster of ``generate.py``, with
 Pods, repeated under new namespace names until the size is reached), then runs each command
-in a fresh process and prints, per command: input MB, peak RSS (MiB), RSS / input, wall and
-CPU seconds.
+in a fresh process and prints, per command: input MB, peak RSS (MiB) of the command's process,
+RSS / input, the largest worker's peak RSS (files of 8 MB and more are loaded by two forked
+workers; 0: none), wall and CPU seconds (CPU: the process and its workers).
 
     python bench/input_memory.py --mb 50                 # lint, check, connlist, explain
     python bench/input_memory.py --mb 200 --command lint
@@ -43,7 +44,9 @@ out, err = io.StringIO(), io.StringIO()
 code = main(argv, out=out, err=err)
 wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(code, f"{peak:.0f}", f"{wall:.2f}", f"{cpu:.2f}", repr(err.getvalue()[-200:]))
+workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(code, f"{peak:.0f}", f"{workers:.0f}", f"{wall:.2f}", f"{cpu:.2f}",
+      repr(err.getvalue()[-200:]))
 """
 
 
@@ -80,13 +83,14 @@ def measure(argv: list[str], src: Path) -> dict[str, object]:
                           text=True, env=env, check=False)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    fields = done.stdout.split(maxsplit=4)
-    if len(fields) < 4:
+    fields = done.stdout.split(maxsplit=5)
+    if len(fields) < 5:
         return {"error": done.stderr[-500:]}
-    return {"exit": int(fields[0]), "peak_mib": float(fields[1]), "wall_s": round(wall, 2),
+    return {"exit": int(fields[0]), "peak_mib": float(fields[1]),
+            "worker_mib": float(fields[2]), "wall_s": round(wall, 2),
             "cpu_s": round((after.ru_utime + after.ru_stime)
                            - (before.ru_utime + before.ru_stime), 2),
-            "stderr_tail": fields[4].strip() if len(fields) > 4 else ""}
+            "stderr_tail": fields[5].strip() if len(fields) > 5 else ""}
 
 
 def main() -> int:
@@ -104,16 +108,17 @@ def main() -> int:
     mb = path.stat().st_size / 1e6
     print(f"input: {path} ({mb:.1f} MB)")
     print(f"{'command':10} {'input MB':>9} {'peak RSS MiB':>13} {'RSS/input':>10} "
-          f"{'wall s':>8} {'CPU s':>8}  exit")
+          f"{'worker MiB':>11} {'wall s':>8} {'CPU s':>8}  exit")
     for name in args.command or list(COMMANDS):
         limit = [] if args.no_limit_flag else ["--max-input-size", "0"]
-        r = measure([*COMMANDS[name], *limit, str(path)], args.src)
+        argv = [a for a in COMMANDS[name] if not (args.no_limit_flag and a == "-q")]
+        r = measure([*argv, *limit, str(path)], args.src)
         if "error" in r:
             print(f"{name:10} failed: {r['error']}")
             continue
         ratio = float(str(r["peak_mib"])) * 1.048576 / mb
-        print(f"{name:10} {mb:9.1f} {r['peak_mib']:13.0f} {ratio:9.1f}x {r['wall_s']:8.2f} "
-              f"{r['cpu_s']:8.2f}  {r['exit']}")
+        print(f"{name:10} {mb:9.1f} {r['peak_mib']:13.0f} {ratio:9.1f}x "
+              f"{r['worker_mib']:11.0f} {r['wall_s']:8.2f} {r['cpu_s']:8.2f}  {r['exit']}")
         if r["exit"] == 2:
             print(f"           {json.loads(json.dumps(r['stderr_tail']))}")
     return 0

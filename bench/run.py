@@ -34,6 +34,7 @@ import contextlib
 import datetime as dt
 import io
 import json
+import math
 import os
 import platform
 import random
@@ -130,11 +131,23 @@ def phase_cli(folder: str, command: str, *extra: str) -> Json:
         return {"available": False}
     from dtnetpol.cli import main
 
-    out, err = io.StringIO(), io.StringIO()
+    out, err = _Sink(), io.StringIO()
     code, seconds = _timed(lambda: main([command, folder, *extra], out, err))
     return {"available": True, "seconds": seconds, "exit": code, "rss_mib": _peak_rss_mib(),
-            "stdout_lines": out.getvalue().count("\n"),
-            "stderr": err.getvalue()[-2000:]}
+            "stdout_lines": out.lines, "stderr": err.getvalue()[-2000:]}
+
+
+class _Sink(io.StringIO):
+    """Standard output as a terminal or a pipe takes it: written and gone, lines counted (a
+    connection list can be 10⁸ bytes, which the CLI streams and need not be held here)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines = 0
+
+    def write(self, s: str) -> int:
+        self.lines += s.count("\n")
+        return len(s)
 
 
 def phase_engine(folder: str) -> Json:
@@ -285,6 +298,7 @@ class Child:
     exit: int
     stdout: str
     stderr: str
+    cpu_seconds: float = 0.0   # user + system of the process and the children it waited for
 
 
 def run_child(cmd: Sequence[str], timeout: float | None = None,
@@ -309,7 +323,8 @@ def run_child(cmd: Sequence[str], timeout: float | None = None,
         out.seek(0)
         err.seek(0)
         return Child(seconds, usage.ru_maxrss / 1024 if usage else 0.0, proc.returncode,
-                     out.read().decode(errors="replace"), err.read().decode(errors="replace"))
+                     out.read().decode(errors="replace"), err.read().decode(errors="replace"),
+                     usage.ru_utime + usage.ru_stime if usage else 0.0)
 
 
 def phase(name: str, *args: str, timeout: float | None = None) -> Json:
@@ -322,6 +337,7 @@ def phase(name: str, *args: str, timeout: float | None = None) -> Json:
         raise RuntimeError(f"phase {name} failed ({child.exit}):\n{child.stderr[-3000:]}")
     result: Json = json.loads(child.stdout.strip().splitlines()[-1])
     result["process_seconds"] = child.seconds
+    result["process_cpu_seconds"] = child.cpu_seconds
     result["process_rss_mib"] = child.rss_mib
     return result
 
@@ -764,6 +780,96 @@ def report(results: list[SizeResult], seed: int, nca_note: str, repeat: int = 1)
     return "\n".join(lines)
 
 
+# ====================================================================== broad shapes
+#: Workload counts of the broad-selector shapes (bench/generate.py --shape).
+SHAPE_WORKLOADS = (1_000, 3_000, 7_000)
+
+
+@dataclass
+class ShapeResult:
+    shape: str
+    workloads: int
+    written: dict[str, int]
+    runs: dict[str, list[Json]]   # "floor", "connlist", "check": one entry per repeat
+
+
+def measure_shape(shape: str, workloads: int, seed: int, repeat: int, timeout: float,
+                  log: Callable[[str], None]) -> ShapeResult:
+    """Parse floor, ``connlist -o json`` and ``check`` end to end, each a fresh process,
+    interleaved ``repeat`` times: wall and CPU time (the process and its waited children,
+    so the two-process loader's workers count) and peak RSS of each."""
+    folder = str(generate.ensure_shape(shape, workloads, seed, DATA))
+    meta = json.loads((Path(folder).parent / "meta.json").read_text(encoding="utf-8"))
+    runs: dict[str, list[Json]] = {"floor": [], "connlist": [], "check": []}
+    for i in range(1, repeat + 1):
+        for name, args in (("floor", ("floor", folder)),
+                           ("connlist", ("cli", folder, "connlist", "-o", "json")),
+                           ("check", ("cli", folder, "check"))):
+            r = phase(*args, timeout=timeout)
+            runs[name].append(r)
+            log(f"[{shape} {workloads}] run {i}/{repeat}: {name} "
+                f"wall {r['process_seconds']:.2f} s, cpu {r.get('process_cpu_seconds', 0):.2f} s,"
+                f" peak RSS {r['process_rss_mib']:.0f} MiB")
+    return ShapeResult(shape, workloads, meta["written"], runs)
+
+
+def _least(runs: Sequence[Json], key: str) -> float:
+    return min(r[key] for r in runs)
+
+
+def _median(runs: Sequence[Json], key: str) -> float:
+    return statistics.median(r[key] for r in runs)
+
+
+def _exponent(a: float, b: float, n_a: int, n_b: int) -> float:
+    """Growth exponent k in time ∝ workloads^k between two sizes."""
+    return math.log(b / a) / math.log(n_b / n_a)
+
+
+def shapes_report(results: Sequence[ShapeResult], repeat: int) -> str:
+    """Per shape and size: wall and CPU (least of the runs, median beside), peak RSS, the ratio
+    to the parse floor (CPU over CPU, and wall over wall), and the growth exponent between
+    consecutive sizes (from CPU time, the measure the machine's load disturbs least)."""
+    out = ["## Broad-selector shapes", "",
+           "`bench/generate.py --shape demo` (a small real demo, three namespaces with broad "
+           "`namespaceSelector: {}` rules, copied N times) and `--shape broad` (default-deny, "
+           "ingress from and egress to all namespaces on ports that never meet, calls inside "
+           "the namespace, one call to a unique label value anywhere, 16 ipBlocks and 12 port "
+           f"ranges per namespace). Each command a fresh process, {repeat} interleaved runs; "
+           "times are the least of the runs (median in brackets); *CPU* is user + system of "
+           "the process and the children it waited for. Ratios: CPU / floor CPU (wall / floor "
+           "wall). Exponent k: CPU time ∝ workloads^k from the previous size.", "",
+           "| shape | workloads | pods | policies | parse floor wall / CPU | connlist wall / CPU "
+           "| connlist RSS | connlist / floor | k | check wall / CPU | check RSS "
+           "| check / floor | k |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+           "| ---: |"]
+    previous: dict[str, ShapeResult] = {}
+    for r in results:
+        cells = [r.shape, f"{r.workloads:,}", f"{r.written['pods']:,}",
+                 f"{r.written['policies']:,}"]
+        fw, fc = _least(r.runs["floor"], "process_seconds"), \
+            _least(r.runs["floor"], "process_cpu_seconds")
+        cells.append(f"{fw:.2f} / {fc:.2f} s")
+        prev = previous.get(r.shape)
+        for name in ("connlist", "check"):
+            runs = r.runs[name]
+            w, c = _least(runs, "process_seconds"), _least(runs, "process_cpu_seconds")
+            cells.append(f"{w:.2f} ({_median(runs, 'process_seconds'):.2f}) / "
+                         f"{c:.2f} ({_median(runs, 'process_cpu_seconds'):.2f}) s")
+            cells.append(f"{max(x['process_rss_mib'] for x in runs):.0f} MiB")
+            cells.append(f"{c / fc:.2f}× ({w / fw:.2f}×)")
+            if prev is None:
+                cells.append("")
+            else:
+                k = _exponent(_least(prev.runs[name], "process_cpu_seconds"), c,
+                              prev.written["workloads"], r.written["workloads"])
+                cells.append(f"{k:.2f}")
+        out.append("| " + " | ".join(cells) + " |")
+        previous[r.shape] = r
+    return "\n".join(out) + "\n"
+
+
 def _positive(text: str) -> int:
     n = int(text)
     if n < 1:
@@ -784,6 +890,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--repeat", type=_positive, default=3, metavar="N",
                    help="run the parse floor and check N times each, interleaved, each after "
                         "a calibration; report the best and the median (default 3)")
+    p.add_argument("--shape", action="append", choices=generate.SHAPES,
+                   help="also run a broad-selector shape at 1,000, 3,000 and 7,000 workloads "
+                        "(repeatable)")
+    p.add_argument("--workloads", type=_positive, action="append", metavar="N",
+                   help="workload counts of --shape (repeatable; default 1,000, 3,000, 7,000)")
     p.add_argument("--results", type=Path, default=BENCH / "RESULTS.md",
                    help="Markdown report to rewrite (default bench/RESULTS.md)")
     p.add_argument("--no-results", action="store_true", help="print only")
@@ -797,7 +908,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def log(text: str) -> None:
         print(text, flush=True)
 
-    sizes = [s for s in SIZES if s in (args.size or SIZES)]
+    sizes = [s for s in SIZES if s in (args.size or (() if args.shape else SIZES))]
     DATA.mkdir(parents=True, exist_ok=True)
     nca: Path | None = None
     nca_note = "not run (--no-nca)"
@@ -808,7 +919,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             nca_note = f"{NCA_PACKAGE} {nca_note} in {NCA_VENV.relative_to(ROOT)}"
     results = [measure(size, args.seed, args, nca, log) for size in sizes]
-    text = report(results, args.seed, nca_note, args.repeat)
+    command = " ".join(argv or sys.argv[1:])
+    text = report(results, args.seed, nca_note, args.repeat) if results else \
+        f"# Benchmark results\n\nGenerated by `python bench/run.py {command}` on " \
+        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC.\n"
+    shaped = [measure_shape(shape, n, args.seed, args.repeat, args.check_timeout, log)
+              for shape in args.shape or () for n in args.workloads or SHAPE_WORKLOADS]
+    if shaped:
+        text = re.sub(r"Generated by `[^`]*`", f"Generated by `python bench/run.py {command}`",
+                      text, count=1) + "\n" + shapes_report(shaped, args.repeat)
     if not args.no_results:
         args.results.write_text(text, encoding="utf-8")
         log(f"wrote {args.results}")

@@ -147,6 +147,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
 
     limit = max_input_bytes.set(getattr(args, "max_input_size", DEFAULT_MAX_INPUT_BYTES))
     try:
+        # .dtnetpol.yaml fills what the flags left unsaid (imported here: it needs lint's
+        # configuration, which --version and --help never do)
+        from dtnetpol.commands._settings import apply_settings
+        apply_settings(args)
         with _collector_paused():
             return run(args, out, err)
     except DtnetpolError as e:

@@ -13,19 +13,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.corpora import corpus, missing
 
 from dtnetpol.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
-SAMPLES = REPO.parent / "shared" / "corpora" / "dynakube-samples" / "v1beta6"
+SAMPLES = corpus("dynakube-samples", "v1beta6")
 NAMES = sorted(p.name for p in SAMPLES.glob("*.yaml")) if SAMPLES.is_dir() else []
 EXAMPLE = REPO / "examples" / "cluster"
 # The example's manifests without its DynaKube and policies.
 WORKLOADS = [str(p) for p in sorted(EXAMPLE.glob("*.yaml")) if p.name != "dynakube.yaml"]
 POLICIES = str(EXAMPLE / "policies")
 
-pytestmark = pytest.mark.skipif(not NAMES, reason=f"{SAMPLES} is absent: the shared corpora "
-                                "are not beside the repository")
+pytestmark = pytest.mark.skipif(not NAMES, reason=missing(SAMPLES))
 
 
 def check(*argv: str) -> tuple[int, dict[str, Any]]:

@@ -21,11 +21,12 @@ from types import ModuleType
 
 import pytest
 import yaml
+from tests.corpora import corpus, missing
 
 from dtnetpol.dynatrace import DynaKube, Platform, parse_dynakube
 
 REPO = Path(__file__).resolve().parents[2]
-SAMPLES = REPO.parent / "shared" / "corpora" / "dynakube-samples" / "v1beta6"
+SAMPLES = corpus("dynakube-samples", "v1beta6")
 
 
 def _load_proof() -> ModuleType:
@@ -49,8 +50,7 @@ def _dynakubes(name: str) -> list[DynaKube]:
                 if isinstance(b, dict) and b.get("kind") == "DynaKube"]
 
 
-needs_corpus = pytest.mark.skipif(
-    not SAMPLE_FILES, reason=f"DynaKube samples not found at {SAMPLES} (shared corpora absent)")
+needs_corpus = pytest.mark.skipif(not SAMPLE_FILES, reason=missing(SAMPLES))
 
 
 @needs_corpus

@@ -7,7 +7,7 @@
   and two mistakes of its own), whole, and its policies alone.
 
 ``pytest --update-golden`` rewrites the golden files; a missing one fails. Corpus cases skip
-with a reason when ../shared/corpora is absent.
+with a reason when the shared corpora are absent (tests/corpora.py).
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tests.corpora import corpus, missing
 
 from dtnetpol.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
-CALICO = REPO.parent / "shared" / "corpora" / "dynatrace-operator-assets" / "calico"
+CALICO = corpus("dynatrace-operator-assets", "calico")
 EXAMPLE = REPO / "examples" / "cluster"
 CALICO_FILES = ("activegate-policy.yaml", "agent-policy-external-only.yaml",
                 "agent-policy.yaml", "dynatrace-policies.yaml")
@@ -51,7 +52,7 @@ def _rules(out: str) -> list[str]:
 def test_operator_sample_policies(name: str, golden: Golden,
                                   monkeypatch: pytest.MonkeyPatch) -> None:
     if not (CALICO / name).is_file():
-        pytest.skip(f"{CALICO / name} not found (../shared/corpora is absent)")
+        pytest.skip(missing(CALICO / name))
     code, out = _lint(CALICO, monkeypatch, name)
     golden(f"lint/calico-{name.removesuffix('.yaml')}.txt", out)
     assert code == 0  # warnings only

@@ -173,6 +173,8 @@ def rule_matches(p: CalicoPolicy, r: CalicoRule, subject: Pod, other: End, proto
         return False
     if r.source.ports:
         return False
+    if r.ip_version is not None and not isinstance(other, Pod) and other.version != r.ip_version:
+        return False
     src, dst = (other, subject) if r.direction is Direction.INGRESS else (subject, other)
     if not entity_matches(p, r.source, src, sets) or not entity_matches(p, r.destination, dst,
                                                                         sets):

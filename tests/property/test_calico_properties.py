@@ -86,6 +86,7 @@ def rules(draw: st.DrawFn, direction: Direction, index: int) -> CalicoRule:
     return CalicoRule(
         direction, index, draw(st.sampled_from(list(Action))),
         protocol=draw(protocols), not_protocol=draw(st.one_of(maybe, maybe, protocols)),
+        ip_version=draw(st.sampled_from((None, None, 4, 6))),
         source=draw(st.one_of(st.just(EntityRule()), entities(False))),
         destination=draw(st.one_of(st.just(EntityRule()), entities(True))))
 

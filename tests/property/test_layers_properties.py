@@ -224,3 +224,16 @@ def test_document_order_within_a_layer_does_not_matter(c: Cluster, rnd: object) 
                        cilium_policies=tuple(rnd.sample(c.cilium_policies,
                                                         len(c.cilium_policies))))
     assert engine_table(shuffled) == engine_table(c)
+
+
+@given(clusters(max_pods=6, max_policies=4))
+def test_an_inert_layer_leaves_the_connection_list_as_it_is(c: Cluster) -> None:
+    """The layered connection list (pair by pair) equals the NetworkPolicy join when the
+    only layer selects nothing: host-network pods, ipBlocks and named ports included."""
+    from dtnetpol.engine.connlist import connection_list
+    inert = AdminPolicy("AdminNetworkPolicy", "inert", AdminTier.ADMIN, 1,
+                        AdminSubject(LabelSelector(), LabelSelector((("selects", "none"),))))
+    layered = Cluster(namespaces=c.namespaces, pods=c.pods, policies=c.policies,
+                      admin_policies=(inert,))
+    assert Analyzer(layered).layers is not None
+    assert connection_list(Analyzer(layered)) == connection_list(Analyzer(c))

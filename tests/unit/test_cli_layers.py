@@ -65,3 +65,26 @@ def test_explain_lists_the_layers_of_a_workload(golden: Callable[[str, str], Non
     assert "Ingress is also decided by policy layers: ANP allow-monitoring" in out
     assert "CEL validation rules" in err
     golden("cli/layers/explain-web.txt", out)
+
+
+def test_diff_sees_a_cilium_deny(tmp_path: Path) -> None:
+    old = tmp_path / "old"
+    new = tmp_path / "new"
+    old.mkdir()
+    new.mkdir()
+    text = (REPO / "examples" / "layers" / "cluster.yaml").read_text(encoding="utf-8")
+    (old / "cluster.yaml").write_text(text, encoding="utf-8")
+    (new / "cluster.yaml").write_text(text + """---
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: no-scrape, namespace: shop}
+spec:
+  endpointSelector: {}
+  enableDefaultDeny: {ingress: false}
+  ingressDeny: [{fromEntities: [cluster], toPorts: [{ports: [{port: "9090"}]}]}]
+""", encoding="utf-8")
+    code, out, _ = run("diff", str(old), str(new), "-o", "json", "-q")
+    assert code == 0   # no DynaKube: connection changes only
+    doc = json.loads(out)
+    assert [(c["src"], c["dst"], c["change"]) for c in doc["changes"]] == [
+        ("monitoring/prometheus[Deployment]", "shop/web[Deployment]", "removed")]

@@ -81,20 +81,23 @@ def test_stdin_over_the_limit_is_refused(limit: None) -> None:
 def test_stdin_from_dev_zero_stops_at_the_limit() -> None:
     """Reads no more than the limit, then refuses: memory stays bounded (measured here as
     the child's peak RSS, far below what an unbounded read would reach)."""
-    code = ("import resource, sys\n"
+    # VmHWM is the peak of this process's own memory since exec; getrusage's ru_maxrss is
+    # not (Linux carries it over from the forking parent: pytest's own size after many tests).
+    code = ("import sys\n"
             "from dtnetpol.cli import main\n"
-            "rc = main(['lint', '--max-input-size', '32M', '-'])\n"
-            "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024\n"
+            "rc = main(['lint', '--max-input-size', '16M', '-'])\n"
+            "status = open('/proc/self/status').read().split('VmHWM:')[1]\n"
+            "peak = int(status.split()[0]) // 1024\n"
             "print(rc, peak)\n")
     with open("/dev/zero", "rb") as zero:
         done = subprocess.run([sys.executable, "-c", code], stdin=zero, capture_output=True,
-                              text=True, timeout=60,
+                              text=True, timeout=600,  # a loaded CI machine
                               env={**os.environ, "PYTHONPATH": str(REPO / "src")})
     rc, peak = done.stdout.split()
     assert rc == "2"
-    assert "<stdin>: document 1: input larger than the limit of 33,554,432 bytes" in \
+    assert "<stdin>: document 1: input larger than the limit of 16,777,216 bytes" in \
         done.stderr
-    assert int(peak) < 200, f"peak RSS {peak} MiB"
+    assert int(peak) < 150, f"peak RSS {peak} MiB"
 
 
 @pytest.mark.parametrize("kind", ["fifo", "device"])
@@ -108,7 +111,7 @@ def test_fifos_and_devices_are_refused_not_waited_on(tmp_path: Path, kind: str) 
     code = ("import sys\nfrom dtnetpol.cli import main\n"
             f"sys.exit(main(['lint', {str(path)!r}]))\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=30, env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+                          timeout=600, env={**os.environ, "PYTHONPATH": str(REPO / "src")})
     assert done.returncode == 2
     assert done.stderr == (f"dtnetpol: error: {path}: document 1: not a regular file (a FIFO, "
                            "device or socket is not read)\n")

@@ -405,3 +405,23 @@ def test_diff_of_a_path_against_the_live_cluster(server: ApiServer, kubeconfig: 
     # one PATH alone means the same, against the current context
     monkeypatch.setenv("KUBECONFIG", str(kubeconfig))
     assert run("diff", "-o", "json", str(fix_file))[:2] == (code, out)
+
+
+def test_progress_and_request_timeout(tmp_path: Path) -> None:
+    srv = _start()
+    try:
+        kc = str(srv.kubeconfig(tmp_path / "kc"))
+        # the first pods request answers after 3 s: over --request-timeout, so it is retried
+        srv.faults.delay("pods", 3.0)
+        lines: list[str] = []
+        live = read_cluster(ClusterSpec(kubeconfig=kc, request_timeout=1.0, page_size=5,
+                                        backoff=0.1), lines.append)
+        assert sum(len(x.items) for x in live.lists if x.read.plural == "pods") == _pods(srv)
+        pages = [r for r in srv.requests if r.path == "/api/v1/pods" and r.status == 200
+                 and "continue" not in r.query]
+        assert len(pages) >= 1  # the first page, asked again after the timeout
+        assert any(line.startswith("list pods: timed out; retrying in") for line in lines)
+        assert "reading pods" in lines and any(line.startswith("reading pods: ")
+                                               for line in lines)
+    finally:
+        srv.stop()

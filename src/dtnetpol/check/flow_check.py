@@ -26,7 +26,7 @@ from dtnetpol.check.endpoints import Addresses, End, FlowEnds
 from dtnetpol.check.nearest import NamespaceIndex, NearMiss, nearest_misses
 from dtnetpol.dynatrace.flows import Flow, FlowPort, InstallFacts, SourceKind, Symptom
 from dtnetpol.engine.analysis import Analyzer, Endpoint, ExternalEndpoint, PodClass
-from dtnetpol.engine.explain import Outcome, RuleRef, SideStatus, SideVerdict, Verdict
+from dtnetpol.engine.explain import Action, Outcome, RuleRef, SideStatus, SideVerdict, Verdict
 from dtnetpol.errors import InputError
 from dtnetpol.generate import GeneratedDoc, GenerateOptions, fix, generate
 from dtnetpol.generate.yaml_out import stream_yaml
@@ -360,6 +360,17 @@ class _Checker:
                             "writes them all.",)
             gen = replace(gen, monitored={**gen.monitored,
                                           flow.dynakube: tuple(blocked[:_FIX_NAMESPACES])})
+        # A deny rule above NetworkPolicy (an admin Deny, a Cilium deny) wins over any allow
+        # a fix adds: say which rule must change first.
+        denies = sorted({str(step.rule) for r in result.ports if r.engine is not None
+                         for side in (r.engine.egress, r.engine.ingress)
+                         for step in side.steps
+                         if step.action is Action.DENY and step.rule is not None
+                         and step.layer not in ("BANP", "CNP:Baseline")})
+        if denies and result.verdict is FlowVerdict.BLOCKED:
+            preamble += (f"Denied by {', '.join(denies)}: a deny rule wins over every allow "
+                         "here, so the policy below lets the flow through only once that rule "
+                         "no longer matches it.",)
         try:
             if result.verdict is FlowVerdict.BLOCKED:
                 docs = fix(self.an.cluster, [flow], gen, required_only=True,

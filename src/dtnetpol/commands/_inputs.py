@@ -16,16 +16,19 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
 from dtnetpol.commands import _types as flag_types
+from dtnetpol.commands._settings import excluded
 from dtnetpol.engine.analysis import Analyzer
 from dtnetpol.errors import InputError, InputErrors, UsageError
 from dtnetpol.manifest import OnInvalid, Problem, build_cluster
 from dtnetpol.model.cluster import Cluster, HostNetwork
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.render.progress import progress
-from dtnetpol.sources import iter_documents, load_cluster, with_file_errors
+from dtnetpol.safe_text import path_label
+from dtnetpol.sources import iter_documents, load_cluster, read_documents, with_file_errors
 from dtnetpol.sources.cluster import ClusterSpec, LiveRead, load_live, read_cluster
 from dtnetpol.sources.snapshot import snapshot_warnings
 from dtnetpol.sources.yaml_load import DEFAULT_MAX_INPUT_BYTES
+from dtnetpol.sources.yaml_load import _manifest_files as manifest_files
 
 # Kinds whose bodies lint never looks into (its rules point at policies and namespaces).
 _NOT_KEPT = frozenset({"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job",
@@ -57,6 +60,17 @@ def add_input_flags(p: argparse.ArgumentParser, formats: Sequence[str], *,
                    "(repeatable; same as PATH)")
     p.add_argument("-o", "--output", choices=list(formats), default=formats[0],
                    help=f"output format (default: {formats[0]})")
+    p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                   help="leave out files under the PATH folders that match GLOB (relative "
+                        "to the working directory; repeatable; also 'exclude' in "
+                        ".dtnetpol.yaml)")
+    p.add_argument("--skip-other-files", action="store_true",
+                   help="in PATH folders, read only Kubernetes manifests: skip files that do "
+                        "not parse or hold no object with apiVersion and kind (Helm values "
+                        "and templates, CI workflows); -v lists them")
+    p.add_argument("--config", metavar="FILE",
+                   help="the settings file (default: .dtnetpol.yaml in the working directory "
+                        "or the nearest folder above it)")
     noise = p.add_mutually_exclusive_group()
     noise.add_argument("-v", "--verbose", action="store_true", help=verbose_help)
     noise.add_argument("-q", "--quiet", action="store_true",
@@ -219,6 +233,51 @@ class Loaded:
     live: LiveRead | None = None  # what was read from a live cluster (no PATH given)
 
 
+def _is_manifest_file(path: str) -> bool:
+    """Whether ``path`` parses and holds at least one Kubernetes object (apiVersion and
+    kind): not a Helm template, a values file, a CI workflow."""
+    try:
+        docs = read_documents([path])
+    except InputError:
+        return False
+    return any(isinstance(d.body, Mapping) and "apiVersion" in d.body and "kind" in d.body
+               for d in docs)
+
+
+def without_excluded(paths: Sequence[str], args: argparse.Namespace,
+                     err: TextIO | None = None) -> list[str]:
+    """``paths`` with every folder replaced by its manifest files that no ``--exclude`` (or
+    settings ``exclude``) glob matches, and (``--skip-other-files``) that are Kubernetes
+    manifests at all; files named on the command line are kept.
+
+    Raises:
+        InputError: a folder whose manifests are all left out.
+    """
+    rules = excluded(args)
+    others = getattr(args, "skip_other_files", False)
+    if not rules and not others:
+        return list(paths)
+    out: list[str] = []
+    for path in paths:
+        if path == "-" or not os.path.isdir(path):
+            out.append(path)
+            continue
+        files = manifest_files(path)
+        kept = [f for f in files if not any(r.matches(f) for r in rules)]
+        if others:
+            skipped = [f for f in kept if not _is_manifest_file(f)]
+            kept = [f for f in kept if f not in set(skipped)]
+            if skipped and err is not None and getattr(args, "verbose", False):
+                print(f"skipped {len(skipped)} files that are not Kubernetes manifests: "
+                      + ", ".join(path_label(f) for f in skipped), file=err)
+        if files and not kept:
+            raise InputError("every manifest in this folder is left out (--exclude, "
+                             "'exclude' in .dtnetpol.yaml, or --skip-other-files)",
+                             SourceLocation(path_label(path)))
+        out.extend(kept or [path])
+    return out
+
+
 def load(args: argparse.Namespace, err: TextIO | None, *,
          paths: Sequence[str] | None = None, keep_documents: bool = False,
          report: bool = True) -> Loaded:
@@ -237,6 +296,8 @@ def load(args: argparse.Namespace, err: TextIO | None, *,
         UsageError: both PATHs and ``--kubeconfig``/``--context``.
     """
     chosen = list(paths) if paths is not None else input_paths(args)
+    if chosen and not reads_live(args, chosen):
+        chosen = without_excluded(chosen, args, err)
     if reads_live(args, chosen):
         live = read_live(args, err)
         cluster, problems = load_live(live, strict=not keep_documents and not getattr(

@@ -30,6 +30,7 @@ from dtnetpol.commands._install import (
 from dtnetpol.dynatrace import applicable_flows
 from dtnetpol.engine.analysis import Analyzer
 from dtnetpol.generate import CalicoEdition, Flavor, GenerateOptions
+from dtnetpol.generate._calico import calico_placement
 from dtnetpol.render import check_formats
 from dtnetpol.render.console import use_colour
 from dtnetpol.render.progress import progress
@@ -58,7 +59,7 @@ def register(subparsers: Any) -> None:
                                  "ones")
     add_install_flags(p)
     add_generate_flags(p)
-    p.add_argument("--fail-on", choices=FAIL_ON, default="required",
+    p.add_argument("--fail-on", choices=FAIL_ON, default=None,
                    help="exit 1 when a required flow is blocked (default), any flow is "
                         "blocked (optional), or any flow is blocked or conditional")
     p.add_argument("--show-fixes", action="store_true",
@@ -73,9 +74,15 @@ def build_report(args: argparse.Namespace, inputs: Inputs) -> CheckReport:
     """The check for already loaded inputs (shared with commands that compare reports)."""
     flows = applicable_flows(inputs.dynakubes, inputs.install, edgeconnects=inputs.edgeconnects)
     addresses = tuple(a for n in inputs.cluster.nodes for a in n.addresses)
-    # Fixes in the flavour the cluster already uses (Cilium policies: Cilium fixes).
+    # Fixes in the flavour the cluster already uses (Cilium policies: Cilium fixes; a
+    # Calico default-deny: Calico policies placed before it).
     flavor = Flavor.CILIUM if inputs.cluster.cilium_policies else Flavor.KUBERNETES
+    placement = calico_placement(inputs.cluster.calico)
+    if placement is not None and flavor is Flavor.KUBERNETES:
+        flavor = Flavor.CALICO
+    tier, order = placement if placement is not None else (None, None)
     gen = None if getattr(args, "no_fix", False) else GenerateOptions(
+        calico_tier=tier, calico_order=order,
         flavor=flavor, install=inputs.install, dynakubes=inputs.dynakubes,
         monitored=inputs.monitored, tenant_cidrs=tuple(args.tenant_cidr),
         proxy_cidrs=tuple(args.proxy_cidr), node_cidrs=tuple(args.node_cidr),

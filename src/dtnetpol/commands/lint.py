@@ -18,13 +18,12 @@ from typing import Any, TextIO
 from dtnetpol.commands import _types as flag_types
 from dtnetpol.commands._help import examples
 from dtnetpol.commands._inputs import Loaded, add_input_flags, host_network, load
-from dtnetpol.errors import InputError, UsageError
-from dtnetpol.lint.config import CONFIG_FILE, LintConfig, parse_config
+from dtnetpol.errors import UsageError
+from dtnetpol.lint.config import LintConfig
 from dtnetpol.lint.context import ClusterFacts, LintContext
 from dtnetpol.lint.finding import Severity
 from dtnetpol.lint.linter import LintResult, lint
 from dtnetpol.model.cluster import HostNetwork
-from dtnetpol.model.location import SourceLocation
 from dtnetpol.model.policy import IPNetwork
 from dtnetpol.render.console import use_colour
 from dtnetpol.render.data import DATA_FORMATS, data_text
@@ -32,8 +31,6 @@ from dtnetpol.render.lint_json import lint_json
 from dtnetpol.render.lint_table import lint_table, summary_line
 from dtnetpol.render.markdown import lint_md
 from dtnetpol.render.sarif import sarif_report
-from dtnetpol.safe_text import path_label
-from dtnetpol.sources.yaml_load import _read_file, read_text
 
 EXIT_OK, EXIT_FINDING = 0, 1
 FORMATS = ("table", *DATA_FORMATS, "sarif", "md")
@@ -53,12 +50,9 @@ def register(subparsers: Any) -> None:
             'dtnetpol lint cluster/ --fail-on warning'))
     add_input_flags(p, FORMATS, skip_invalid=False,
                     verbose_help="print the loader's warnings to stderr")
-    p.add_argument("--fail-on", choices=[s.value for s in Severity], default="error",
+    p.add_argument("--fail-on", choices=[s.value for s in Severity], default=None,
                    help="exit 1 when a finding at or above this severity remains "
                         "(default: error)")
-    p.add_argument("--config", metavar="FILE",
-                   help=f"configuration file (default: {CONFIG_FILE} in the working "
-                        "directory, if present)")
     p.add_argument("--pod-cidr", action="append", metavar="CIDR", type=flag_types.cidr,
                    help="a pod CIDR of the cluster (repeatable; also read from Nodes)")
     p.add_argument("--service-cidr", action="append", metavar="CIDR", type=flag_types.cidr,
@@ -67,30 +61,6 @@ def register(subparsers: Any) -> None:
                    help="the endpoint behind kubernetes.default.svc (default: from the "
                         "default/kubernetes Endpoints or EndpointSlice in the input)")
     p.set_defaults(run=run)
-
-
-def load_config(path: str | None, *, cwd: str | None = None) -> LintConfig:
-    """The configuration from ``path``, else ``.dtnetpol.yaml`` in ``cwd`` if there, else
-    the defaults.
-
-    Raises:
-        InputError: unreadable or malformed file, unknown keys, rule ids or options.
-    """
-    if path is None:
-        candidate = os.path.join(cwd or os.getcwd(), CONFIG_FILE)
-        if not os.path.isfile(candidate):
-            return LintConfig()
-        path = candidate
-    try:
-        text = _read_file(path)   # bounded; a FIFO or device is refused, as for manifests
-    except InputError as e:
-        raise InputError(f"cannot read configuration: {e.message}",
-                         SourceLocation(path_label(path))) from None
-    docs = read_text(text, path)
-    if len(docs) > 1:
-        raise InputError("the configuration must be a single YAML document",
-                         docs[1].location)
-    return parse_config(docs[0].body if docs else None, path)
 
 
 def _networks(values: Sequence[str], flag: str) -> tuple[IPNetwork, ...]:
@@ -146,7 +116,7 @@ def run_lint(loaded: Loaded, config: LintConfig, *,
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Handler of ``dtnetpol lint``."""
-    config = load_config(args.config)
+    config = args.settings.lint
     api_addrs, api_port = _apiserver(args.apiserver)
     facts = ClusterFacts(_networks(args.pod_cidr or (), "--pod-cidr"),
                          _networks(args.service_cidr or (), "--service-cidr"),

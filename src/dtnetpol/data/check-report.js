@@ -1,6 +1,11 @@
 (function () {
   "use strict";
-  var rows = Array.prototype.slice.call(document.querySelectorAll("#flows tbody tr"));
+  var rows = Array.prototype.slice.call(document.querySelectorAll("#flows tbody tr.flow"));
+
+  function whyRow(row) {
+    var button = row.querySelector("button.why");
+    return button ? document.getElementById(button.getAttribute("aria-controls")) : null;
+  }
   var search = document.getElementById("filter-text");
   var verdict = document.getElementById("filter-verdict");
   var required = document.getElementById("filter-required");
@@ -21,6 +26,8 @@
     rows.forEach(function (row) {
       var ok = matches(row);
       row.hidden = !ok;
+      var why = whyRow(row);
+      if (why) { why.hidden = !ok || !row.classList.contains("open"); }
       if (ok) { shown += 1; }
     });
     count.textContent = "showing " + shown + " of " + rows.length + " flows";
@@ -47,16 +54,36 @@
   }
 
   function done(button, ok) {
+    var label = button.getAttribute("data-label") || button.textContent;
+    button.setAttribute("data-label", label);
     button.textContent = ok ? "copied" : "select and copy";
     button.classList.toggle("done", ok);
-    window.setTimeout(function () { button.textContent = "copy"; button.classList.remove("done"); },
+    window.setTimeout(function () { button.textContent = label; button.classList.remove("done"); },
                       1500);
   }
 
+  rows.forEach(function (row) {
+    var button = row.querySelector("button.why");
+    if (!button) { return; }
+    button.addEventListener("click", function () {
+      var open = !row.classList.contains("open");
+      row.classList.toggle("open", open);
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      whyRow(row).hidden = !open;
+    });
+  });
+
   Array.prototype.forEach.call(document.querySelectorAll("button.copy"), function (button) {
     button.addEventListener("click", function () {
-      var target = document.getElementById(button.getAttribute("data-target"));
-      var text = target ? target.textContent : "";
+      var text = "";
+      if (button.getAttribute("data-all") === "yes") {
+        Array.prototype.forEach.call(document.querySelectorAll("code.fix-yaml"), function (c) {
+          text += c.textContent;
+        });
+      } else {
+        var target = document.getElementById(button.getAttribute("data-target"));
+        text = target ? target.textContent : "";
+      }
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(text).then(function () { done(button, true); },
                                                  function () { done(button, fallbackCopy(text)); });

@@ -90,6 +90,7 @@ class AddressBook:
         self.install = install
         self._ips: dict[tuple[str, int | None], Party] = {}
         self._hosts: dict[str, Party] = {}
+        self._service_ports: dict[str, dict[int, int]] = {}
         dns = install.platform.dns
         for ep in install.apiserver_endpoints:
             self._ips[(ep.host, ep.port)] = Party(DestKind.APISERVER, label="API server endpoint")
@@ -131,6 +132,8 @@ class AddressBook:
                 continue
             for ip in svc.cluster_ips:
                 self._ips[(ip, None)] = party
+                self._service_ports[ip] = {sp.port: sp.target_port for sp in svc.ports
+                                           if isinstance(sp.target_port, int)}
             self._hosts[f"{svc.name}.{svc.namespace}.svc"] = party
             self._hosts[f"{svc.name}.{svc.namespace}.svc.cluster.local"] = party
             self._hosts[f"{svc.name}.{svc.namespace}"] = party
@@ -174,6 +177,10 @@ class AddressBook:
         if found is None and port == 10250:
             return Party(DestKind.KUBELET, label=f"kubelet {ip}")
         return found
+
+    def pod_port(self, ip: str, port: int) -> int:
+        """The pod port a connection to ``ip``:``port`` reaches (a Service's target port)."""
+        return self._service_ports.get(ip, {}).get(port, port)
 
     def host(self, host: str) -> Party | None:
         h = host.lower().rstrip(".")

@@ -203,6 +203,10 @@ class _Diagnoser:
                  and (party.component is None or f.destination.component is party.component)
                  and (party.owner is None
                       or (f.edgeconnect or f.dynakube) in (None, party.owner))]
+        if exact and party.kind is DestKind.COMPONENT and err.ip and err.port:
+            # A Service port is translated to the pod port the flow table names.
+            pod_port = self.book.pod_port(err.ip, err.port)
+            exact = [f for f in exact if any(p.number == pod_port for p in f.ports)] or exact
         if exact:
             return exact[:1] if party.kind in EXTERNAL_KINDS else exact
         if party.kind in EXTERNAL_KINDS:

@@ -529,8 +529,8 @@ FLOW_SPECS: tuple[FlowSpec, ...] = (
                          "dynatrace-operator-crd-storage-migration does not complete",
                          Where.HELM),
         description="CRD storage-migration job (Helm pre-upgrade hook) → kube-apiserver",
-        notes=("Found in the chart (templates/Common/crd/job-crd-storage-migration.yaml); "
-               "not in the reference.",),
+        notes=("Found in the operator's Helm chart "
+               "(templates/Common/crd/job-crd-storage-migration.yaml).",),
     ),
     _dns(OP, _I, _always, "always", "operator"),
     _dns(WH, _I, _always, "always", "webhook"),
@@ -683,7 +683,7 @@ FLOW_SPECS: tuple[FlowSpec, ...] = (
         description="instrumented pods export OTLP directly to <apiUrl>/v2/otlp",
         notes=("Found in the operator source (pkg/controllers/dynakube/otelc/endpoint, "
                "webhook OTLP mutator): without an ActiveGate the injected endpoint is the "
-               "tenant; not in the reference.",
+               "tenant.",
                "The operator sets no proxy for application pods: the application's own proxy "
                "settings apply."),
     ),
@@ -792,8 +792,8 @@ FLOW_SPECS: tuple[FlowSpec, ...] = (
         symptoms=_silent("ingested telemetry never reaches Dynatrace", Where.COMPONENT_LOG),
         tenant_traffic=True,
         description="OTel collector exports directly to <apiUrl>/v2/otlp",
-        notes=("Found in the operator source (pkg/controllers/dynakube/otelc/endpoint); the "
-               "reference only lists OTel → ActiveGate.",),
+        notes=("Found in the operator source (pkg/controllers/dynakube/otelc/endpoint): "
+               "without an in-cluster ActiveGate the collector exports to the tenant itself.",),
     ),
     FlowSpec(
         id="otel-to-eec", scope=_D,
@@ -849,7 +849,7 @@ FLOW_SPECS: tuple[FlowSpec, ...] = (
         tenant_traffic=True,
         description="kubemon operand → its communication endpoints",
         notes=("Experimental operand found in the operator source (pkg/controllers/dynakube/"
-               "kubemon); not in the reference.",),
+               "kubemon).",),
     ),
     _apiserver(KUBEMON, _D, _kubemon, "kubemon operand enabled", Where.COMPONENT_LOG),
     _dns(KUBEMON, _D, _kubemon, "kubemon operand enabled"),

@@ -1,9 +1,8 @@
 """Platform profiles: where API-server traffic comes from, which port it goes to, where DNS is.
 
-Each fact carries ``source`` (the evidence named in the shared reference
-*platforms-and-cnis.md*) and ``verified``. Unverified facts are best guesses: every one can
-be overridden by the caller (:func:`platform_profile` keyword arguments), and outputs should
-say when they rely on one.
+Each fact carries ``source`` (the evidence, said in words a user can check) and
+``verified``. Unverified facts are best guesses: every one can be overridden by the caller
+(:func:`platform_profile` keyword arguments), and outputs should say when they rely on one.
 
 Webhook ingress: the API server dials the webhook **pod** on 8443 (Service 443 → 8443). It is
 not a pod, so a pod/namespace selector never matches it, except where the platform routes it
@@ -153,7 +152,7 @@ KUBE_DNS = DnsTarget(
     pod_labels={"k8s-app": "kube-dns"},
     ports=((53, Protocol.UDP), (53, Protocol.TCP)),
     source=f"{_TIGERA_NP} (AppendDNSEgressRules: kube-system, k8s-app=kube-dns, port 53); "
-           "TCP 53 per the reference (large answers fall back to TCP)",
+           "TCP 53 too: DNS answers too large for UDP are retried over TCP",
     verified=True,
 )
 OPENSHIFT_DNS = DnsTarget(
@@ -193,9 +192,10 @@ def _node_cidr(source: str, verified: bool) -> ApiServerSource:
     )
 
 
-_SELF_HOSTED_SOURCE = ("platforms-and-cnis.md §A (kubeadm, kind, k3s, RKE2 row): source is a "
-                       "node IP or a CNI tunnel/host address, unverified per CNI; tigera/operator "
-                       "notes it usually equals the default/kubernetes endpoint IP")
+_SELF_HOSTED_SOURCE = ("self-hosted control planes (kubeadm, kind, k3s, RKE2) call from a node "
+                       "IP or a CNI tunnel/host address, depending on the CNI (unverified); "
+                       "tigera/operator notes it usually equals the default/kubernetes "
+                       "endpoint IP")
 
 PLATFORMS: Mapping[Platform, PlatformProfile] = {
     Platform.GENERIC: PlatformProfile(
@@ -212,7 +212,7 @@ PLATFORMS: Mapping[Platform, PlatformProfile] = {
         display_name="kind",
         managed=False,
         webhook_sources=(_node_cidr(_SELF_HOSTED_SOURCE, False),),
-        apiserver_port=Fact(6443, "kind is built on kubeadm (platforms-and-cnis.md §A)", False),
+        apiserver_port=Fact(6443, "kind is built on kubeadm, whose default port is 6443", False),
         dns=KUBE_DNS,
     ),
     Platform.K3S: PlatformProfile(
@@ -258,7 +258,7 @@ PLATFORMS: Mapping[Platform, PlatformProfile] = {
             _konnectivity("app"),
             _konnectivity("k8s-app"),
         ),
-        apiserver_port=Fact(443, "no evidence (platforms-and-cnis.md §A: GKE unverified)", False),
+        apiserver_port=Fact(443, "no published source for GKE (unverified)", False),
         dns=KUBE_DNS,
     ),
     Platform.AKS: PlatformProfile(
@@ -272,7 +272,8 @@ PLATFORMS: Mapping[Platform, PlatformProfile] = {
                 kind=ApiServerSourceKind.IP_BLOCK,
                 description="AKS API server address range (tunnel-front/aks-link, API Server "
                             "VNet Integration)",
-                source="platforms-and-cnis.md §A: unverified, needs a user flag",
+                source="no published address range (unverified): give it with "
+                       "--apiserver-cidr",
                 verified=False,
                 needs_cidrs=True,
             ),

@@ -96,6 +96,9 @@ class AdminPolicyTier(Tier):
     def selects(self, an: Analyzer, subject: PodClass, direction: Direction) -> bool:
         return any(p.rules(direction) for p in self.selecting(an, subject))
 
+    def touches(self, an: Analyzer, subject: PodClass, direction: Direction) -> bool:
+        return self.selects(an, subject, direction)
+
     def policy_names(self, an: Analyzer, subject: PodClass,
                      direction: Direction) -> tuple[str, ...]:
         return tuple(f"{p.ref} (priority {p.priority})" for p in self.selecting(an, subject)

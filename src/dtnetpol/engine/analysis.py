@@ -168,15 +168,18 @@ class Analyzer:
     def __post_init__(self) -> None:
         groups: dict[tuple[object, ...], list[Pod]] = {}
         node_traffic = self.node_traffic
+        # Calico rules can name service accounts: then pods of different accounts differ.
+        accounts = bool(self.cluster.calico.policies)
         for pod in self.cluster.pods:
             key = (pod.namespace, tuple(sorted(pod.labels.items())), pod.ports,
-                   node_traffic(pod.host_network))
+                   node_traffic(pod.host_network),
+                   (pod.service_account or "default") if accounts else None)
             groups.setdefault(key, []).append(pod)
         self.classes = []
         self._class_of = {}
         self._by_namespace = defaultdict(list)
         node_ips = {n.name: n.addresses for n in self.cluster.nodes}
-        for (_, _, _, host_net), pods in groups.items():
+        for (_, _, _, host_net, _), pods in groups.items():
             first = pods[0]
             fallback = tuple(dict.fromkeys(
                 a for p in pods if host_net and not p.ips and p.node is not None
@@ -439,7 +442,7 @@ class Analyzer:
             return (SideVerdict(direction, name, SideStatus.NOT_GOVERNED,
                                 notes=(HOST_NETWORK_NOTE,)), PortSet.all())
         layers = self.layers
-        if layers is not None:
+        if layers is not None and layers.touches(self, subject, direction):
             query = PortSet.all() if port is None or protocol is None \
                 else self._one_port(protocol, port)
             return layers.side(self, subject, direction, other, dst_ports, query)

@@ -40,6 +40,7 @@ Matching of a rule's ``source`` and ``destination`` (every given field must hold
 - ``ports``/``notPorts`` of the destination are the connection's port; named ports resolve on
   the destination pod. Source ports are ephemeral: a rule with ``source.ports`` is taken to
   match nothing, ``source.notPorts`` to exclude nothing (noted).
+- ``ipVersion`` limits the addresses a rule matches to that family (pods match either).
 - ``protocol``/``notProtocol`` by name or number (TCP 6, UDP 17, SCTP 132); ICMP, UDPLite
   and other protocols never match a TCP, UDP or SCTP port.
 - ``serviceAccounts``: the pod's service account (``default`` when none is given) is one of
@@ -375,6 +376,10 @@ def rule_ports(ctx: Context, policy: CalicoPolicy, rule: CalicoRule, subject: Ca
         if SOURCE_PORTS_NOTE not in notes:
             notes.append(SOURCE_PORTS_NOTE)
         return PortSet.none()
+    if rule.ip_version is not None and not other.is_pod:
+        piece = other.addresses or AddressSet()
+        if piece.v6 if rule.ip_version == 4 else piece.v4:
+            return PortSet.none()
     src, dst = ((other, subject) if rule.direction is Direction.INGRESS
                 else (subject, other))
     if not _entity_match(ctx, policy, rule.source, src, notes):

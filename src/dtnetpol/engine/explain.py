@@ -82,8 +82,9 @@ class SideVerdict:
     @property
     def chain(self) -> str:
         """The layers' decisions in order, e.g. ``[ANP a] Pass -> [NetworkPolicy ns/b] Deny``
-        (empty when only NetworkPolicies apply)."""
-        return " -> ".join(str(s) for s in self.steps)
+        (empty when only NetworkPolicies apply). A decision repeated (several rules of one
+        policy, or pieces of an address range) is named once; ``steps`` has them all."""
+        return " -> ".join(dict.fromkeys(str(s) for s in self.steps))
 
     @property
     def allows(self) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dtnetpol.engine.addresses import V4_MAX, V6_MAX, AddressSet, format_range
+from dtnetpol.engine.addresses import V4_MAX, V6_MAX, AddressSet
 from dtnetpol.engine.intervals import IntervalSet
 from dtnetpol.engine.layers import Counterpart, cut
 from dtnetpol.engine.ports import PortSet
@@ -19,7 +19,7 @@ from dtnetpol.model.cluster import WorkloadRef
 from dtnetpol.model.policy import Direction
 
 if TYPE_CHECKING:
-    from dtnetpol.engine.analysis import Analyzer
+    from dtnetpol.engine.analysis import Analyzer, PodClass
     from dtnetpol.engine.connlist import Connection
 
 
@@ -33,7 +33,9 @@ def layered_connection_list(an: Analyzer) -> list[Connection]:
     pairs: dict[tuple[WorkloadRef, WorkloadRef], PortSet] = {}
     for s in classes:
         for d in classes:
-            allowed = an.allowed_ports(s, d)
+            allowed = _side(an, s, Direction.EGRESS, d)
+            if allowed:
+                allowed = allowed.intersection(_side(an, d, Direction.INGRESS, s))
             if not allowed:
                 continue
             for ws in s.workloads:
@@ -44,42 +46,59 @@ def layered_connection_list(an: Analyzer) -> list[Connection]:
     conns = [Connection(str(a), str(b), p) for (a, b), p in pairs.items()]
     sets = [s for c in classes if not c.host_network for d in Direction
             for t in layers.tiers for s in t.address_sets(an, c, d)]
-    with_v6 = any(s.v6 and s.v6 != AddressSet.everything().v6 for s in sets)
+    with_v6 = any(s.v6 for s in sets)   # as the plain list: v6 only when a rule names it
     whole = AddressSet(IntervalSet.single(0, V4_MAX),
                        IntervalSet.single(0, V6_MAX) if with_v6 else IntervalSet())
+    # External ranges per workload: the pieces of all its classes, swept together.
+    from dtnetpol.engine.connlist import _ranges
+    everything = [(4, IntervalSet.single(0, V4_MAX), PortSet.all())]
+    if with_v6:
+        everything.append((6, IntervalSet.single(0, V6_MAX), PortSet.all()))
+    outgoing: dict[WorkloadRef, list[tuple[int, IntervalSet, PortSet]]] = {}
+    incoming: dict[WorkloadRef, list[tuple[int, IntervalSet, PortSet]]] = {}
     for c in classes:
-        if c.host_network:
-            continue
         for direction in Direction:
-            mine = [s for t in layers.tiers for s in t.address_sets(an, c, direction)]
-            ranges: list[tuple[int, int, int, PortSet]] = []
-            for piece in cut(whole, mine):
-                end = ExternalEndpoint("external", piece)
-                dst_ports = c.ports if direction is Direction.INGRESS else None
-                r = layers.evaluate(an, c, direction, Counterpart(end, piece, dst_ports),
-                                    PortSet.all())
-                if not r.allowed:
-                    continue
-                for version, ivs in ((4, piece.v4), (6, piece.v6)):
-                    ranges.extend((version, lo, hi, r.allowed) for lo, hi in ivs)
-            ranges.sort(key=lambda x: (x[0], x[1]))
-            for version, lo, hi, allowed in _merge(ranges):
-                text = format_range(version, lo, hi)
-                for w in c.workloads:
-                    conns.append(Connection(str(w), text, allowed)
-                                 if direction is Direction.EGRESS
-                                 else Connection(text, str(w), allowed))
+            found: list[tuple[int, IntervalSet, PortSet]] = []
+            if c.host_network:   # not governed: everything, both ways
+                found = list(everything)
+            else:
+                mine = [s for t in layers.tiers for s in t.address_sets(an, c, direction)]
+                for piece in cut(whole, mine):
+                    end = ExternalEndpoint("external", piece)
+                    dst_ports = c.ports if direction is Direction.INGRESS else None
+                    r = layers.evaluate(an, c, direction, Counterpart(end, piece, dst_ports),
+                                        PortSet.all())
+                    if r.allowed:
+                        found.extend((v, ivs, r.allowed)
+                                     for v, ivs in ((4, piece.v4), (6, piece.v6)) if ivs)
+            target = outgoing if direction is Direction.EGRESS else incoming
+            for w in c.workloads:
+                target.setdefault(w, []).extend(found)
+    for w, found in outgoing.items():
+        conns.extend(Connection(str(w), text, p) for text, p in _ranges(found))
+    for w, found in incoming.items():
+        conns.extend(Connection(text, str(w), p) for text, p in _ranges(found))
     conns.sort(key=lambda x: (x.src, x.dst))
     return conns
 
 
-def _merge(ranges: list[tuple[int, int, int, PortSet]]) -> list[tuple[int, int, int, PortSet]]:
-    """Adjacent ranges with equal ports as one."""
-    out: list[tuple[int, int, int, PortSet]] = []
-    for r in ranges:
-        if out and out[-1][0] == r[0] and out[-1][2] + 1 == r[1] and out[-1][3] == r[3]:
-            out[-1] = (r[0], out[-1][1], r[2], r[3])
-        else:
-            out.append(r)
-    return out
-
+def _side(an: Analyzer, subject: PodClass, direction: Direction, other: PodClass) -> PortSet:
+    """Ports ``subject``'s side allows towards ``other`` for **every** address of a
+    host-network ``other`` (the union would list ports some addresses do not get), as
+    :func:`~dtnetpol.engine.connlist.covering_ports` does for NetworkPolicies."""
+    from dtnetpol.engine.analysis import _addresses_of
+    layers = an.layers
+    assert layers is not None
+    if subject.host_network:
+        return PortSet.all()
+    dst_ports = other.ports if direction is Direction.EGRESS else subject.ports
+    if not other.host_network:
+        return an.side_verdict(subject, direction, other, dst_ports, None, None)[1]
+    whole = _addresses_of(other) or AddressSet.everything()
+    sets = [s for t in layers.tiers for s in t.address_sets(an, subject, direction)]
+    out: PortSet | None = None
+    for piece in cut(whole, sets):
+        r = layers.evaluate(an, subject, direction, Counterpart(other, piece, dst_ports),
+                            PortSet.all())
+        out = r.allowed if out is None else out.intersection(r.allowed)
+    return out if out is not None else PortSet.none()

@@ -127,6 +127,12 @@ class Tier(ABC):
         """Whether the tier may decide anything for ``subject`` (for posture and lint)."""
         return True
 
+    def touches(self, an: Analyzer, subject: PodClass, direction: Direction) -> bool:
+        """Whether a policy of this tier other than a Kubernetes NetworkPolicy may decide
+        ``subject``'s side. A side no tier touches is decided by NetworkPolicies alone, on
+        the analyzer's fast path. The safe default is True."""
+        return True
+
     def policy_names(self, an: Analyzer, subject: PodClass,
                      direction: Direction) -> tuple[str, ...]:
         """The policies of this tier (other than NetworkPolicies) that may decide
@@ -140,8 +146,9 @@ LayerBuilder = Callable[[Cluster], Sequence[Tier]]
 def _builders() -> list[LayerBuilder]:
     """The explicit registry: one builder per family of kinds."""
     from dtnetpol.engine.admin_tier import build_admin_tiers
+    from dtnetpol.engine.calico_tier import build_calico_tiers
     from dtnetpol.engine.np_tier import build_cilium_tier
-    return [build_admin_tiers, build_cilium_tier]
+    return [build_admin_tiers, build_cilium_tier, build_calico_tiers]
 
 
 #: Extra builders (Calico: engineer D2 appends its own in ``_builders``).
@@ -179,6 +186,19 @@ class Layers:
     def __init__(self, tiers: tuple[Tier, ...]) -> None:
         self.tiers = tiers
         self._cache: dict[tuple[object, ...], tuple[SideVerdict, PortSet]] = {}
+        self._touched: dict[tuple[int, Direction], bool] = {}
+
+    def touches(self, an: Analyzer, subject: PodClass, direction: Direction) -> bool:
+        """Whether any tier may decide ``subject``'s side beyond its NetworkPolicies (else
+        the NetworkPolicy-only answer is exact: no tier selects it, so all pass through)."""
+        owned = an._owns(subject)
+        key = (subject.index, direction)
+        hit = self._touched.get(key) if owned else None
+        if hit is None:
+            hit = any(t.touches(an, subject, direction) for t in self.tiers)
+            if owned:
+                self._touched[key] = hit
+        return hit
 
     def evaluate(self, an: Analyzer, subject: PodClass, direction: Direction,
                  other: Counterpart, query: PortSet) -> SideResult:

@@ -119,6 +119,9 @@ class NetworkPolicyTier(Tier):
                     out.extend(self.cilium.rule_sets(rule, p))
         return out
 
+    def touches(self, an: Analyzer, subject: PodClass, direction: Direction) -> bool:
+        return bool(self.policy_names(an, subject, direction))
+
     def policy_names(self, an: Analyzer, subject: PodClass,
                      direction: Direction) -> tuple[str, ...]:
         if self.cilium is None:

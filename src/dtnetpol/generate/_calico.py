@@ -20,6 +20,7 @@ from dtnetpol.generate._doc import GeneratedDoc, Path, policy_header, rule_comme
 from dtnetpol.generate._flavor import CalicoEdition
 from dtnetpol.generate._plan import NAME_LABEL, PeerKind, PlanPeer, PlanPolicy, PlanRule, is_ip
 from dtnetpol.model import Direction, LabelSelector, Protocol
+from dtnetpol.model.calico import Action, CalicoResources
 
 API_VERSION = "projectcalico.org/v3"
 KIND = "NetworkPolicy"
@@ -112,7 +113,10 @@ def _rules(direction: Direction, rule: PlanRule,
     return out
 
 
-def calico_doc(policy: PlanPolicy, edition: CalicoEdition) -> GeneratedDoc:
+def calico_doc(policy: PlanPolicy, edition: CalicoEdition, tier: str | None = None,
+               order: float | None = None) -> GeneratedDoc:
+    """The Calico NetworkPolicy for one planned policy; ``tier`` and ``order`` place it
+    (``check`` puts fixes before the cluster's Calico default-deny)."""
     sel = policy.selected
     direction = policy.direction
     rules: list[dict[str, Any]] = []
@@ -124,16 +128,44 @@ def calico_doc(policy: PlanPolicy, edition: CalicoEdition) -> GeneratedDoc:
         uses_hosts = uses_hosts or rule.peer.kind is PeerKind.HOSTS
         if len(rules) > start:
             comments[("spec", direction.word, start)] = rule_comment(rule)
-    spec: dict[str, Any] = {"selector": calico_selector(sel.selector),
-                            "types": [direction.value], direction.word: rules}
+    spec: dict[str, Any] = {}
+    if tier is not None and tier != "default":
+        spec["tier"] = tier
+    if order is not None:
+        spec["order"] = int(order) if float(order).is_integer() else order
+    spec.update({"selector": calico_selector(sel.selector),
+                 "types": [direction.value], direction.word: rules})
     body = {"apiVersion": API_VERSION, "kind": KIND,
             "metadata": {"name": policy.name, "namespace": sel.namespace,
                          "labels": {"app.kubernetes.io/managed-by": "dtnetpol"}},
             "spec": spec}
     extra: tuple[str, ...] = ("No order is set: the policy sorts after ordered Calico "
                               "policies of its tier; a Deny there still wins.",)
+    if order is not None:
+        extra = (f"Order {spec['order']} in tier {tier or 'default'}: before the Calico "
+                 "policies that deny this traffic today.",)
     if uses_hosts:
         extra = (_EDITION_NOTE[edition], *extra)
     return GeneratedDoc(API_VERSION, KIND, sel.namespace, policy.name, body,
                         policy_header(policy, f"Calico {KIND}", extra), comments,
                         tuple(f.id for f in policy.flows))
+
+
+def calico_placement(resources: CalicoResources) -> tuple[str, float | None] | None:
+    """Where fixes must go on a cluster with a Calico default-deny: (tier, order), or None
+    when no enforced Calico policy denies by default.
+
+    A default-deny is a policy that has a direction among its ``types`` without any Allow or
+    Pass rule (it drops at its tier's end, or denies outright). Fixes go into the first tier
+    (in evaluation order) that holds one, ordered before every ordered policy of that tier
+    (order 100 when none has an order).
+    """
+    denying = [p for p in resources.policies if not p.host_endpoint_only and any(
+        not any(r.action in (Action.ALLOW, Action.PASS) for r in p.rules(d)) for d in p.types)]
+    if not denying:
+        return None
+    rank = {t.name: i for i, t in enumerate(sorted(
+        {resources.tier(p.tier) for p in denying}, key=lambda t: t.sort_key))}
+    tier = min(denying, key=lambda p: rank[p.tier]).tier
+    orders = [p.order for p in resources.policies if p.tier == tier and p.order is not None]
+    return tier, (min(orders) - 1 if orders else 100.0)

@@ -25,6 +25,7 @@ from dtnetpol.engine.addresses import AddressSet
 from dtnetpol.engine.analysis import Analyzer, Endpoint, ExternalEndpoint, PodClass
 from dtnetpol.engine.explain import SideStatus
 from dtnetpol.engine.selectors import compile_selector
+from dtnetpol.generate._calico import calico_doc
 from dtnetpol.generate._cilium import cilium_doc
 from dtnetpol.generate._doc import GeneratedDoc
 from dtnetpol.generate._flavor import Flavor
@@ -212,7 +213,13 @@ def fix(cluster: Cluster, flows: Sequence[Flow], options: GenerateOptions,
             fixed = replace(policy, name=policy.name + FIX_SUFFIX, rules=tuple(rules),
                             notes=(*policy.notes, "Added by dtnetpol fix: only the blocked "
                                    "sides of these flows, only their blocked ports."))
-            # In the flavour the cluster uses: a Cilium default-deny gets Cilium fixes.
-            docs.append(cilium_doc(fixed, plan.install) if options.flavor is Flavor.CILIUM
-                        else kubernetes_doc(fixed))
+            # In the flavour the cluster uses: a Cilium default-deny gets Cilium fixes, a
+            # Calico default-deny Calico policies placed before it.
+            if options.flavor is Flavor.CILIUM:
+                docs.append(cilium_doc(fixed, plan.install))
+            elif options.flavor is Flavor.CALICO:
+                docs.append(calico_doc(fixed, options.calico_edition, options.calico_tier,
+                                       options.calico_order))
+            else:
+                docs.append(kubernetes_doc(fixed))
     return FixResult(tuple(docs), tuple(found), plan.warnings)

@@ -27,6 +27,8 @@ class GenerateOptions:
         node_cidrs: ``--node-cidr``: node addresses (kubelet, OneAgent on the host network).
         observed_node_addresses: addresses of the Node objects in the input.
         calico_edition: whether ``destination.domains`` exists (Enterprise/Cloud only).
+        calico_tier, calico_order: where Calico policies go (``check`` places its fixes
+            before the cluster's Calico default-deny); default: tier default, no order.
         ipv6: also allow the IPv6 public range when the default is used.
 
     Raises:
@@ -43,6 +45,8 @@ class GenerateOptions:
     observed_node_addresses: tuple[str, ...] = ()
     calico_edition: CalicoEdition = CalicoEdition.OSS
     ipv6: bool = False
+    calico_tier: str | None = None
+    calico_order: float | None = None
 
     def plan_input(self) -> PlanInput:
         names = self.flavor is Flavor.CILIUM or (
@@ -99,5 +103,6 @@ def generate(flows: Sequence[Flow], options: GenerateOptions) -> GenerateResult:
     elif flavor is Flavor.CILIUM:
         docs = [_cilium.cilium_doc(p, plan.install) for p in plan.policies]
     else:
-        docs = [_calico.calico_doc(p, options.calico_edition) for p in plan.policies]
+        docs = [_calico.calico_doc(p, options.calico_edition, options.calico_tier,
+                                   options.calico_order) for p in plan.policies]
     return GenerateResult(tuple(docs), plan, plan.warnings, _preamble(flows, plan, options))

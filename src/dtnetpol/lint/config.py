@@ -164,12 +164,13 @@ def check_options(spec: RuleSpec, node: _Node) -> dict[str, Any]:
     return out
 
 
-def parse_config(body: Any, file: str) -> LintConfig:
+def parse_config(body: Any, file: str, *, extra_keys: tuple[str, ...] = ()) -> LintConfig:
     """Check and convert a loaded ``.dtnetpol.yaml``.
 
     Args:
         body: the loaded document (None for an empty file); line marks are used when present.
         file: its path, for messages.
+        extra_keys: top-level keys read by others (the settings every command shares).
 
     Raises:
         InputError: an unknown key, rule id or option, or a value of the wrong type.
@@ -186,8 +187,11 @@ def parse_config(body: Any, file: str) -> LintConfig:
     api_addrs: list[IPNetwork] = []
     api_port: int | None = None
     for key, node in root.mapping():
+        if key in extra_keys:
+            continue
         if key not in TOP_KEYS:
-            raise node.fail(f"unknown key {key!r} (known: {', '.join(TOP_KEYS)})")
+            known = ", ".join((*extra_keys, *TOP_KEYS))
+            raise node.fail(f"unknown key {key!r} (known: {known})")
         if node.value is None:
             continue
         if key == "disable":

@@ -64,8 +64,8 @@ class _Row:
     verdict: str
     blocked_by: str | None
     required: bool
-    source: str
-    destination: str
+    sources: tuple[str, ...]
+    destinations: tuple[str, ...]
     port: str
     policies: tuple[str, ...]
     details: tuple[str, ...]
@@ -74,28 +74,37 @@ class _Row:
 
 @dataclass(frozen=True)
 class _Fix:
-    id: str
+    ids: tuple[str, ...]
     verdict: str
     anchor: str
     yaml: str
 
 
+def _names(text: str) -> tuple[str, ...]:
+    """A list of ends (``a, b, c (+1)``) as names, each shown whole."""
+    return tuple(text.split(", "))
+
+
 def _context(report: CheckReport, svg: str, inputs: Sequence[str]) -> dict[str, Any]:
     rows: list[_Row] = []
-    fixes: list[_Fix] = []
+    fixes: dict[str, _Fix] = {}
     for i, r in enumerate(report.results):
-        anchor = _anchor(i, r) if r.fix else None
-        if r.fix and anchor is not None:
-            fixes.append(_Fix(r.id, r.verdict.value, anchor, r.fix))
+        anchor = None
+        if r.fix:
+            # Each fix once: flows served by the same policies share one block.
+            known = fixes.get(r.fix)
+            anchor = known.anchor if known is not None else _anchor(i, r)
+            fixes[r.fix] = _Fix((*(known.ids if known else ()), r.id), r.verdict.value,
+                                anchor, r.fix)
         lines = tuple(details(r, symptoms=None))
-        rows.append(_Row(r.id, r.verdict.value, r.blocked_by, r.required, r.source,
-                         r.destination, r.port_text, deciding_policies(r), lines, anchor))
+        rows.append(_Row(r.id, r.verdict.value, r.blocked_by, r.required, _names(r.source),
+                         _names(r.destination), r.port_text, deciding_policies(r), lines,
+                         anchor))
     script = _read("check-report.js")
     return {
         "version": __version__, "inputs": list(inputs), "headline": _capital(headline(report)),
         "summary_line": summary_line(report), "summary": report.summary(),
-        "warnings": list(report.warnings), "flows": rows, "fixes": fixes,
-        "all_fixes": "".join(f.yaml for f in fixes),
+        "warnings": list(report.warnings), "flows": rows, "fixes": list(fixes.values()),
         "svg": Markup(svg), "css": Markup(_read("check-report.css")),
         "script": Markup(script), "script_hash": script_hash(script),
     }

@@ -31,7 +31,6 @@ from dtnetpol.render.sarif import (
 )
 
 FINGERPRINT_KEY = "dtnetpolFlow/v1"
-#: ``(examples/cluster/policies/seed-samples.yaml:20)`` inside a nearest-miss sentence.
 
 
 def level(r: FlowResult) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from dtnetpol.check import CheckReport, FlowResult, FlowVerdict, Miss
+from dtnetpol.engine.explain import RuleRef
 from dtnetpol.model.location import SourceLocation
 
 ALLOWED_BY_SHOWN = 6
@@ -67,6 +68,24 @@ def deciding_policies(r: FlowResult) -> tuple[str, ...]:
     return tuple(sorted({rule.policy for p in r.ports if p.engine is not None
                          for side in (p.engine.egress, p.engine.ingress)
                          for rule in side.allowing_rules}))
+
+
+def rule_name(ref: RuleRef) -> str:
+    """``policy egress[0]``: a rule as people name it (no file:line)."""
+    return f"{ref.policy} {ref.direction.word}[{ref.index}]"
+
+
+def deciding_rules(r: FlowResult) -> tuple[str, ...]:
+    """The rules that decide a flow, most telling first: for a blocked flow the rules that
+    almost allow it (the ones to change), else the policies that isolate the blocking side;
+    for an allowed or conditional flow the rules that allow it."""
+    if r.verdict is FlowVerdict.BLOCKED:
+        near = tuple(dict.fromkeys(f"nearest miss {rule_name(m.near.rule)}" for m in r.misses
+                                   if m.near is not None))
+        return near or tuple(f"isolated by {p}" for p in r.policies)
+    return tuple(dict.fromkeys(rule_name(rule) for p in r.ports if p.engine is not None
+                               for side in (p.engine.egress, p.engine.ingress)
+                               for rule in side.allowing_rules))
 
 
 def deciding_location(r: FlowResult) -> SourceLocation | None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from dtnetpol.check import CheckReport, FlowResult, FlowVerdict
 from dtnetpol.dynatrace.flows import FlowEnd
 from dtnetpol.engine.connlist import Connection
-from dtnetpol.render.check_view import deciding_policies
+from dtnetpol.render.check_view import deciding_rules
 
 #: Verdict colours, shared with the HTML report (green, red, amber, grey).
 COLOUR = {FlowVerdict.ALLOWED: "#1a7f37", FlowVerdict.BLOCKED: "#cf222e",
@@ -27,6 +27,11 @@ _RANK = {FlowVerdict.NOT_GOVERNED: 0, FlowVerdict.ALLOWED: 1, FlowVerdict.CONDIT
          FlowVerdict.BLOCKED: 3}
 _TENANT_KINDS = {"tenant": "Dynatrace tenant", "oneagent-endpoints": "Dynatrace tenant",
                  "activegate-endpoints": "Dynatrace tenant"}
+#: Hosts outside the cluster as people say them, not as the field that names them.
+_HOST_NAMES = {"tenant": "Dynatrace tenant (API)",
+               "oneagent-endpoints": "OneAgent communication endpoints",
+               "activegate-endpoints": "ActiveGate communication endpoints",
+               "registry": "code-modules image registry"}
 
 
 def quote(value: str) -> str:
@@ -133,8 +138,12 @@ def _end_nodes(end: FlowEnd) -> list[Node]:
             return [Node(f"app:{ns}", "application pods", f"namespace {ns}")
                     for ns in end.namespaces]
         return [Node("app:*", end.description or "application pods", "application namespaces")]
-    if kind in _TENANT_KINDS:
-        return [Node(f"host:{kind}", end.description or kind, _TENANT_KINDS[kind], "note")]
+    if kind in _HOST_NAMES:
+        hosts = sorted({h.host for h in end.hosts})
+        label = _HOST_NAMES[kind] + ("\n" + ", ".join(hosts[:2]) if hosts else "") + \
+            (f" (+{len(hosts) - 2})" if len(hosts) > 2 else "")
+        return [Node(f"host:{kind}", label, _TENANT_KINDS.get(kind, "outside the cluster"),
+                     "note")]
     return [Node(f"host:{kind}:{end.description}", end.description or kind, "outside the cluster",
                  "note")]
 
@@ -155,12 +164,6 @@ def _verdict_for(r: FlowResult, src: Node, dst: Node) -> FlowVerdict:
     return max((p.verdict for p in picked), key=_RANK.__getitem__)
 
 
-def _short(policies: Sequence[str], limit: int = 2) -> str:
-    if len(policies) <= limit:
-        return "\n".join(policies)
-    return "\n".join([*policies[:limit], f"(+{len(policies) - limit} more)"])
-
-
 def flow_edges(report: CheckReport) -> list[tuple[FlowResult, Node, Node, FlowVerdict]]:
     """Every (flow, source node, destination node, verdict) edge of the flow graph."""
     out = []
@@ -171,18 +174,23 @@ def flow_edges(report: CheckReport) -> list[tuple[FlowResult, Node, Node, FlowVe
     return out
 
 
-def _edge_policies(r: FlowResult, src: Node, dst: Node) -> tuple[str, ...]:
-    """The deciding policies of the namespaces at the edge's ends (all when none is)."""
-    policies = deciding_policies(r)
+def _edge_rule(r: FlowResult, src: Node, dst: Node) -> str | None:
+    """The deciding rule of a flow for one edge: one of the namespaces at its ends if any."""
+    rules = deciding_rules(r)
     spaces = {n.namespace for n in (src, dst) if n.namespace is not None}
-    mine = tuple(p for p in policies if p.split("/", 1)[0] in spaces)
-    return mine or policies
+    mine = [x for x in rules
+            if next((t for t in x.split() if "/" in t), "").split("/", 1)[0] in spaces]
+    chosen = (mine or list(rules))[:1]
+    if not chosen:
+        return None
+    more = len(rules) - 1
+    return chosen[0] + (f" (+{more})" if more > 0 else "")
 
 
 def _edge_attrs(i: int, r: FlowResult, src: Node, dst: Node,
                 verdict: FlowVerdict) -> dict[str, str]:
-    policies = _edge_policies(r, src, dst)
-    label = r.port_text + ("\n" + _short(policies) if policies else "")
+    rule = _edge_rule(r, src, dst)
+    label = f"{r.id}\n{r.port_text}" + (f"\n{rule}" if rule else "")
     style = "solid" if r.required else "dashed"
     if verdict is FlowVerdict.NOT_GOVERNED:
         style = "dotted"

@@ -81,6 +81,30 @@ def _join(lines: Sequence[str]) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+#: GitHub refuses a pull-request comment (and a job summary) longer than this.
+MAX_COMMENT = 65_536
+_NOTE_ROOM = 600
+
+
+def fit(sections: Sequence[Sequence[str]], what: str, *, limit: int = MAX_COMMENT) -> str:
+    """The sections (each a run of lines kept whole: a table row, a folded block) while they
+    fit ``limit`` characters, then a note saying what was left out and where it is."""
+    out: list[str] = []
+    size = 0
+    for i, section in enumerate(sections):
+        chunk = "".join(line + "\n" for line in section)
+        if size + len(chunk) > limit - _NOTE_ROOM:
+            left = len(sections) - i
+            out.append(f"\n> ✂️ **Truncated** to stay under GitHub's {limit:,}-character "
+                       f"limit: {left} more {what} not shown. The whole report: the same "
+                       "command with `-o md > report.md` (or `-o html > report.html`), kept "
+                       "as a job artifact.\n")
+            break
+        out.append(chunk)
+        size += len(chunk)
+    return "".join(out).rstrip("\n") + "\n"
+
+
 # --- check ------------------------------------------------------------------------------
 
 
@@ -91,26 +115,26 @@ def _headline(report: CheckReport) -> str:
     return f"{_STATUS_MARK[status(report)[0]]} {headline(report)}"
 
 
-def check_md(report: CheckReport, *, verbose: bool = False) -> str:
-    """The check as a pull-request comment."""
-    lines = [f"### dtnetpol check: {_headline(report)}", "", f"**{text(summary_line(report))}**",
-             ""]
+def check_md(report: CheckReport, *, verbose: bool = False,
+             limit: int = MAX_COMMENT) -> str:
+    """The check as a pull-request comment (at most ``limit`` characters)."""
+    head = [f"### dtnetpol check: {_headline(report)}", "", f"**{text(summary_line(report))}**",
+            ""]
+    for w in report.warnings:
+        head += [f"> ⚠️ {text(w)}", ""]
     rows = []
     for r in report.results:
         verdict = r.verdict.value + (f" ({r.blocked_by})" if r.blocked_by else "")
         rows.append([_VERDICT_MARK[r.verdict], code(r.id),
                      f"{text(r.source)} → {text(r.destination)}", text(r.port_text),
                      "yes" if r.required else "no", text(verdict)])
-    lines += table(["", "flow", "source → destination", "port", "required", "verdict"], rows)
-    lines.append("")
-    for w in report.warnings:
-        lines.append(f"> ⚠️ {text(w)}")
-        lines.append("")
-    for r in report.results:
-        if not verbose and not needs_attention(r):
-            continue
-        lines += folded(_flow_summary(r), _flow_body(r))
-    return _join(lines)
+    header, *body = table(["", "flow", "source → destination", "port", "required", "verdict"],
+                          rows)
+    sections: list[list[str]] = [[*head, header, body[0]], *([line] for line in body[1:])]
+    sections.append([""])
+    sections += [folded(_flow_summary(r), _flow_body(r)) for r in report.results
+                 if verbose or needs_attention(r)]
+    return fit(sections, "rows or flow details", limit=limit)
 
 
 def _flow_summary(r: FlowResult) -> str:
@@ -134,11 +158,12 @@ def _ports(p: PortSet) -> str:
     return "-" if not p else "all" if p.is_all else str(p)
 
 
-def connlist_md(conns: Sequence[Connection]) -> str:
-    lines = [f"### dtnetpol connlist: {len(conns)} allowed connections", ""]
-    lines += table(["source", "destination", "allowed"],
-                   [[text(c.src), text(c.dst), text(_ports(c.ports))] for c in conns])
-    return _join(lines)
+def connlist_md(conns: Sequence[Connection], *, limit: int = MAX_COMMENT) -> str:
+    head = [f"### dtnetpol connlist: {len(conns)} allowed connections", ""]
+    header, sep, *rows = table(["source", "destination", "allowed"],
+                               [[text(c.src), text(c.dst), text(_ports(c.ports))]
+                                for c in conns])
+    return fit([[*head, header, sep], *([r] for r in rows)], "connections", limit=limit)
 
 
 def _side_lines(side: SideVerdict) -> list[str]:
@@ -200,32 +225,37 @@ _CHANGE_MARK = {Change.ADDED: "➕ added", Change.REMOVED: "➖ removed",
                 Change.CHANGED: "✏️ changed"}
 
 
-def diff_md(changes: Sequence[ConnectionChange], flows: Sequence[FlowChange] = ()) -> str:
+def diff_md(changes: Sequence[ConnectionChange], flows: Sequence[FlowChange] = (), *,
+            limit: int = MAX_COMMENT) -> str:
     """Connection changes, then Dynatrace flows whose verdict changed."""
     counts = {k: sum(1 for c in changes if c.change is k) for k in Change}
     summary = ", ".join(f"{n} {k.value}" for k, n in counts.items())
     broken = [f for f in flows if f.breaks]
     head = (f"🔴 {len(broken)} required Dynatrace flow{'' if len(broken) == 1 else 's'} "
             "become blocked" if broken else f"{len(changes)} connection changes")
-    lines = [f"### dtnetpol diff: {head}", "",
-             f"**{len(changes)} connection changes: {summary}; "
-             f"{len(flows)} Dynatrace flow verdicts changed**", ""]
+    sections: list[list[str]] = [[f"### dtnetpol diff: {head}", "",
+                                  f"**{len(changes)} connection changes: {summary}; "
+                                  f"{len(flows)} Dynatrace flow verdicts changed**", ""]]
     if flows:
-        lines += ["#### Dynatrace flows", ""]
-        lines += table(["", "flow", "required", "before", "after"],
-                       [["🔴" if f.breaks else "🟢" if f.after == "allowed" else "🟠",
-                         code(f.id), "yes" if f.required else "no", text(f.before),
-                         text(f.after)] for f in flows])
-        lines.append("")
+        # Flows first: a required flow that becomes blocked is what the reviewer must see.
+        header, sep, *rows = table(
+            ["", "flow", "required", "before", "after"],
+            [["🔴" if f.breaks else "🟢" if f.after == "allowed" else "🟠",
+              code(f.id), "yes" if f.required else "no", text(f.before),
+              text(f.after)] for f in flows])
+        sections[0] += ["#### Dynatrace flows", "", header, sep]
+        sections += [[r] for r in rows]
+        sections.append([""])
     if changes:
-        lines += ["#### Connections", ""]
-        lines += table(["", "source", "destination", "before", "after"],
-                       [[_CHANGE_MARK[c.change], text(c.src), text(c.dst), text(_ports(c.before)),
-                         text(_ports(c.after))] for c in changes])
+        header, sep, *rows = table(
+            ["", "source", "destination", "before", "after"],
+            [[_CHANGE_MARK[c.change], text(c.src), text(c.dst), text(_ports(c.before)),
+              text(_ports(c.after))] for c in changes])
+        sections.append(["#### Connections", "", header, sep])
+        sections += [[r] for r in rows]
     else:
-        lines.append("no connection changes")
-    return _join(lines)
-
+        sections.append(["no connection changes"])
+    return fit(sections, "rows", limit=limit)
 
 
 # --- lint ---------------------------------------------------------------------------------
@@ -233,33 +263,39 @@ def diff_md(changes: Sequence[ConnectionChange], flows: Sequence[FlowChange] = (
 _SEVERITY_MARK = {Severity.ERROR: "🔴", Severity.WARNING: "🟠", Severity.INFO: "🔵"}
 
 
+_SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
 def lint_md(findings: Sequence[Finding], *, suppressed: int = 0,
-            names: Mapping[str, str] | None = None) -> str:
-    """Lint findings as a pull-request comment: counts, one row per finding, fixes folded.
+            names: Mapping[str, str] | None = None, limit: int = MAX_COMMENT) -> str:
+    """Lint findings as a pull-request comment: counts, one row per finding (errors first,
+    then warnings, then info; in file order within each), fixes folded.
 
     ``names`` maps rule ids to rule names (``NPL004`` → ``service-port-in-policy``).
     """
     names = names or {}
+    ordered = sorted(findings, key=lambda f: _SEVERITY_ORDER[f.severity])
     errors = sum(1 for f in findings if f.severity is Severity.ERROR)
     head = (f"🔴 {errors} error{'' if errors == 1 else 's'}" if errors else
             "🟠 warnings only" if findings else "🟢 no findings")
     lines = [f"### dtnetpol lint: {head}", "",
              f"**{text(lint_summary_line(findings, suppressed))}**", ""]
-    if findings:
-        rows = []
-        for f in findings:
+    if not ordered:
+        return _join(lines)
+    rows = []
+    for f in ordered:
+        loc = f.location
+        where = f"{loc.file}:{loc.line}" if loc.line is not None else loc.file
+        rule = f"{f.rule_id} {names[f.rule_id]}" if f.rule_id in names else f.rule_id
+        rows.append([_SEVERITY_MARK[f.severity], code(where), code(rule), text(f.message)])
+    header, sep, *body = table(["", "where", "rule", "finding"], rows)
+    sections: list[list[str]] = [[*lines, header, sep], *([r] for r in body), [""]]
+    fixes = []
+    for f in ordered:
+        if f.fix:
             loc = f.location
-            where = f"{loc.file}:{loc.line}" if loc.line is not None else loc.file
-            rule = f"{f.rule_id} {names[f.rule_id]}" if f.rule_id in names else f.rule_id
-            rows.append([_SEVERITY_MARK[f.severity], code(where), code(rule), text(f.message)])
-        lines += table(["", "where", "rule", "finding"], rows)
-        lines.append("")
-        body = []
-        for f in findings:
-            if f.fix:
-                loc = f.location
-                body.append(f"- {code(f'{loc.file}:{loc.line or 0}')} {code(loc.path)}: "
-                            f"{text(f.fix)}")
-        if body:
-            lines += folded("How to fix", body)
-    return _join(lines)
+            fixes.append(f"- {code(f'{loc.file}:{loc.line or 0}')} {code(loc.path)}: "
+                         f"{text(f.fix)}")
+    if fixes:
+        sections.append(folded("How to fix", fixes))
+    return fit(sections, "findings or fixes", limit=limit)

@@ -10,13 +10,19 @@ from dtnetpol.errors import InputError, InputErrors, raise_all
 from dtnetpol.manifest import OnInvalid, Problem, build_cluster
 from dtnetpol.model.cluster import Cluster
 from dtnetpol.model.location import SourceLocation
-from dtnetpol.sources.parallel import PARALLEL_MIN_BYTES, load_parallel
+from dtnetpol.sources.parallel import load_parallel
 from dtnetpol.sources.yaml_load import Document, iter_documents, read_documents, read_text
 
 __all__ = ["Document", "iter_documents", "load_cluster", "read_documents", "read_text",
            "with_file_errors"]
 
 T = TypeVar("T")
+
+#: Off unless asked for: the two-process loader (sources/parallel.py) cost 16-26 % more CPU
+#: than one process on the L input (9.22 vs 7.34 s, 11.93 vs 10.25 s, workers included) and
+#: 35 % more memory, for a wall time that was 10 % worse in one pair and 32 % better in the
+#: other on this shared 2-core machine: it wins only on an idle machine.
+PARALLEL_OFF = 1 << 62
 
 # From this many documents on, the loaded objects are moved out of the cyclic garbage
 # collector's reach (gc.freeze) once loading is done.
@@ -37,12 +43,13 @@ def with_file_errors(build: Callable[[], T], file_errors: list[InputError] | Non
 
 
 def load_cluster(paths: Sequence[str], stdin: TextIO | None = None,
-                 strict: bool = True, *, parallel_min_bytes: int = PARALLEL_MIN_BYTES,
+                 strict: bool = True, *, parallel_min_bytes: int = PARALLEL_OFF,
                  on_invalid: OnInvalid = OnInvalid.REPORT) -> tuple[Cluster, list[Problem]]:
     """Read ``paths`` (files, folders, ``-``) and build the cluster.
 
     Files of more than ``parallel_min_bytes`` in all are loaded in two processes
-    (:mod:`dtnetpol.sources.parallel`), with the same result.
+    (:mod:`dtnetpol.sources.parallel`), with the same result; by default never
+    (``PARALLEL_OFF``): it costs more CPU than it saves wall time on a busy machine.
 
     ``on_invalid``: see :func:`dtnetpol.manifest.build_cluster`.
 
@@ -60,23 +67,7 @@ def load_cluster(paths: Sequence[str], stdin: TextIO | None = None,
     try:
         loaded = load_parallel(paths, strict, parallel_min_bytes, on_invalid)
         if loaded is None:
-            # One document at a time: parsed, built, let go (all parsed bodies at once took
-            # 16 times the input in memory).
-            counted = [0]
-            # Unless stopping at the first, a file that cannot be read or parsed does not
-            # stop the others: its error joins the objects' errors, all raised together.
-            file_errors: list[InputError] | None = \
-                None if on_invalid is OnInvalid.STOP else []
-
-            def bodies() -> Iterator[tuple[Any, SourceLocation]]:
-                for d in iter_documents(paths, stdin, errors=file_errors):
-                    counted[0] += 1
-                    yield d.body, d.location
-
-            result = with_file_errors(
-                lambda: build_cluster(bodies(), strict=strict, on_invalid=on_invalid),
-                file_errors)
-            count = counted[0]
+            result, count = _load_single(paths, stdin, strict, on_invalid)
         else:
             result, count = loaded
     finally:
@@ -87,3 +78,40 @@ def load_cluster(paths: Sequence[str], stdin: TextIO | None = None,
         # analysis) from walking it each time.
         gc.freeze()
     return result
+
+
+def _load_single(paths: Sequence[str], stdin: TextIO | None, strict: bool,
+                 on_invalid: OnInvalid) -> tuple[tuple[Cluster, list[Problem]], int]:
+    """One document at a time: parsed, built, let go (all parsed bodies at once took 16 times
+    the input in memory). JSON goes through the JSON parser, which keeps no line marks: when
+    anything is to be reported (an error, a problem, a warning) and JSON was read that way,
+    the input is read again through YAML, so every message carries its line as before."""
+    used_json = [False]
+    counted = [0]
+
+    def attempt(fast: bool) -> tuple[Cluster, list[Problem]]:
+        # Unless stopping at the first, a file that cannot be read or parsed does not stop
+        # the others: its error joins the objects' errors, all raised together.
+        file_errors: list[InputError] | None = None if on_invalid is OnInvalid.STOP else []
+
+        def bodies() -> Iterator[tuple[Any, SourceLocation]]:
+            for d in iter_documents(paths, stdin, fast_json=fast, errors=file_errors):
+                counted[0] += 1
+                if fast and type(d.body) in (dict, list):   # YAML makes MarkedMap, MarkedList
+                    used_json[0] = True
+                yield d.body, d.location
+
+        return with_file_errors(
+            lambda: build_cluster(bodies(), strict=strict, on_invalid=on_invalid), file_errors)
+
+    # Standard input cannot be read twice: it always goes through YAML.
+    fast = "-" not in paths
+    try:
+        result = attempt(fast)
+        if not used_json[0] or not (result[1] or result[0].warnings):
+            return result, counted[0]
+    except InputError:
+        if not used_json[0]:
+            raise
+    counted[0] = 0
+    return attempt(False), counted[0]

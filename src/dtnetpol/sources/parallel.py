@@ -198,8 +198,8 @@ def load_parallel(paths: Sequence[str], strict: bool,
     """``build_cluster(read_documents(paths))`` and the number of documents, loaded in two
     processes; None when the input is small, not only files, or anything fails."""
     files = input_files(paths)
-    if files is None:
-        return None
+    if files is None or any(f.lower().endswith(".json") for f in files):
+        return None   # JSON goes through the JSON parser, in one process
     try:
         size = sum(os.path.getsize(f) for f in files)
         if size <= min_bytes:

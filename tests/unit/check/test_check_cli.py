@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.corpora import corpus, missing
 
 from dtnetpol.cli import main
 
 REPO = Path(__file__).resolve().parents[3]
-SHARED = REPO.parent / "shared"
-CRD = SHARED / "corpora" / "dynatrace-operator-assets" / "dynakube-crd.yaml"
+CRD = corpus("dynatrace-operator-assets", "dynakube-crd.yaml")
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -167,9 +167,9 @@ def test_inferred_operands_before_the_dynakube_is_applied(tmp_path: Path) -> Non
 
 
 def test_multiple_dynakubes_prefix_their_flows() -> None:
-    sample = SHARED / "corpora" / "dynakube-samples" / "v1beta6" / "multipleDynakubes.yaml"
+    sample = corpus("dynakube-samples", "v1beta6", "multipleDynakubes.yaml")
     if not sample.exists():
-        pytest.skip(f"{sample} is absent (the shared corpora are not beside the repo)")
+        pytest.skip(missing(sample))
     got = flows(report("--skip-invalid", "examples/cluster", "--dynakube", str(sample)))
     names = {i.split("/")[0] for i in got if "/" in i}
     assert names == {"dynakube-application-monitoring", "dynakube-cloud-native"}
@@ -178,7 +178,7 @@ def test_multiple_dynakubes_prefix_their_flows() -> None:
 
 def test_dynakube_is_validated_against_the_crd(tmp_path: Path) -> None:
     if not CRD.exists():
-        pytest.skip(f"{CRD} is absent (the shared corpora are not beside the repo)")
+        pytest.skip(missing(CRD))
     bad = tmp_path / "dk.yaml"
     bad.write_text((REPO / "examples" / "cluster" / "dynakube.yaml").read_text()
                    .replace("hostGroup: shop-prod", "hostGrup: shop-prod"))

@@ -30,3 +30,21 @@ def test_cilium_default_deny_gets_cilium_fixes(tmp_path: Path) -> None:
     assert "kind: CiliumNetworkPolicy" in text
     assert "kind: NetworkPolicy" not in text
     assert "toEntities" in text and "kube-apiserver" in text
+
+
+def test_a_cilium_deny_is_named_in_the_fix(tmp_path: Path) -> None:
+    shutil.copy(REPO / "examples" / "cluster" / "dynakube.yaml", tmp_path / "dynakube.yaml")
+    (tmp_path / "deny.yaml").write_text(DENY + """---
+apiVersion: cilium.io/v2
+kind: CiliumClusterwideNetworkPolicy
+metadata: {name: no-apiserver}
+spec:
+  endpointSelector: {}
+  enableDefaultDeny: {egress: false}
+  egressDeny: [{toEntities: [kube-apiserver]}]
+""", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    main(["check", str(tmp_path), "--apiserver-cidr", "172.18.0.0/28", "-o", "json", "-q"],
+         out=out, err=err)
+    assert "Denied by CiliumClusterwideNetworkPolicy no-apiserver deny egress[0]" \
+        in out.getvalue()

@@ -185,3 +185,12 @@ def test_condition_alone_is_weak_evidence() -> None:
     assert f.flow == "operator-to-tenant" and f.evidence[0].weak
     assert "not conclusive" in f.cause
     assert json.dumps(f.evidence[0].text)  # plain text
+
+
+def test_activegate_service_address_is_translated_to_the_pod_port() -> None:
+    pod = PodObs(APP_NS, APP_POD, {"app": "shop-api"})
+    for port, flow in ((443, "app-to-activegate-9999"), (9998, "app-to-activegate-9998")):
+        ip = "10.96.5.5" if port == 443 else "10.244.0.6"
+        log = LogObs(APP_NS, APP_POD, "api", (f"dial tcp {ip}:{port}: i/o timeout",))
+        (f,) = run(Observations(pods=(pod,), logs=(log,))).findings
+        assert f.flow == flow

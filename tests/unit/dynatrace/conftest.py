@@ -8,18 +8,11 @@ from typing import Any
 
 import pytest
 import yaml
+from tests.corpora import corpus, missing, need
 
-#: ``../shared/corpora`` beside the repository root (parents[3] is the repository).
-CORPORA = (Path(__file__).parents[3] / ".." / "shared" / "corpora").resolve()
-SAMPLES = CORPORA / "dynakube-samples" / "v1beta6"
-CRD = CORPORA / "dynatrace-operator-assets" / "dynakube-crd.yaml"
-
-
-def _need(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"shared corpora not available: {path} is missing (they live beside the "
-                    "repository in ../shared/corpora)")
-    return path
+SAMPLES = corpus("dynakube-samples", "v1beta6")
+CRD = corpus("dynatrace-operator-assets", "dynakube-crd.yaml")
+_need = need
 
 
 def sample_docs(name: str) -> list[dict[str, Any]]:
@@ -28,8 +21,7 @@ def sample_docs(name: str) -> list[dict[str, Any]]:
     return [d for d in yaml.safe_load_all(path.read_text()) if d]
 
 
-MISSING_REASON = ("shared corpora not available: ../shared/corpora beside the repository "
-                  "holds the DynaKube samples and CRD")
+MISSING_REASON = missing(SAMPLES)
 
 
 def sample_names() -> list[Any]:

@@ -206,3 +206,39 @@ def test_baseline_must_be_named_default() -> None:
             "metadata: {name: other}\nspec: {subject: {namespaces: {}}}\n")
     with pytest.raises(InputError, match="must be named 'default'"):
         load(text)
+
+
+def test_nodes_peer_and_domain_names() -> None:
+    text = BASE + """
+---
+apiVersion: v1
+kind: Node
+metadata: {name: n1, labels: {role: infra}}
+status: {addresses: [{type: InternalIP, address: 10.0.1.10}]}
+---
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: egress}
+spec:
+  priority: 1
+  subject: {namespaces: {matchLabels: {kubernetes.io/metadata.name: monitoring}}}
+  egress:
+  - {action: Allow, to: [{nodes: {matchLabels: {role: infra}}}]}
+  - {action: Allow, to: [{domainNames: ["*.dynatrace.com"]}]}
+  - {action: Deny, to: [{networks: [0.0.0.0/0]}]}
+"""
+    import ipaddress
+    an = Analyzer(load(text))
+    prom = an.find("monitoring/prom")
+    node = ExternalEndpoint("kubelet (node IPs)", AddressSet.of_networks(
+        [ipaddress.ip_network("10.0.1.10/32")]))
+    assert an.can_reach(prom, node, 10250).outcome is Outcome.ALLOWED
+    everywhere = AddressSet.of_networks([ipaddress.ip_network("0.0.0.0/0")])
+    tenant = an.can_reach(prom, ExternalEndpoint("abc.live.dynatrace.com", everywhere), 443)
+    assert tenant.outcome is Outcome.CONDITIONAL
+    assert tenant.egress.chain == "[ANP egress] Allow"
+    # Another host may resolve anywhere: only the node's address is allowed (by nodes).
+    other = an.can_reach(prom, ExternalEndpoint("example.org", everywhere), 443)
+    assert other.outcome is Outcome.CONDITIONAL
+    assert str(other.egress.allowed_addresses) == "10.0.1.10-10.0.1.10"
+    assert set(other.egress.chain.split(" -> ")) == {"[ANP egress] Allow", "[ANP egress] Deny"}

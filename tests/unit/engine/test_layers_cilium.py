@@ -210,3 +210,41 @@ def test_invalid_cilium_policy_is_one_line_error(spec: str, message: str) -> Non
 def test_only_network_policies_build_no_layers() -> None:
     assert Analyzer(load(BASE)).layers is None
     assert Analyzer(load(BASE + CCNP_DENY)).layers is not None
+
+
+def test_to_services_selects_the_backends() -> None:
+    svc = """
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ag, namespace: dynatrace}
+spec: {selector: {app: ag}, ports: [{port: 443, targetPort: 9999}]}
+"""
+    text = BASE + svc + cnp("shop", "p", """  endpointSelector: {}
+  egress: [{toServices: [{k8sService: {serviceName: ag, namespace: dynatrace}}]}]
+""")
+    assert reach(text, "shop/web", "dynatrace/ag")[0] is Outcome.ALLOWED
+    other = text.replace("serviceName: ag", "serviceName: nope")
+    assert reach(other, "shop/web", "dynatrace/ag")[0] is Outcome.BLOCKED
+
+
+def test_nodes_by_label_and_host_entities() -> None:
+    nodes = """
+---
+apiVersion: v1
+kind: Node
+metadata: {name: n1, labels: {role: infra}}
+status: {addresses: [{type: InternalIP, address: 10.0.1.10}]}
+"""
+    rule = """  endpointSelector: {}
+  egress: [{%s, toPorts: [{ports: [{port: "10250"}]}]}]
+"""
+    kubelet = ExternalEndpoint("kubelet (node IPs)", AddressSet.of_networks(
+        [ipaddress.ip_network("10.0.1.10/32")]))
+    for peer, expected in (("toNodes: [{matchLabels: {role: infra}}]", Outcome.ALLOWED),
+                           ("toNodes: [{matchLabels: {role: db}}]", Outcome.BLOCKED),
+                           ("toEntities: [host, remote-node]", Outcome.ALLOWED),
+                           ("toEntities: [host]", Outcome.BLOCKED),
+                           ("toCIDR: [10.0.1.10/32]", Outcome.BLOCKED)):
+        an = Analyzer(load(BASE + nodes + cnp("shop", "p", rule % peer)))
+        assert an.can_reach(an.find("shop/web"), kubelet, 10250).outcome is expected, peer

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tests.corpora import corpus, missing
 
 from dtnetpol.engine.analysis import Analyzer
 from dtnetpol.engine.explain import Outcome
@@ -17,8 +18,7 @@ from .cli_harness import run
 
 REPO = Path(__file__).resolve().parents[3]
 EXAMPLE = REPO / "examples" / "cluster"
-SAMPLE = REPO.parent / "shared" / "corpora" / "dynakube-samples" / "v1beta6" / \
-    "cloudNativeFullStack.yaml"
+SAMPLE = corpus("dynakube-samples", "v1beta6", "cloudNativeFullStack.yaml")
 GOLDEN_ARGS = ["--apiserver", "172.18.0.2:6443", "--apiserver-cidr", "172.18.0.0/28",
                "--monitored-namespaces", "shop", "--node-cidr", "172.18.0.0/24"]
 
@@ -36,7 +36,7 @@ def _hashes(folder: Path) -> dict[str, str]:
 def test_golden_per_flavor_on_the_cloud_native_sample(
         flavor: str, golden: Callable[[str, str], None]) -> None:
     if not SAMPLE.exists():
-        pytest.skip(f"DynaKube sample {SAMPLE} absent (shared corpora)")
+        pytest.skip(missing(SAMPLE))
     extra = ["--flavor", "calico", "--calico-edition", "enterprise"] \
         if flavor == "calico-enterprise" else ["--flavor", flavor]
     code, out, err = run(["generate", "--dynakube", str(SAMPLE), *GOLDEN_ARGS, *extra])

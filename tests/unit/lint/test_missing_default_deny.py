@@ -34,3 +34,14 @@ def test_does_not_flag_a_namespace_with_default_deny(tmp_path: Path) -> None:
 def test_names_the_direction_still_open(tmp_path: Path) -> None:
     text = DENY.replace("[Ingress, Egress]", "[Ingress]") + CLUSTER
     assert "for Egress" in lint_text(tmp_path, text, "NPL015")[0].message
+
+
+def test_a_cilium_default_deny_counts(tmp_path: Path) -> None:
+    text = namespace("shop") + deployment("shop", "web", {"app": "web"}) + """---
+apiVersion: cilium.io/v2
+kind: CiliumClusterwideNetworkPolicy
+metadata: {name: deny-egress}
+spec: {endpointSelector: {}, egress: [{}]}
+"""
+    found = lint_text(tmp_path, text, "NPL015")
+    assert len(found) == 1 and found[0].message.endswith("no default-deny policy for Ingress")

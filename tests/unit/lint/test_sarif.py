@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.corpora import corpus, missing
 
 from dtnetpol.lint.finding import Finding, Severity
 from dtnetpol.model.location import SourceLocation
@@ -18,7 +19,7 @@ from dtnetpol.render.sarif import artifact_uri, sarif_report
 from .helpers import run_cli, write
 
 REPO = Path(__file__).resolve().parents[3]
-SCHEMA = REPO.parent / "shared" / "corpora" / "sarif" / "sarif-schema-2.1.0.json"
+SCHEMA = corpus("sarif", "sarif-schema-2.1.0.json")
 EXAMPLE = REPO / "examples" / "cluster"
 
 POLICY = """
@@ -48,7 +49,7 @@ spec:
 
 def _validate(doc: dict[str, Any]) -> None:
     if not SCHEMA.is_file():
-        pytest.skip(f"SARIF schema not found at {SCHEMA} (../shared/corpora/sarif is absent)")
+        pytest.skip(missing(SCHEMA))
     jsonschema = pytest.importorskip("jsonschema")
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     cls = jsonschema.validators.validator_for(schema)

@@ -7,11 +7,13 @@ import re
 import shutil
 from pathlib import Path
 
+from tests.corpora import corpus
+
 from dtnetpol.cli import main
 
 REPO = Path(__file__).resolve().parents[3]
 EXAMPLE = REPO / "examples" / "cluster"
-SARIF_SCHEMA = REPO.parent / "shared" / "corpora" / "sarif" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA = corpus("sarif", "sarif-schema-2.1.0.json")
 
 #: Markup in user data: a DynaKube name (shows in graph nodes, table, fixes) and a workload
 #: name (shows as a flow source), each with quotes, tags and a script.

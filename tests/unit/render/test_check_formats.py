@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from markupsafe import escape
+from tests.corpora import missing
 
 from dtnetpol.render.check_html import script_hash
 from dtnetpol.render.dot import quote
@@ -40,7 +41,7 @@ def _in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _validate_sarif(doc: dict[str, Any]) -> None:
     if not SARIF_SCHEMA.is_file():
-        pytest.skip(f"SARIF schema not found at {SARIF_SCHEMA}")
+        pytest.skip(missing(SARIF_SCHEMA))
     import jsonschema
 
     schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
@@ -162,8 +163,14 @@ def test_dot_has_one_coloured_edge_per_flow() -> None:
     # application-pod flows get one edge per monitored namespace (payments and shop)
     second_namespace = sum(1 for f in flows if f["source"].startswith("payments/"))
     assert second_namespace == 4 and len(edges) == len(flows) + second_namespace
-    webhook = next(e for e in edges if '"8443/TCP' in e)
-    assert 'color="#cf222e"' in webhook and "dynatrace/dynatrace-operator-allow" in webhook
+    webhook = next(e for e in edges if 'label="apiserver-to-webhook\\n8443/TCP' in e)
+    assert 'color="#cf222e"' in webhook
+    # the edge names the deciding rule, not every isolating policy
+    assert "nearest miss dynatrace/dynatrace-operator-allow ingress[0]" in webhook
+    assert "default-deny-all" not in webhook
+    nodes = [line for line in out.splitlines() if "label=" in line and " -> " not in line]
+    assert any('"OneAgent communication endpoints' in n for n in nodes)
+    assert not any("status.oneAgent" in n or "connectionInfoStatus" in n for n in nodes)
     assert sum('color="#1a7f37"' in e for e in edges) >= 3  # allowed flows are green
 
 
@@ -179,7 +186,7 @@ def test_html_is_self_contained_and_escapes(tmp_path: Path) -> None:
     assert str(escape(DK_NAME)) in out and str(escape(WORKLOAD_NAME)) in out
     assert not re.search(r"(src|href)=[\"']?(https?:)?//", out)
     assert "<svg" in out and "<?xml" not in out and "DOCTYPE svg" not in out
-    rows = re.findall(r"<tr data-verdict=\"([a-z-]+)\"", out)
+    rows = re.findall(r"<tr class=\"flow\" data-verdict=\"([a-z-]+)\"", out)
     assert len(rows) == 23 and rows.count("blocked") == 15
 
 

@@ -61,7 +61,7 @@ def test_report_renders_filters_and_is_screenshotted(page: Page, tmp_path: Path,
         "showing 15 of 23 flows"
     page.evaluate("var t = document.getElementById('filter-text'); t.value = 'dns-from';"
                   "t.dispatchEvent(new Event('input'))")
-    shown = page.evaluate("Array.from(document.querySelectorAll('#flows tbody tr'))"
+    shown = page.evaluate("Array.from(document.querySelectorAll('#flows tbody tr.flow'))"
                           ".filter(r => !r.hidden).map(r => r.querySelector('code')"
                           ".textContent)")
     assert shown == ["dns-from-operator", "dns-from-webhook", "dns-from-csi",
@@ -93,8 +93,53 @@ def test_markup_in_user_data_is_text_and_never_runs(page: Page, tmp_path: Path) 
     assert DK_NAME in body and WORKLOAD_NAME in body
     svg_text = page.evaluate("document.querySelector('#graph svg').textContent")
     assert f"OneAgent of {DK_NAME}" in svg_text
-    fix = page.evaluate("document.getElementById('fix-all').textContent")
+    fix = page.evaluate("Array.from(document.querySelectorAll('code.fix-yaml'))"
+                        ".map(c => c.textContent).join('')")
     assert DK_NAME in fix
     page.screenshot(ARTIFACTS / "html-report-hostile.png", height=900)
     (ARTIFACTS / "html-report-hostile.console.json").write_text(
         json.dumps(page.console_messages(), indent=2), encoding="utf-8")
+
+
+@pytest.mark.parametrize("width", [1280, 1920])
+def test_layout_at_common_widths(page: Page, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                 width: int) -> None:
+    """No column squeezed letter by letter, no sideways scrolling, "why" opens a row as wide
+    as the table, each fix once. The screenshots (tests/artifacts/html-report-WIDTH.png) are
+    what docs/html-report.png and docs/html-report-1920.png were copied from."""
+    monkeypatch.chdir(REPO)
+    report = _report(tmp_path, Path("examples/cluster"), f"report-{width}.html")
+    page.send("Emulation.setDeviceMetricsOverride", width=width, height=1000,
+              deviceScaleFactor=1, mobile=False)
+    try:
+        page.open(report)
+        assert page.errors() == []
+        wrap = page.evaluate("document.querySelector('.table').clientWidth")
+        assert page.evaluate("document.getElementById('flows').scrollWidth") <= wrap
+        # every short cell on one line: verdict badge, flow id, required, port
+        lines = page.evaluate(
+            "Array.from(document.querySelectorAll('#flows .badge, #flows tr.flow code, .need'))"
+            ".filter(e => e.getClientRects().length > 1 || e.getBoundingClientRect().height"
+            " > 2 * parseFloat(getComputedStyle(e).lineHeight || 20)).length")
+        assert lines == 0
+        words = page.evaluate(
+            "Array.from(document.querySelectorAll('#flows .name'))"
+            ".filter(e => e.getClientRects().length > 1).map(e => e.textContent)")
+        assert words == []
+        page.evaluate("document.querySelector('button.why').click()")
+        row = page.evaluate("(function () { var r = document.querySelector('tr.why-row');"
+                            " return [r.hidden, Math.round(r.getBoundingClientRect().width),"
+                            " Math.round(document.getElementById('flows')"
+                            ".getBoundingClientRect().width)]; })()")
+        assert row[0] is False and row[1] == row[2]
+        fixes = page.evaluate("Array.from(document.querySelectorAll('code.fix-yaml'))"
+                              ".map(c => c.textContent)")
+        assert fixes and len(fixes) == len(set(fixes))
+        assert page.evaluate("document.body.innerText.split('kind: NetworkPolicy').length - 1") \
+            == sum(f.count("kind: NetworkPolicy") for f in fixes)
+        page.evaluate("document.querySelector('button.why').click()")
+        shot = ARTIFACTS / f"html-report-{width}.png"
+        page.screenshot(shot, height=1500)
+        assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    finally:
+        page.send("Emulation.clearDeviceMetricsOverride")

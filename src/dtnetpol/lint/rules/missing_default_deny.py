@@ -4,7 +4,8 @@
 For every namespace of the input that runs workloads (other than host-network pods), checks
 each direction in `directions` for a default-deny: a policy with an empty `podSelector`
 (`{}`) whose `policyTypes` include the direction and that has no rule allowing every peer on
-every port in it. Reports the namespace once, naming the directions without one. Namespaces
+every port in it, or Cilium policies that put every pod of the namespace into default deny
+for the direction. Reports the namespace once, naming the directions without one. Namespaces
 in `exclude-namespaces` are skipped.
 
 ## Why is this bad?
@@ -73,6 +74,19 @@ def _denies(ctx: LintContext, policy: NetworkPolicy, direction: Direction) -> bo
     return True
 
 
+def _cilium_denies(ctx: LintContext, namespace: str, direction: Direction) -> bool:
+    """Every pod of ``namespace`` is in Cilium's default deny for ``direction`` (a
+    CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy is the namespace's default deny)."""
+    if not ctx.cluster.cilium_policies:
+        return False
+    from dtnetpol.engine.cilium import CiliumIndex
+    an = ctx.analyzer
+    index = CiliumIndex(ctx.cluster)
+    classes = [c for c in an.classes_in(namespace) if not c.host_network]
+    return bool(classes) and all(
+        any(s.default_deny(direction) for _, s in index.selecting(an, c)) for c in classes)
+
+
 def check(ctx: LintContext) -> Iterator[Finding]:
     if not ctx.has_pods:
         return
@@ -84,7 +98,8 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         if name in exclude:
             continue
         policies = [p for p in ctx.cluster.policies if p.namespace == name]
-        missing = [d for d in directions if not any(_denies(ctx, p, d) for p in policies)]
+        missing = [d for d in directions if not any(_denies(ctx, p, d) for p in policies)
+                   and not _cilium_denies(ctx, name, d)]
         if not missing:
             continue
         pods = [p for c in classes if c.namespace == name and not c.host_network

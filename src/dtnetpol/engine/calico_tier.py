@@ -1,0 +1,198 @@
+"""Calico's tiers as layers of the engine (see ``dtnetpol.engine.layers``).
+
+One :class:`CalicoLayer` per Calico tier, in the TIERED stage at the tier's order (no order:
+after every ordered tier). The ``default`` tier evaluates the Kubernetes NetworkPolicies
+itself, at order 1000 among its Calico policies, so no separate NetworkPolicy tier runs.
+The semantics are those of :mod:`dtnetpol.engine.calico_eval`; this module only translates
+the engine's pod classes and address pieces into Calico ends.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from dtnetpol.engine.addresses import AddressSet
+from dtnetpol.engine.calico_eval import (
+    CalicoEnd,
+    Context,
+    ServiceTarget,
+    applies,
+    decide_tier,
+    tier_order,
+)
+from dtnetpol.engine.explain import Action as StepAction
+from dtnetpol.engine.explain import RuleRef, Step
+from dtnetpol.engine.intervals import IntervalSet
+from dtnetpol.engine.layers import Counterpart, Stage, Tier, TierDecision
+from dtnetpol.engine.np_tier import network_policy_allows
+from dtnetpol.engine.ports import PortSet
+from dtnetpol.model.calico import DEFAULT_TIER, Action, CalicoPolicy, CalicoTier, EntityRule
+from dtnetpol.model.cluster import Cluster
+from dtnetpol.model.policy import Direction
+
+if TYPE_CHECKING:
+    from dtnetpol.engine.analysis import Analyzer, PodClass
+
+_ACTIONS = {Action.ALLOW: StepAction.ALLOW, Action.DENY: StepAction.DENY,
+            Action.PASS: StepAction.PASS}
+
+
+def _context(cluster: Cluster) -> Context:
+    """Network sets, and what each Service's ``services`` match names."""
+    services: dict[tuple[str, str], ServiceTarget] = {}
+    backends: dict[tuple[str, str], list[str]] = {}
+    for e in cluster.endpoints:
+        backends.setdefault((e.namespace, e.service), []).extend(e.addresses)
+    for s in cluster.services:
+        key = (s.namespace, s.name)
+        numeric = PortSet.none()
+        named = []
+        for sp in s.ports:
+            if isinstance(sp.target_port, int):
+                numeric = numeric.union(PortSet.of(sp.protocol,
+                                                   IntervalSet.single(sp.target_port)))
+            else:
+                named.append((sp.target_port, sp.protocol))
+        addresses = None
+        if s.selector is None and key in backends:
+            addresses = AddressSet.of_networks(ipaddress.ip_network(a) for a in backends[key])
+        services[key] = ServiceTarget(s.namespace, s.selector, addresses, numeric,
+                                      tuple(named))
+    for e in cluster.endpoints:
+        key = (e.namespace, e.service)
+        if key in services and services[key].selector is not None:
+            continue
+        ports = PortSet.none()
+        for sp in e.ports:
+            ports = ports.union(PortSet.of(sp.protocol, IntervalSet.single(sp.port)))
+        services[key] = ServiceTarget(e.namespace, None, AddressSet.of_networks(
+            ipaddress.ip_network(a) for a in backends[key]), ports)
+    return Context(cluster.calico.network_sets, services)
+
+
+def _entity_sets(ctx: Context, e: EntityRule) -> list[AddressSet]:
+    out = []
+    if e.nets:
+        out.append(AddressSet.of_networks(e.nets))
+    if e.not_nets:
+        out.append(AddressSet.of_networks(e.not_nets))
+    if e.selector is not None or e.namespace_selector is not None or e.not_selector is not None:
+        out.extend(AddressSet.of_networks(s.nets) for s in ctx.network_sets if s.nets)
+    if e.services is not None:
+        out.extend(t.addresses for t in ctx.services.values() if t.addresses is not None)
+    return out
+
+
+class CalicoLayer(Tier):
+    """One Calico tier."""
+
+    stage = Stage.TIERED
+
+    def __init__(self, cluster: Cluster, tier: CalicoTier, policies: Sequence[CalicoPolicy],
+                 ctx: Context) -> None:
+        self.tier = tier
+        self.policies = tuple(policies)
+        self.ctx = ctx
+        self.order = tier.order if tier.order is not None else math.inf
+        self.includes_network_policies = tier.name == DEFAULT_TIER
+        self.layer = f"Calico {tier.name}"
+        self._sets: list[AddressSet] | None = None
+
+    def _end(self, an: Analyzer, cls: PodClass) -> CalicoEnd:
+        accounts = [p.service_account for p in cls.pods]
+        return CalicoEnd(cls.namespace, cls.labels, an.namespace_labels(cls.namespace),
+                         accounts[0] if accounts else None, None, cls.ports)
+
+    def _other(self, an: Analyzer, other: Counterpart) -> CalicoEnd:
+        from dtnetpol.engine.analysis import PodClass
+        end = other.endpoint
+        if other.addresses is None and isinstance(end, PodClass):
+            base = self._end(an, end)
+            return CalicoEnd(base.namespace, base.labels, base.namespace_labels,
+                             base.service_account, None, other.dst_ports)
+        return CalicoEnd(addresses=other.addresses or AddressSet())
+
+    def decide(self, an: Analyzer, subject: PodClass, direction: Direction,
+               other: Counterpart, undecided: PortSet) -> TierDecision | None:
+        if subject.host_network:
+            return None
+        me = self._end(an, subject)
+        you = self._other(an, other)
+        k8s_steps: list[Step] = []
+        k8s_notes: list[str] = []
+        kube = None
+        if self.includes_network_policies:
+            def kube(u: PortSet) -> tuple[bool, PortSet]:
+                isolated, allowed, steps, notes = network_policy_allows(
+                    an, subject, direction, other, u)
+                k8s_steps.extend(steps)
+                k8s_notes.extend(notes)
+                return isolated, allowed
+        r = decide_tier(self.ctx, self.tier, self.policies, me, direction, you, undecided,
+                        kube)
+        if r is None:
+            return None
+        steps: list[Step] = []
+        for s in r.steps:
+            if s.policy is None and s.action is Action.ALLOW:
+                steps.extend(k8s_steps)
+                continue
+            action = _ACTIONS[s.action]
+            if s.policy is None:
+                steps.append(Step(self.layer, "(end of tier)", action, s.ports))
+                continue
+            ref = None
+            if s.rule is not None:
+                ref = RuleRef(s.policy.ref, direction, s.rule.index, s.rule.location)
+            steps.append(Step(self.layer, s.policy.ref, action, s.ports, ref))
+        return TierDecision(r.allowed, r.denied, tuple(steps),
+                            tuple(dict.fromkeys((*r.notes, *k8s_notes))))
+
+    def address_sets(self, an: Analyzer, subject: PodClass,
+                     direction: Direction) -> Iterable[AddressSet]:
+        if self._sets is None:
+            sets: list[AddressSet] = []
+            for p in self.policies:
+                for rule in (*p.ingress, *p.egress):
+                    sets.extend(_entity_sets(self.ctx, rule.source))
+                    sets.extend(_entity_sets(self.ctx, rule.destination))
+                    if rule.ip_version is not None:
+                        sets.append(AddressSet(v4=AddressSet.everything().v4))
+            self._sets = sets
+        out = list(self._sets)
+        if self.includes_network_policies:
+            out.extend(r.ip_addresses for r in an.rules_for(subject, direction)
+                       if r.has_ip_blocks)
+        return out
+
+    def selects(self, an: Analyzer, subject: PodClass, direction: Direction) -> bool:
+        if subject.host_network:
+            return False
+        me = self._end(an, subject)
+        if any(applies(p, me, direction) for p in self.policies):
+            return True
+        return self.includes_network_policies and bool(an._side(subject, direction).policies)
+
+    def policy_names(self, an: Analyzer, subject: PodClass,
+                     direction: Direction) -> tuple[str, ...]:
+        if subject.host_network:
+            return ()
+        me = self._end(an, subject)
+        return tuple(f"{self.layer} {p.ref}" for p in self.policies
+                     if applies(p, me, direction))
+
+
+def build_calico_tiers(cluster: Cluster) -> list[Tier]:
+    """One layer per Calico tier; none when the input has no enforced Calico policy."""
+    res = cluster.calico
+    policies = [p for p in res.policies if not p.host_endpoint_only]
+    if not policies:
+        return []
+    ctx = _context(cluster)
+    by_tier: dict[str, list[CalicoPolicy]] = {}
+    for p in policies:
+        by_tier.setdefault(p.tier, []).append(p)
+    return [CalicoLayer(cluster, t, by_tier.get(t.name, ()), ctx) for t in tier_order(res)]

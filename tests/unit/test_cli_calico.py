@@ -1,0 +1,60 @@
+"""The CLI on examples/calico (Calico tiers, a Calico default-deny, a Kubernetes
+NetworkPolicy in the default tier): golden can-reach and connlist, and the chains of layers."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from dtnetpol.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def _in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "100")
+
+
+@pytest.mark.parametrize(("name", "src", "dst", "port", "code", "side", "chain"), [
+    ("pass-then-kubernetes-allow", "shop/web", "shop/cart", "9000", 0, "ingress",
+     "[Calico platform platform.shop-ingress] Pass -> [NetworkPolicy shop/cart-from-web] "
+     "Allow"),
+    ("deny-rule-first", "shop/web", "shop/cart", "9050", 1, "egress",
+     "[Calico default shop/web-to-cart] Deny"),
+    ("pass-then-end-of-tier", "shop/web", "shop/cart", "9050", 1, "ingress",
+     "[Calico platform platform.shop-ingress] Pass -> [Calico default (end of tier)] Deny"),
+    ("platform-end-of-tier", "monitoring/prometheus", "shop/cart", "9000", 1, "ingress",
+     "[Calico platform (end of tier)] Deny"),
+    ("platform-allow", "monitoring/prometheus", "shop/web", "9090", 1, "ingress",
+     "[Calico platform platform.shop-ingress] Allow"),
+])
+def test_can_reach_names_the_deciding_tier_policy_and_rule(
+        golden: Callable[[str, str], None], name: str, src: str, dst: str, port: str,
+        code: int, side: str, chain: str) -> None:
+    got, out, _ = run("can-reach", "examples/calico", "--from", src, "--to", dst,
+                      "--port", port)
+    assert got == code
+    golden(f"cli/calico/can-reach-{name}.txt", out)
+    got, out, _ = run("can-reach", "examples/calico", "--from", src, "--to", dst,
+                      "--port", port, "-o", "json")
+    assert json.loads(out)[side]["chain"] == chain
+
+
+def test_connlist_sees_the_calico_tiers(golden: Callable[[str, str], None]) -> None:
+    code, out, _ = run("connlist", "examples/calico")
+    assert code == 0
+    golden("cli/calico/connlist.txt", out)
+    assert "shop/web[Deployment]  shop/cart[Deployment]  TCP 9000" in out
