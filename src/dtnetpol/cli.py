@@ -94,7 +94,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         else:
             sub.add_parser(name, help=summary)
     for p in sub.choices.values():
-        p.set_defaults(parser=p)
+        # Each command's own parser (for its usage on an unknown flag), and how to build the
+        # whole CLI (completion writes its scripts from it) without importing cli upward.
+        p.set_defaults(parser=p, whole_cli=build_parser)
     parser.set_defaults(parser=parser)
     return parser
 

@@ -59,3 +59,10 @@ def test_every_imported_third_party_package_is_declared() -> None:
     third = {aliases.get(n, n).lower() for n in imported
              if n != "dtnetpol" and n not in sys.stdlib_module_names and n != "__future__"}
     assert third <= declared, third - declared
+
+
+def test_commands_never_import_the_cli() -> None:
+    """cli.py wires the commands; a command that imported it would point back up."""
+    bad = [f"{path.name}: {name}" for path in sorted((ROOT / "commands").glob("*.py"))
+           for name in _imports(path) if name == "dtnetpol.cli" or name.startswith("dtnetpol.cli.")]
+    assert bad == []

@@ -235,7 +235,6 @@ def script(shell: str, parser: argparse.ArgumentParser) -> str:
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Handler of ``dtnetpol completion``."""
-    from dtnetpol.cli import build_parser  # the whole CLI: cli imports this module
-
-    out.write(script(args.shell, build_parser()))
+    # The whole CLI's parser, built by the cli that wired this command (no upward import).
+    out.write(script(args.shell, args.whole_cli()))
     return EXIT_OK
