@@ -58,3 +58,29 @@ def test_connlist_sees_the_calico_tiers(golden: Callable[[str, str], None]) -> N
     assert code == 0
     golden("cli/calico/connlist.txt", out)
     assert "shop/web[Deployment]  shop/cart[Deployment]  TCP 9000" in out
+
+
+STAGED = """apiVersion: projectcalico.org/v3
+kind: StagedNetworkPolicy
+metadata: {name: lock-cart, namespace: shop}
+spec: {order: 10, selector: app == 'cart', ingress: [{action: Deny}]}
+---
+apiVersion: projectcalico.org/v3
+kind: StagedGlobalNetworkPolicy
+metadata: {name: default-deny}
+spec: {stagedAction: Delete, selector: all()}
+"""
+
+
+def test_connlist_says_what_staged_policies_would_change(tmp_path: Path) -> None:
+    (tmp_path / "staged.yaml").write_text(STAGED, encoding="utf-8")
+    code, out, err = run("connlist", "examples/calico", str(tmp_path / "staged.yaml"))
+    assert code == 0
+    assert "shop/web[Deployment]  shop/cart[Deployment]  TCP 9000" in out   # not enforced
+    staged = [line for line in err.splitlines() if "staged policies" in line]
+    # lock-cart (a Deny at order 10: before the Kubernetes policies at 1000) would close
+    # web -> cart;
+    # deleting the default-deny would open the rest.
+    assert ("warning: staged policies (not enforced): shop/web[Deployment] -> "
+            "shop/cart[Deployment]: would block TCP 9000") in staged
+    assert any("would allow" in line for line in staged)

@@ -6,14 +6,17 @@ import argparse
 from typing import Any, TextIO
 
 from dtnetpol.commands._help import examples
-from dtnetpol.commands._inputs import add_input_flags, analyzer, in_namespace, load
+from dtnetpol.commands._inputs import add_input_flags, analyzer, in_namespace, load, warn
+from dtnetpol.engine.calico_staged import staged_changes
 from dtnetpol.engine.connlist import connection_list
 from dtnetpol.render import dot, engine_json, engine_table, markdown
 from dtnetpol.render.console import use_colour
 from dtnetpol.render.data import DATA_FORMATS, data_text
 from dtnetpol.render.progress import progress
+from dtnetpol.safe_text import escape_line
 
 EXIT_OK = 0
+_STAGED_SHOWN = 20
 FORMATS = ("table", *DATA_FORMATS, "md", "dot")
 
 
@@ -37,6 +40,15 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                       f"{len(cluster.policies)} policies")
         conns = [c for c in connection_list(analyzer(args, cluster))
                  if in_namespace(c.src, args.namespace) or in_namespace(c.dst, args.namespace)]
+        # Staged Calico policies are not enforced: say what they would change.
+        changes = staged_changes(cluster, lambda c: analyzer(args, c))
+    shown = [c for c in changes
+             if in_namespace(c.src, args.namespace) or in_namespace(c.dst, args.namespace)]
+    for change in shown[:_STAGED_SHOWN]:
+        warn(args, err, f"staged policies (not enforced): {escape_line(str(change))}")
+    if len(shown) > _STAGED_SHOWN:
+        warn(args, err, f"staged policies (not enforced): ... and {len(shown) - _STAGED_SHOWN} "
+             "more changes")
     if args.output == "json":
         # Streamed: a large cluster's list is never held as one string.
         for chunk in engine_json.connlist_json_chunks(conns):
