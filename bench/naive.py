@@ -140,8 +140,10 @@ def side(cluster: Cluster, policies: list[NetworkPolicy], direction: Direction, 
     """Ports the side with isolating ``policies`` allows towards ``other`` (dst: who listens)."""
     allowed: Ports = {}
     if other.host_network:
-        # Seen as node addresses: a port counts if it is allowed towards every address.
-        addresses = [ipaddress.ip_address(ip) for ip in other.ips]
+        # Seen as node addresses (its own IPs, else its node's): a port counts if it is
+        # allowed towards every address.
+        ips = other.ips or next((n.addresses for n in cluster.nodes if n.name == other.node), ())
+        addresses = [ipaddress.ip_address(ip) for ip in ips]
         per_address: list[Ports] = [{} for _ in addresses]
         for pol in policies:
             for rule in (pol.ingress if direction is Direction.INGRESS else pol.egress):

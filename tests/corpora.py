@@ -14,7 +14,11 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("DTNETPOL_SHARED") or REPO.parent / "shared")
+# $DTNETPOL_SHARED, else ../shared beside the checkout (or two levels up, from a git worktree
+# kept in a folder beside the main checkout).
+SHARED = Path(os.environ.get("DTNETPOL_SHARED") or next(
+    (base / "shared" for base in (REPO.parent, REPO.parent.parent)
+     if (base / "shared" / "corpora").is_dir()), REPO.parent / "shared"))
 CORPORA = SHARED / "corpora"
 
 

@@ -24,6 +24,7 @@ from types import ModuleType
 
 import pytest
 import yaml
+from tests.corpora import corpus, missing
 
 from dtnetpol.dynatrace import DynaKube, Platform, parse_dynakube
 from dtnetpol.engine.analysis import Analyzer, ExternalEndpoint
@@ -34,16 +35,11 @@ from dtnetpol.model.calico import CalicoPolicy, CalicoResources
 from dtnetpol.model.location import SourceLocation
 
 REPO = Path(__file__).resolve().parents[2]
-# ../shared next to the checkout (or two levels up, from a worktree under wt/)
-SAMPLES = next((base / "shared" / "corpora" / "dynakube-samples" / "v1beta6"
-                for base in (REPO.parent, REPO.parent.parent)
-                if (base / "shared" / "corpora").is_dir()),
-               REPO.parent / "shared" / "corpora" / "dynakube-samples" / "v1beta6")
+SAMPLES = corpus("dynakube-samples", "v1beta6")
 SAMPLE_FILES = sorted(p.name for p in SAMPLES.glob("*.yaml")) if SAMPLES.is_dir() else []
 PLATFORMS = [p.value for p in Platform if p is not Platform.OPENSHIFT]
 
-needs_corpus = pytest.mark.skipif(
-    not SAMPLE_FILES, reason=f"DynaKube samples not found at {SAMPLES} (shared corpora absent)")
+needs_corpus = pytest.mark.skipif(not SAMPLE_FILES, reason=missing(SAMPLES))
 
 DEFAULT_DENY = {"apiVersion": "projectcalico.org/v3", "kind": "GlobalNetworkPolicy",
                 "metadata": {"name": "default-deny"},

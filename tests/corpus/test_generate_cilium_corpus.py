@@ -10,7 +10,8 @@ cluster whose only isolation is a Cilium default-deny (a CiliumClusterwideNetwor
   (Cilium's DNS proxy learns the name's addresses).
 
 The generated documents go through the Cilium reader (the one-line errors of the CLI), so a
-document the reader rejects fails the test. Skips with a reason when the corpus is absent.
+document the reader rejects fails the test, and so does one cilium/cilium's CRD schema (the
+shipped v1.16.5) rejects. Skips with a reason when the corpus is absent.
 """
 
 from __future__ import annotations
@@ -18,31 +19,29 @@ from __future__ import annotations
 import importlib.util
 import sys
 from dataclasses import replace
+from importlib import resources
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 import yaml
+from tests.corpora import corpus, missing
 
 from dtnetpol.dynatrace import DynaKube, Platform, parse_dynakube
 from dtnetpol.engine.analysis import Analyzer, ExternalEndpoint
 from dtnetpol.engine.explain import Outcome
 from dtnetpol.generate import Flavor
 from dtnetpol.manifest.cilium import parse_cilium_policy
+from dtnetpol.manifest.crd_schemas import CRD_FILES, validator
 from dtnetpol.model.cilium import CCNP, CiliumPolicy
 from dtnetpol.model.location import SourceLocation
 
 REPO = Path(__file__).resolve().parents[2]
-# ../shared next to the checkout (or two levels up, from a worktree under wt/)
-SAMPLES = next((base / "shared" / "corpora" / "dynakube-samples" / "v1beta6"
-                for base in (REPO.parent, REPO.parent.parent)
-                if (base / "shared" / "corpora").is_dir()),
-               REPO.parent / "shared" / "corpora" / "dynakube-samples" / "v1beta6")
+SAMPLES = corpus("dynakube-samples", "v1beta6")
 SAMPLE_FILES = sorted(p.name for p in SAMPLES.glob("*.yaml")) if SAMPLES.is_dir() else []
 PLATFORMS = [p.value for p in Platform if p is not Platform.OPENSHIFT]
 
-needs_corpus = pytest.mark.skipif(
-    not SAMPLE_FILES, reason=f"DynaKube samples not found at {SAMPLES} (shared corpora absent)")
+needs_corpus = pytest.mark.skipif(not SAMPLE_FILES, reason=missing(SAMPLES))
 
 DEFAULT_DENY = {"apiVersion": "cilium.io/v2", "kind": CCNP,
                 "metadata": {"name": "default-deny"},
@@ -129,3 +128,22 @@ def test_cilium_policies_leave_no_required_flow_blocked(sample: str, platform: s
 @pytest.mark.parametrize("sample", SAMPLE_FILES or ["none"])
 def test_the_cilium_default_deny_alone_blocks_required_flows(sample: str) -> None:
     assert _cluster_run(sample, Platform.GENERIC.value, with_generated=False) != []
+
+
+@needs_corpus
+@pytest.mark.parametrize("platform", PLATFORMS)
+@pytest.mark.parametrize("sample", SAMPLE_FILES or ["none"])
+def test_generated_cilium_policies_pass_the_crd_schema(sample: str, platform: str) -> None:
+    """Each generated Cilium document passes cilium/cilium's CRD (the shipped v1.16.5)."""
+    if not resources.files("dtnetpol").joinpath(
+            "data", "crds", *CRD_FILES["CiliumNetworkPolicy"].split("/")).is_file():
+        pytest.skip("the Cilium CRD data file is not installed")
+    s = proof.scenario(_dynakubes(sample), platform, flavor=Flavor.CILIUM)
+    docs = [d.body for d in s.docs if d.kind.startswith("Cilium")]
+    assert docs, "nothing generated"
+    bad = []
+    for body in docs:
+        v = validator(str(body["kind"]))
+        assert v is not None
+        bad += [(body["metadata"], path, msg) for path, msg in v.validate(body)]
+    assert bad == []

@@ -121,3 +121,18 @@ def test_an_unserved_policy_version_is_an_error_never_dropped(tmp_path: Path,
     assert code == 2
     assert err.startswith("dtnetpol: error: deny.yaml:1: document 1: apiVersion: ")
     assert "networking.k8s.io/v1" in err
+
+
+def test_yaml_errors_of_several_files_and_object_errors_in_one_run(
+        repo: Path) -> None:
+    (repo / "c-broken.yaml").write_text("kind: Pod\nmetadata: {name: a\n")
+    (repo / "d-broken.yaml").write_text(GOOD + "---\nkind: [\n")
+    for command in ("connlist", "lint"):
+        code, _, err = run(command, ".")
+        files = [line.split(":")[2].strip() for line in err.splitlines()]
+        assert code == 2, err
+        assert files == ["./a-service.yaml", "./b-policy.yaml", "./c-broken.yaml",
+                         "./d-broken.yaml"] if command == "connlist" else \
+            ["./a-service.yaml", "./c-broken.yaml", "./d-broken.yaml"], err
+    code, _, err = run("connlist", ".", "--strict")
+    assert code == 2 and len(err.splitlines()) == 1

@@ -192,3 +192,17 @@ def test_lint_with_a_kind_that_is_a_mapping(tmp_path: Path) -> None:
                  encoding="utf-8")
     code, _, err = run(["lint", str(f)])
     assert code in (0, 1, 2) and "Traceback" not in err
+
+
+@pytest.mark.parametrize("url", ["https://[abc.live.dynatrace.com/api", "https://x]/api"])
+def test_a_dynakube_url_with_an_unbalanced_bracket(tmp_path: Path, url: str) -> None:
+    """Found by the fuzz suite: urlsplit's "Invalid IPv6 URL" escaped as a traceback."""
+    dk = tmp_path / "dk.yaml"
+    dk.write_text((EXAMPLE / "dynakube.yaml").read_text(encoding="utf-8").replace(
+        "https://abc12345.live.dynatrace.com/api", url), encoding="utf-8")
+    for command in ("check", "generate", "diagnose"):
+        code, _, err = run([command, "--skip-invalid", str(dk), "--apiserver-cidr",
+                            "10.0.0.0/24"])
+        assert code == 2, err
+        assert err.splitlines()[-1].startswith(f"dtnetpol: error: {dk}:"), err
+        assert "invalid URL" in err

@@ -24,7 +24,7 @@ from dtnetpol.model.cluster import Cluster, HostNetwork
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.render.progress import progress
 from dtnetpol.safe_text import path_label
-from dtnetpol.sources import iter_documents, load_cluster, read_documents
+from dtnetpol.sources import iter_documents, load_cluster, read_documents, with_file_errors
 from dtnetpol.sources.cluster import ClusterSpec, LiveRead, load_live, read_cluster
 from dtnetpol.sources.snapshot import snapshot_warnings
 from dtnetpol.sources.yaml_load import DEFAULT_MAX_INPUT_BYTES
@@ -318,13 +318,16 @@ def load(args: argparse.Namespace, err: TextIO | None, *,
                     # One document at a time; only the bodies lint points into are kept
                     # (workloads, the bulk of a cluster, are not: holding every body took
                     # 16 times the input).
-                    for d in iter_documents(chosen, stdin):
+                    for d in iter_documents(chosen, stdin, errors=file_errors):
                         kind = d.body.get("kind") if isinstance(d.body, dict) else None
                         if not (isinstance(kind, str) and kind in _NOT_KEPT):
                             kept[(d.file, d.index)] = d.body
                         yield d.body, d.location
 
-                cluster, problems = build_cluster(bodies(), strict=False, on_invalid=mode)
+                file_errors: list[InputError] | None = \
+                    None if mode is OnInvalid.STOP else []
+                cluster, problems = with_file_errors(
+                    lambda: build_cluster(bodies(), strict=False, on_invalid=mode), file_errors)
                 loaded = Loaded(cluster, tuple(chosen), tuple(problems), kept)
             else:
                 cluster, problems = load_cluster(chosen, stdin=stdin,

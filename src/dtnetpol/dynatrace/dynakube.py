@@ -415,7 +415,10 @@ def _split_url(raw: str, f: Field, *, default_scheme: str | None = None) -> Spli
     text = raw.strip()
     if default_scheme is not None and "://" not in text:
         text = f"{default_scheme}://{text}"
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)   # ValueError on an unbalanced '[' (IPv6 host)
+    except ValueError as exc:
+        raise fail(f, f"invalid URL {raw!r}: {exc}") from None
     try:
         _ = parts.port
     except ValueError:
@@ -481,8 +484,8 @@ def parse_endpoints(value: str, separator: str) -> tuple[HostPort, ...]:
             continue
         if "://" not in text:
             text = "https://" + text
-        parts = urlsplit(text)
         try:
+            parts = urlsplit(text)   # ValueError on an unbalanced '[' (IPv6 host)
             port = parts.port
         except ValueError:
             continue

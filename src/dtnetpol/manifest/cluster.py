@@ -259,8 +259,8 @@ class _Builder:
             policy, problems, notes = parse_cilium_policy(top.value, top.loc, h.kind)
         else:
             policy, problems, notes = parse_admin_policy(top.value, top.loc, h.kind)
-            if not problems:
-                problems = schema_problems(top.value, top.loc, h.kind)
+        if not problems:
+            problems = schema_problems(top.value, top.loc, h.kind)
         for loc, note in notes:
             self._warn(f"{_where(loc)}: {note}")
         if not problems:
@@ -351,7 +351,7 @@ class _Builder:
                 | {p.namespace for p in resources.policies if p.namespace is not None}
                 | {p.namespace for p in cilium if p.namespace is not None}
                 | {s.namespace for s in services} | {e.namespace for e in endpoints})
-        for kind in sorted({p.kind for p in admin}):
+        for kind in sorted({p.kind for p in admin} | {p.kind for p in cilium}):
             rules = unchecked_rules(kind)
             if rules:
                 paths = ", ".join(dict.fromkeys(path for path, _, _ in rules))

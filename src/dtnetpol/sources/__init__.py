@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Sequence
-from typing import Any, TextIO
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TextIO, TypeVar
 
-from dtnetpol.errors import InputError
+from dtnetpol.errors import InputError, InputErrors, raise_all
 from dtnetpol.manifest import OnInvalid, Problem, build_cluster
 from dtnetpol.model.cluster import Cluster
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.sources.parallel import load_parallel
 from dtnetpol.sources.yaml_load import Document, iter_documents, read_documents, read_text
 
-__all__ = ["Document", "iter_documents", "load_cluster", "read_documents", "read_text"]
+__all__ = ["Document", "iter_documents", "load_cluster", "read_documents", "read_text",
+           "with_file_errors"]
+
+T = TypeVar("T")
 
 #: Off unless asked for: the two-process loader (sources/parallel.py) cost 16-26 % more CPU
 #: than one process on the L input (9.22 vs 7.34 s, 11.93 vs 10.25 s, workers included) and
@@ -24,6 +27,19 @@ PARALLEL_OFF = 1 << 62
 # From this many documents on, the loaded objects are moved out of the cyclic garbage
 # collector's reach (gc.freeze) once loading is done.
 FREEZE_MIN_DOCUMENTS = 10_000
+
+
+def with_file_errors(build: Callable[[], T], file_errors: list[InputError] | None) -> T:
+    """``build()``, whose documents were read collecting each file's error in
+    ``file_errors``: those errors and the build's, raised together (sorted by file and line).
+    """
+    try:
+        result = build()
+    except InputError as e:
+        raise_all([*(file_errors or ()), *(e.errors if isinstance(e, InputErrors) else [e])])
+        raise
+    raise_all(list(file_errors or ()))
+    return result
 
 
 def load_cluster(paths: Sequence[str], stdin: TextIO | None = None,
@@ -73,21 +89,29 @@ def _load_single(paths: Sequence[str], stdin: TextIO | None, strict: bool,
     used_json = [False]
     counted = [0]
 
-    def bodies(fast: bool) -> Iterator[tuple[Any, SourceLocation]]:
-        for d in iter_documents(paths, stdin, fast_json=fast):
-            counted[0] += 1
-            if fast and type(d.body) in (dict, list):   # YAML makes MarkedMap, MarkedList
-                used_json[0] = True
-            yield d.body, d.location
+    def attempt(fast: bool) -> tuple[Cluster, list[Problem]]:
+        # Unless stopping at the first, a file that cannot be read or parsed does not stop
+        # the others: its error joins the objects' errors, all raised together.
+        file_errors: list[InputError] | None = None if on_invalid is OnInvalid.STOP else []
+
+        def bodies() -> Iterator[tuple[Any, SourceLocation]]:
+            for d in iter_documents(paths, stdin, fast_json=fast, errors=file_errors):
+                counted[0] += 1
+                if fast and type(d.body) in (dict, list):   # YAML makes MarkedMap, MarkedList
+                    used_json[0] = True
+                yield d.body, d.location
+
+        return with_file_errors(
+            lambda: build_cluster(bodies(), strict=strict, on_invalid=on_invalid), file_errors)
 
     # Standard input cannot be read twice: it always goes through YAML.
     fast = "-" not in paths
     try:
-        result = build_cluster(bodies(fast), strict=strict, on_invalid=on_invalid)
+        result = attempt(fast)
         if not used_json[0] or not (result[1] or result[0].warnings):
             return result, counted[0]
     except InputError:
         if not used_json[0]:
             raise
     counted[0] = 0
-    return build_cluster(bodies(False), strict=strict, on_invalid=on_invalid), counted[0]
+    return attempt(False), counted[0]

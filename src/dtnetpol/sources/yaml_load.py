@@ -475,12 +475,32 @@ def read_documents(paths: Sequence[str], stdin: TextIO | None = None) -> list[Do
 
 
 def iter_documents(paths: Sequence[str], stdin: TextIO | None = None, *,
-                   fast_json: bool = False) -> Iterator[Document]:
+                   fast_json: bool = False,
+                   errors: list[InputError] | None = None) -> Iterator[Document]:
     """:func:`read_documents` one document at a time, each file read when its turn comes.
 
     ``fast_json``: JSON files and stdin through the JSON parser, without line marks (see
-    :func:`_json_document`)."""
+    :func:`_json_document`). ``errors``: where a file's error (unreadable, YAML syntax)
+    goes, after the documents before it; reading goes on with the next file (every file's
+    problems in one run). None: the first error raises.
+    """
+    if errors is None:
+        yield from _iter_documents(paths, stdin, None, fast_json)
+        return
     budget = _budget()
+    for path in paths:
+        files = _manifest_files(path) if path != "-" and os.path.isdir(path) else [path]
+        for file in files or [path]:
+            try:
+                yield from _iter_documents([file], stdin, budget, fast_json)
+            except InputError as e:
+                errors.append(e)
+
+
+def _iter_documents(paths: Sequence[str], stdin: TextIO | None = None,
+                    budget: list[int] | None = None,
+                    fast_json: bool = False) -> Iterator[Document]:
+    budget = _budget() if budget is None else budget
     for path in paths:
         if path == "-":
             stream = stdin if stdin is not None else sys.stdin
