@@ -72,3 +72,19 @@ def test_json_errors_are_the_yaml_readers_with_their_lines(tmp_path: Path, text:
         load_cluster([str(yaml_file)])
     assert str(fast.value).replace("in.json", "in.yaml") == str(slow.value)
     assert fast.value.location is not None and fast.value.location.line is not None
+
+
+@pytest.mark.parametrize("text", [
+    '{"apiVersion": "v1", "kind": ["List"], "items": []}',               # kind a list
+    '{"apiVersion": "v1", "kind": 7, "metadata": {"name": "x"}}',         # kind a number
+    '{"apiVersion": "v1", "kind": "List", "items": [{"kind": ["Pod"]}]}',  # an item's kind
+])
+def test_json_with_a_kind_that_is_not_a_string_is_an_input_error(tmp_path: Path,
+                                                                 text: str) -> None:
+    """A fuzz find: a non-string ``kind`` crashed the JSON reader (AttributeError,
+    unhashable list); it is now read by YAML and reported like any other malformed kind."""
+    json_file = tmp_path / "in.json"
+    json_file.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        load_cluster([str(json_file)])
+    assert "in.json" in str(error.value)

@@ -354,10 +354,12 @@ def _json_document(text: str, file: str) -> Document | bool | None:
         return False
     if body is None:
         return None
-    items = body.get("items") if isinstance(body, dict) and body.get("kind", "").endswith(
-        "List") else [body]
+    # Any JSON value may stand where a string is expected: only a str kind is looked up.
+    kind = body.get("kind") if isinstance(body, dict) else None
+    items = body.get("items") if isinstance(kind, str) and kind.endswith("List") else [body]
     if not isinstance(items, list) or not all(
-            isinstance(o, dict) and o.get("kind") in _LINELESS_KINDS for o in items):
+            isinstance(o, dict) and isinstance(o.get("kind"), str)
+            and o["kind"] in _LINELESS_KINDS for o in items):
         return False   # policies and the like: reports cite their rules' lines
     return Document(file, 1, body, text.count("\n", 0, start) + 1)
 
