@@ -549,7 +549,7 @@ class ApiServer:
                 meta["remainingItemCount"] = len(items) - end
         head = dumps({"kind": f"{r.kind}List", "apiVersion": r.group_version(version),
                       "metadata": meta})
-        return head[:-1] + b',"items":[' + b",".join(items[start:end]) + b"]}"
+        return b"".join((head[:-1], b',"items":[', items.page(start, end), b"]}"))
 
     def _log(self, namespace: str, name: str, query: Mapping[str, str]) -> bytes:
         pods = next(r for r in RESOURCES if r.plural == "pods")
