@@ -144,3 +144,39 @@ spec: {podSelector: {}, policyTypes: [Egress]}
     assert _misses(json.loads(text), "dns-from-operator") == [
         "egress of dynatrace/<dynatrace-operator>[inferred]: missing DNS: no rule of "
         "dynatrace/deny allows UDP and TCP 53 to the cluster DNS pods in kube-system"]
+
+
+STAGED = """apiVersion: projectcalico.org/v3
+kind: StagedGlobalNetworkPolicy
+metadata: {name: default-deny}
+spec:
+  order: 2000
+  selector: projectcalico.org/namespace == 'dynatrace'
+  types: [Egress]
+  egress: [{action: Deny}]
+"""
+
+
+def test_staged_policies_are_reported_with_what_they_would_change(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _setup(tmp_path, monkeypatch, STAGED)
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["check", "in", "--apiserver-cidr", "172.18.0.0/28", "-o", "json"],
+                out=out, err=err)
+    report = json.loads(out.getvalue())
+    # not enforced: today's verdicts are those without it
+    assert code == 0
+    assert all(f["verdict"] != "blocked" for f in report["flows"])
+    lines = [w for w in err.getvalue().splitlines() if "staged policies (not enforced)" in w]
+    assert ("warning: staged policies (not enforced): flow dns-from-operator (required, "
+            "53/UDP+TCP) is allowed today; the staged policies would block it (Calico default "
+            "default-deny)") in lines
+    # egress of the dynatrace namespace only: the flows into it do not change
+    assert not any("apiserver-to-webhook" in w for w in lines)
+    # once applied, the same policy blocks them (the staged report told the truth)
+    (tmp_path / "in" / "layers.yaml").write_text(
+        STAGED.replace("StagedGlobalNetworkPolicy", "GlobalNetworkPolicy"), encoding="utf-8")
+    code, text = _run("-o", "json", "-q")
+    blocked = {f["id"] for f in json.loads(text)["flows"] if f["verdict"] == "blocked"}
+    assert code == 1 and "dns-from-operator" in blocked
+    assert blocked == {w.split("flow ", 1)[1].split(" ", 1)[0] for w in lines}
