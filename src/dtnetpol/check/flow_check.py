@@ -351,15 +351,13 @@ class _Checker:
         return tuple(dict.fromkeys(out)) or ((none_close,) if none_close else ())
 
     def _no_miss(self, side: SideVerdict, other: PodClass | ExternalEndpoint) -> Miss:
-        pols = ", ".join(side.isolating_policies)
         dns = self.options.install.platform.dns
         if isinstance(other, PodClass) and other.namespace == dns.namespace and all(
                 other.labels.get(k) == v for k, v in dns.pod_labels.items()):
             return Miss(side.direction, side.subject,
-                        f"missing DNS: no rule of {pols} allows UDP and TCP "
-                        f"{dns.ports[0][0]} to the cluster DNS pods in {dns.namespace}")
-        return Miss(side.direction, side.subject,
-                    f"no rule of {pols} comes close (none names {other.name})")
+                        f"missing DNS: no rule allows {dns.ports[0][0]}/UDP+TCP to the DNS "
+                        f"pods in {dns.namespace}")
+        return Miss(side.direction, side.subject, f"no rule names {other.name}")
 
     def _fix(self, result: FlowResult) -> str | None:
         gen = self.options.generate

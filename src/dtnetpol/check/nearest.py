@@ -10,6 +10,7 @@ can never match the API server, the Service port written instead of the pod port
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from dtnetpol.dynatrace.components import recognise
@@ -93,8 +94,8 @@ def _why_peer_misses(an: Analyzer, rule: CompiledRule, other: Endpoint) -> str:
                                                other.host_network):
         what = other.name
         if rule.selector_peers and not rule.has_ip_blocks:
-            return (f"its peers ({listed}) select pods; {what} is not a pod (or runs on the "
-                    "host network), so no namespaceSelector or podSelector ever matches it")
+            kind = "runs on the host network" if isinstance(other, PodClass) else "is not a pod"
+            return f"its peers ({listed}) select pods; {what} {kind}, so no selector matches it"
         return f"its ipBlocks ({listed}) do not contain the addresses of {what}"
     if not rule.selector_peers:
         return f"its peers are ipBlocks only ({listed}); {IPBLOCK_NOTE}"
@@ -117,6 +118,18 @@ def _why_peer_misses(an: Analyzer, rule: CompiledRule, other: Endpoint) -> str:
     return f"its peers ({listed}) do not match {other.name}: " + "; ".join(best or [])
 
 
+def _label_gaps(selector: LabelSelector, labels: Mapping[str, str]) -> list[str]:
+    """What the labels have where the selector (already shown) wants something else:
+    ``it has app=web``, ``it has no label team``; expressions as the engine words them."""
+    out: list[str] = []
+    for k, v in selector.match_labels:
+        if labels.get(k) != v:
+            out.append(f"it has {k}={labels[k]}" if k in labels else f"it has no label {k}")
+    wanted = LabelSelector(match_expressions=selector.match_expressions)
+    out.extend(explain_mismatch(wanted, labels))
+    return out
+
+
 def _service_port_hint(cluster: Cluster, dst: Endpoint, rule_ports: PortSet,
                        port: int, protocol: Protocol) -> str:
     """``443 is the port of Service ns/name; its pods listen on 8443`` when that fits."""
@@ -127,8 +140,8 @@ def _service_port_hint(cluster: Cluster, dst: Endpoint, rule_ports: PortSet,
             for sp in svc.ports:
                 if sp.target_port == port and sp.port != port and \
                         rule_ports.contains(protocol, sp.port):
-                    return (f"kubernetes.default.svc:{sp.port} is translated to the API "
-                            f"server's endpoint port {port} before policies apply")
+                    return (f"kubernetes.default.svc:{sp.port} is the Service; policies "
+                            f"see {port}")
         return ""
     if not isinstance(dst, PodClass):
         return ""
@@ -143,8 +156,8 @@ def _service_port_hint(cluster: Cluster, dst: Endpoint, rule_ports: PortSet,
                 target = next((cp.port for cp in dst.ports if cp.name == target), -1)
             if target == port and sp.protocol is protocol and sp.port != port and \
                     rule_ports.contains(protocol, sp.port):
-                return (f"{sp.port} is the port of Service {svc.namespace}/{svc.name}, which "
-                        f"forwards to pod port {port}; NetworkPolicy matches the pod port")
+                return (f"{sp.port} is the port of Service {svc.namespace}/{svc.name}; "
+                        f"policies see pod port {port}")
     return ""
 
 
@@ -189,14 +202,14 @@ def nearest_misses(an: Analyzer, subject: PodClass, direction: Direction, other:
             weight = 0.0
             meant_for_subject = False
             if not selects(subject.labels):
-                misses = "; ".join(explain_mismatch(policy.pod_selector, subject.labels))
+                misses = "; ".join(_label_gaps(policy.pod_selector, subject.labels))
                 orphan = not any(selects(c.labels) for c in classes)
                 meant = intended_component(policy.pod_selector)
                 slip = orphan and meant is not None and meant.id is subject_component
                 weight += _SLIP if slip else 1
                 diffs.append(f"its podSelector {_selector_text(policy.pod_selector)} does not "
                              f"select {subject.name} ({misses})" +
-                             ("; it selects no pod at all" if orphan else "") +
+                             ("; it selects no pod" if orphan else "") +
                              (f"; its labels name the {meant.display_name}"
                               if slip and meant else ""))
                 meant_for_subject = slip
