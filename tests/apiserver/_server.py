@@ -233,8 +233,10 @@ class _Handler(BaseHTTPRequestHandler):
         status = 200
         try:
             if url.path not in ("/version", "/healthz", "/livez", "/readyz"):
-                auth = self.headers.get("Authorization", "")
-                if auth != f"Bearer {api.token}":
+                # the scheme is case-insensitive, as on the real server: the client's
+                # in-cluster loader sends "bearer <token>"
+                scheme, _, value = self.headers.get("Authorization", "").partition(" ")
+                if scheme.lower() != "bearer" or value.strip() != api.token:
                     raise _HttpError(401, "Unauthorized", "Unauthorized")
             if method == "GET":
                 payload, content_type = api.get(url.path, query)
