@@ -6,6 +6,7 @@ records them, so the tests also see what was asked (only GET, never a Secret).
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import os
@@ -316,6 +317,8 @@ def test_snapshot_files(server: ApiServer, kubeconfig: Path, tmp_path: Path) -> 
     info = yaml.safe_load((snap / "snapshot.txt").read_text())
     assert info["context"] == "test-cluster" and info["server"] == server.url
     assert info["serverVersion"]["gitVersion"] == "v1.33.1"
+    taken = dt.datetime.strptime(info["time"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    assert abs((dt.datetime.now(dt.UTC) - taken).total_seconds()) < 600
     assert info["objects"]["pods"] == _pods(server) and info["forbidden"] == []
     # a second snapshot into the same folder is refused
     code, _, err = run("snapshot", "--kubeconfig", str(kubeconfig), "--out", str(snap))

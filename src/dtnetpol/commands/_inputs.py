@@ -201,7 +201,9 @@ def input_paths(args: argparse.Namespace) -> list[str]:
 
 def reads_live(args: argparse.Namespace, paths: Sequence[str] | None = None) -> bool:
     """True when the command reads the live cluster: no PATH, and either the command needs
-    input or ``--kubeconfig``/``--context`` was given."""
+    input, or ``--kubeconfig``/``--context`` was given, or (``generate``, which can work
+    from a DynaKube file alone) no ``--dynakube FILE`` either: ``dtnetpol generate`` with
+    nothing reads the current context, as every other command does."""
     chosen = input_paths(args) if paths is None else paths
     if chosen:
         if getattr(args, "kubeconfig", None) or getattr(args, "context", None):
@@ -209,7 +211,8 @@ def reads_live(args: argparse.Namespace, paths: Sequence[str] | None = None) -> 
                              "cluster), not both")
         return False
     return bool(getattr(args, "paths_required", False) or getattr(args, "kubeconfig", None)
-                or getattr(args, "context", None))
+                or getattr(args, "context", None)
+                or (hasattr(args, "dynakube") and not args.dynakube))
 
 
 def cluster_spec(args: argparse.Namespace) -> ClusterSpec:
