@@ -226,11 +226,15 @@ class _Bucket:
     _order: list[tuple[str, str]] | None = None
     _encoded: dict[str, Encoded] = field(default_factory=dict)  # version -> items' JSON
     _by_namespace: dict[str, tuple[int, int]] | None = None
+    #: (namespace, labelSelector, fieldSelector) -> the indexes they pick: the pages of one
+    #: list (bench L: 300 pages of running pods) filter the 150,000 objects once, not per page
+    _picked: dict[tuple[str | None, str, str], tuple[int, ...]] = field(default_factory=dict)
 
     def invalidate(self) -> None:
         self._order = None
         self._encoded.clear()
         self._by_namespace = None
+        self._picked.clear()
 
     def order(self) -> list[tuple[str, str]]:
         if self._order is None:
@@ -348,13 +352,17 @@ class Store:
                 bucket.namespace_range(namespace)
             if not labels and not fields:
                 return Selection(encoded, start, end)
-            picked = []
-            for i in range(start, end):
-                obj = bucket.objects[order[i]]
-                obj_labels = obj.get("metadata", {}).get("labels") or {}
-                if all(r(obj_labels) for r in labels) and all(f(obj) for f in fields):
-                    picked.append(i)
-            return Selection(encoded, start, end, tuple(picked))
+            key = (namespace, label_selector, field_selector)
+            picked = bucket._picked.get(key)
+            if picked is None:
+                found = []
+                for i in range(start, end):
+                    obj = bucket.objects[order[i]]
+                    obj_labels = obj.get("metadata", {}).get("labels") or {}
+                    if all(r(obj_labels) for r in labels) and all(f(obj) for f in fields):
+                        found.append(i)
+                picked = bucket._picked[key] = tuple(found)
+            return Selection(encoded, start, end, picked)
 
 
 def pod_template_hash(text: str) -> str:
