@@ -106,6 +106,18 @@ def _serve(size: str, seed: int, folder: str, ready: Any, stop: Any) -> None:
     from tests.apiserver import ApiServer
 
     with ApiServer(objects(size, seed), installed={"dynatrace.com"}) as server:
+        # Nothing changes while the bench runs: each list's selected items are worked out
+        # once, not for every page (the test server filters 150,000 pods by the field
+        # selector per page, which made the clients wait minutes for it).
+        select, selected = server.store.select, {}
+
+        def memo(resource: Any, *args: Any) -> list[bytes]:
+            key = (resource.group, resource.plural, *args)
+            if key not in selected:
+                selected[key] = select(resource, *args)
+            return selected[key]
+
+        server.store.select = memo  # type: ignore[method-assign]
         server.kubeconfig(os.path.join(folder, "kubeconfig"))
         pages = _pages(server)  # also encodes every object once, before the clock starts
         with open(os.path.join(folder, "pages.pickle"), "wb") as f:
@@ -157,6 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--size", choices=sorted(generate.SIZES), default="L")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--no-connlist", action="store_true", help="measure the read only")
+    p.add_argument("--write", type=Path, metavar="FILE",
+                   help="also write the results as a Markdown table (bench/RESULTS-live.md)")
     p.add_argument("--phase", choices=("floor", "read"), help=argparse.SUPPRESS)
     p.add_argument("--folder", help=argparse.SUPPRESS)
     p.add_argument("--only", help=argparse.SUPPRESS)
@@ -190,11 +204,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                       f"process {child.cpu_seconds:.2f} s CPU, peak RSS {child.rss_mib:.0f} "
                       f"MiB; model: {got['model_pods']:,} pods, {got['ips']:,} pod IPs",
                       flush=True)
+            connlist: Child | None = None
             if not args.no_connlist:
                 cmd = [sys.executable, "-c",
                        "import sys; from dtnetpol.cli import entry; entry()", "connlist",
                        "--kubeconfig", os.path.join(tmp, "kubeconfig"), "-o", "json"]
-                child = run_child(cmd)
+                child = connlist = run_child(cmd)
                 floor = rows[-1][3]
                 print(f"connlist: exit {child.exit}, wall {child.seconds:.2f} s, CPU "
                       f"{child.cpu_seconds:.2f} s ({child.cpu_seconds / floor['cpu']:.2f}× the "
@@ -205,7 +220,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             stop.set()
             server.join(60)
+    if args.write:
+        args.write.write_text(_markdown(args.size, rows, connlist), encoding="utf-8")
     return 0
+
+
+def _markdown(size: str, rows: list[tuple[str, Child, dict[str, Any], dict[str, Any]]],
+              connlist: Child | None) -> str:
+    import platform
+
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    out = [f"# Live-shaped {size} (bench/live.py)", "",
+           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, Python "
+           f"{platform.python_version()}, {os.cpu_count()} CPUs, load average at the end "
+           f"{load}. Each row a fresh process; CPU is user + system; the floor is orjson over "
+           "the same pages, in a fresh process. Rerun: `python bench/live.py --write "
+           "bench/RESULTS-live.md`.", "",
+           "| read | objects | JSON | floor CPU | read to model CPU | × floor | read wall | "
+           "process CPU | peak RSS | model pods | pod IPs |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for label, child, got, floor in rows:
+        what = "pods only" if label == "pods" else "every list"
+        out.append(f"| {what} | {got['objects']:,} | {floor['bytes'] / 1e6:,.0f} MB in "
+                   f"{floor['pages']} pages | {floor['cpu']:.2f} s | {got['cpu']:.2f} s | "
+                   f"{got['cpu'] / floor['cpu']:.2f}× | {got['wall']:.2f} s | "
+                   f"{child.cpu_seconds:.2f} s | {child.rss_mib:,.0f} MiB | "
+                   f"{got['model_pods']:,} | {got['ips']:,} |")
+    if connlist is not None:
+        floor = rows[-1][3]
+        out += ["", f"`dtnetpol connlist --kubeconfig ... -o json` end to end: exit "
+                f"{connlist.exit}, CPU {connlist.cpu_seconds:.2f} s "
+                f"({connlist.cpu_seconds / floor['cpu']:.2f}× the floor of every page), wall "
+                f"{connlist.seconds:.2f} s, peak RSS {connlist.rss_mib:,.0f} MiB, output "
+                f"{len(connlist.stdout) / 1e6:,.1f} MB."]
+    return "\n".join(out) + "\n"
 
 
 if __name__ == "__main__":
