@@ -20,6 +20,7 @@ or rejected credentials become one :class:`ClusterError` line.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import os
 import time
@@ -38,6 +39,7 @@ from dtnetpol.manifest.fast_pods import PodReader
 from dtnetpol.manifest.objects import Header
 from dtnetpol.model.cluster import Cluster, Pod
 from dtnetpol.model.location import SourceLocation
+from dtnetpol.sources import FREEZE_MIN_DOCUMENTS
 
 try:  # a faster parser when it is installed; the standard one gives the same values
     import orjson
@@ -795,9 +797,15 @@ def read_cluster(spec: ClusterSpec, progress: Progress | None = None,
             are rejected, or a list fails for good.
     """
     reader = Reader(spec, progress)
+    # as load_cluster: pages allocate millions of small acyclic objects, and with the cyclic
+    # collector on its full collections walk the growing read again and again
+    enabled = gc.isenabled()
+    gc.disable()
     try:
         return reader.read(reads, bodies=bodies)
     finally:
+        if enabled:
+            gc.enable()
         reader.client.close()
 
 
@@ -807,10 +815,18 @@ def load_live(live: LiveRead, *, strict: bool = True) -> tuple[Cluster, list[Pro
 
     What a read without bodies made of its pods is consumed (it is in the model now).
     """
-    if all(x.models is None for x in live.lists):
-        cluster, problems = build_cluster(live.documents(), strict=strict)
-    else:
-        cluster, problems = merge_partials(_partials(live, strict), strict=strict)
+    enabled = gc.isenabled()
+    gc.disable()  # (see read_cluster)
+    try:
+        if all(x.models is None for x in live.lists):
+            cluster, problems = build_cluster(live.documents(), strict=strict)
+        else:
+            cluster, problems = merge_partials(_partials(live, strict), strict=strict)
+    finally:
+        if enabled:
+            gc.enable()
+    if live.count() >= FREEZE_MIN_DOCUMENTS:
+        gc.freeze()  # the model lives until the process ends (as in load_cluster)
     forbidden = tuple(f.warning() for f in live.forbidden)
     if forbidden:
         cluster = replace(cluster, warnings=forbidden + cluster.warnings)
