@@ -88,19 +88,19 @@ def phase_files(folder: str) -> Json:
             "digest": _digest(cluster)}
 
 
-def serve(manifests: str, kubeconfig: str) -> None:
-    """The server process: the running cluster of ``manifests`` until stdin closes."""
-    import yaml
+def serve(size: str, seed: str, kubeconfig: str) -> None:
+    """The server process: the running cluster of the generated (size, seed) until stdin
+    closes. The generator's objects go straight in (no YAML written and parsed again) and are
+    handed over, not copied."""
     from tests.apiserver import ApiServer, running_cluster
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    docs: list[Json] = []
-    for path in sorted(Path(manifests).rglob("*.yaml")):
-        with path.open(encoding="utf-8") as f:
-            docs.extend(d for d in yaml.load_all(f, Loader=loader) if d)
-    objects = running_cluster(docs)
+    files = generate.generate(generate.SIZES[size], int(seed))
+    docs = [d for batch in files.values() for d in batch]
+    del files
+    objects = running_cluster(docs, owned=True)
+    del docs
     server = ApiServer(objects, installed={"dynatrace.com"}).start()
-    server.kubeconfig(kubeconfig, context=f"bench-{Path(manifests).parent.name}")
+    server.kubeconfig(kubeconfig, context=f"bench-{size}-{seed}")
     # warm the encoded items, so the first measured read pays no more than the others
     for bucket in server.store.buckets.values():
         bucket.encoded(bucket.resource.version)
@@ -129,11 +129,10 @@ def _phase(*args: str) -> Json:
 
 # ============================================================ driver
 def measure(size: str, seed: int, repeat: int, log: Any) -> Json:
-    manifests = generate.ensure(size, seed, DATA)
     work = Path(tempfile.mkdtemp(prefix=f"live-{size}-", dir=DATA))
     kubeconfig = work / "kubeconfig"
     start = time.perf_counter()
-    server = subprocess.Popen([sys.executable, __file__, "--serve", str(manifests),
+    server = subprocess.Popen([sys.executable, __file__, "--serve", size, str(seed),
                                str(kubeconfig)], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True)
     try:
@@ -217,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--results", type=Path, default=ROOT / "bench" / "LIVE.md")
     p.add_argument("--no-results", action="store_true")
     p.add_argument("--phase", help=argparse.SUPPRESS)
-    p.add_argument("--serve", nargs=2, metavar=("MANIFESTS", "KUBECONFIG"),
+    p.add_argument("--serve", nargs=3, metavar=("SIZE", "SEED", "KUBECONFIG"),
                    help=argparse.SUPPRESS)
     p.add_argument("phase_args", nargs="*", help=argparse.SUPPRESS)
     args = p.parse_args(argv)

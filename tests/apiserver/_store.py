@@ -141,9 +141,22 @@ def parse_field_selector(text: str, kind: str) -> list[Callable[[Mapping[str, An
 
 
 # --------------------------------------------------------------------------- the store
+_UID_NAMESPACE = uuid.NAMESPACE_URL.bytes
+
+
 def uid_of(kind: str, namespace: str, name: str) -> str:
-    """A stable uid, so fixtures (and golden outputs) do not change from run to run."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"dtnetpol-test/{kind}/{namespace}/{name}"))
+    """A stable uid, so fixtures (and golden outputs) do not change from run to run.
+
+    It is ``uuid5(NAMESPACE_URL, "dtnetpol-test/KIND/NS/NAME")``, computed without the UUID
+    class (a third of the cost; bench L makes 300,000 of them).
+    """
+    raw = bytearray(hashlib.sha1(
+        _UID_NAMESPACE + f"dtnetpol-test/{kind}/{namespace}/{name}".encode(),
+        usedforsecurity=False).digest()[:16])
+    raw[6] = (raw[6] & 0x0F) | 0x50  # version 5
+    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 CREATED = "2026-11-02T09:14:07Z"

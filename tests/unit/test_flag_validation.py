@@ -22,10 +22,9 @@ EXAMPLE = REPO / "examples" / "cluster"
 # What a flag takes, told by its metavar or name → (checking function, bad values, good).
 KINDS: dict[str, tuple[object, list[str], str]] = {
     "CIDR": (_types.cidr, ["banana", "1.2.3/99", "10.0.0.0/33", "::1/129", ""], "10.0.0.0/8"),
-    "IP:PORT": (_types.ip_port, ["banana", "1.2.3.4", "1.2.3.4:0", "1.2.3.4:65536",
-                                 "host:443", "[::1]:x"], "[fd00::1]:6443"),
-    "ADDRESS:PORT": (_types.address_port, ["banana", "1.2.3.4", "x:443", "1.2.3.4:99999"],
-                     ":6443"),
+    "IP:PORT": (_types.apiserver, ["banana", "1.2.3.4", "1.2.3.4:0", "1.2.3.4:65536",
+                                   "host:443", "[::1]:x", "10.0.0.0/8:443", ":"],
+                "[fd00::1]:6443"),
     "NS": (_types.namespace, ["../x", "Upper", "a_b", "-a", "a" * 64, ""], "dynatrace"),
     "NS,...": (_types.namespaces, ["a,../b", ",", "A"], "shop,payments"),
     "PORT": (_types.port, ["0", "65536", "http", "53/ICMP", "-1"], "53/UDP"),

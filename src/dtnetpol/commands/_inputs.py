@@ -42,6 +42,29 @@ HOST_NETWORK_HELP = (
     "policies select them and peer selectors match them like any pod")
 
 
+APISERVER_HELP = (
+    "the API server endpoint behind kubernetes.default.svc, IP:PORT (:PORT when only the "
+    "port is known); repeatable, one per control-plane address (default: the "
+    "default/kubernetes Endpoints or EndpointSlice in the input)")
+
+
+def add_apiserver_flag(p: argparse.ArgumentParser) -> None:
+    """``--apiserver [IP]:PORT``, repeatable: the same flag for lint and every command that
+    works out the Dynatrace flows."""
+    p.add_argument("--apiserver", action="append", default=[], metavar="IP:PORT",
+                   type=flag_types.apiserver, help=APISERVER_HELP)
+
+
+def apiserver_values(values: Sequence[str]) -> tuple[tuple[str | None, int], ...]:
+    """The ``--apiserver`` values as (address or None, port), duplicates dropped, in order."""
+    out: list[tuple[str | None, int]] = []
+    for text in values:
+        host, _, port = text.rpartition(":")
+        host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+        out.append((host or None, int(port)))
+    return tuple(dict.fromkeys(out))
+
+
 def add_input_flags(p: argparse.ArgumentParser, formats: Sequence[str], *,
                     paths_required: bool = True, paths_help: str = PATH_HELP,
                     workloads: bool = False, dynakube: bool = False,
