@@ -139,6 +139,7 @@ def test_every_command_help_has_examples_that_parse() -> None:
     ("lint", "examples/cluster"),
     ("rules",),
     ("diff", "--skip-invalid", "examples/cluster", "examples/cluster"),
+    ("diagnose", "--skip-invalid", "examples/cluster", "examples/diagnose"),
 ])
 def test_yaml_output_is_the_json_document(argv: tuple[str, ...]) -> None:
     import yaml
@@ -148,3 +149,17 @@ def test_yaml_output_is_the_json_document(argv: tuple[str, ...]) -> None:
     assert as_json[0] == as_yaml[0]
     assert yaml.safe_load(as_yaml[1]) == json.loads(as_json[1])
     assert not as_yaml[1].lstrip().startswith("{")
+
+
+def test_every_command_with_json_output_has_yaml_next_to_it() -> None:
+    """kubectl's habit: where the output is data, -o yaml is offered beside -o json."""
+    import argparse
+
+    with_json = []
+    for name, p in _subcommands().items():
+        assert isinstance(p, argparse.ArgumentParser)
+        for action in p._actions:
+            if "--output" in action.option_strings and "json" in (action.choices or ()):
+                with_json.append(name)
+                assert "yaml" in (action.choices or ()), name
+    assert {"check", "diagnose", "probe", "lint", "connlist", "rules"} <= set(with_json)

@@ -255,34 +255,40 @@ def deciding_denies(side: SideVerdict, port: int | None,
             (port is None or protocol is None or s.ports.contains(protocol, port))]
 
 
+def _rule_text(step: Step) -> str:
+    """The deciding rule without the policy the step already names: ``egress[0] (f:8)``."""
+    text = str(step.rule)
+    for prefix in (f"{step.layer} {step.policy} ", f"{step.policy} "):
+        if step.policy and text.startswith(prefix):
+            return text[len(prefix):]
+    return text
+
+
 def _responsible(step: Step, side: SideVerdict, subject: PodClass) -> str | None:
     """Which policy of which layer is responsible for a Deny, and what would change it.
 
     None for a default deny of NetworkPolicy or Cilium: the policies that isolate the side
     are named with the nearest misses (or why none comes close).
     """
-    where = f"{step.rule}" if step.rule is not None else ""
+    where = f"{step} by {_rule_text(step)}" if step.rule is not None else ""
     passed = [s for s in side.steps if s.action is Action.PASS]
-    before = f" (after {' -> '.join(dict.fromkeys(str(s) for s in passed))})" if passed else ""
+    if passed:
+        where += f" (after {' -> '.join(dict.fromkeys(str(s) for s in passed))})"
     layer = step.layer
     if layer in _ADMIN:
-        return (f"{step} by {where}{before}: an admin Deny comes before every NetworkPolicy "
-                "and baseline rule, so no allow written there helps; narrow that rule, or "
-                "add an Allow of higher precedence (a lower priority number) in the admin tier")
+        return (f"{where}: an admin Deny beats every NetworkPolicy; narrow it, or add an "
+                "admin Allow of higher precedence")
     if layer in _BASELINE:
-        return (f"{step} by {where}{before}: a baseline rule, decided only when no "
-                "NetworkPolicy isolates the side; a NetworkPolicy that allows it overrides it")
+        return f"{where}: a baseline Deny; a NetworkPolicy that allows it overrides it"
     if layer in _CILIUM and step.rule is not None:
-        return (f"{step} by {where}{before}: a Cilium deny wins over every allow of any kind "
-                "(Cilium or NetworkPolicy); narrow that rule")
+        return f"{where}: a Cilium deny beats every allow; narrow it"
     if layer.startswith("Calico "):
         tier = layer.removeprefix("Calico ")
         if step.rule is not None:
-            return (f"{step} by {where}{before}: a Calico Deny rule; in tier {tier} an Allow "
-                    "rule of a lower order (or of an earlier tier) would decide first")
-        return (f"[{layer}] end of tier{before}: a policy of tier {tier} selects "
-                f"{subject.name} for {side.direction.value} and none of its rules matches, so "
-                f"the tier drops it; add an Allow (or Pass) rule in tier {tier}")
+            return f"{where}: a Calico Deny; an Allow of lower order decides first"
+        return (f"[{layer}] end of tier: tier {tier} selects {subject.name} for "
+                f"{side.direction.value} and no rule matches; add an Allow or Pass in "
+                f"tier {tier}")
     return None
 
 

@@ -51,6 +51,7 @@ from dtnetpol.probe.plan import (
     ephemeral_container,
     ephemeral_target,
 )
+from dtnetpol.render.data import DATA_FORMATS, data_text
 from dtnetpol.render.probe import FORMATS, dry_run_yaml, probe_json, probe_table
 from dtnetpol.sources import read_documents
 
@@ -269,6 +270,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for c in comparisons:
         if c.agreement is Agreement.UNKNOWN:
             warn(args, err, f"{c.flow}: {c.detail}")
-    render = probe_json if args.output == "json" else probe_table
-    out.write(render(comparisons, skipped, cleaned))
+    if args.output in DATA_FORMATS:
+        out.write(data_text(args.output, probe_json(comparisons, skipped, cleaned)))
+    else:
+        out.write(probe_table(comparisons, skipped, cleaned))
     return EXIT_FINDING if failing(comparisons) else EXIT_OK

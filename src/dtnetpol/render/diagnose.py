@@ -14,12 +14,13 @@ from typing import Any
 from dtnetpol.check import CheckReport
 from dtnetpol.diagnose import Diagnosis, Evidence, Finding
 from dtnetpol.render import markdown as md
+from dtnetpol.render.data import DATA_FORMATS, data_text
 from dtnetpol.render.engine_json import API_VERSION, dumps
 
 __all__ = ["FORMATS", "diagnose_json", "diagnose_md", "diagnose_table", "render_diagnosis",
            "terminal_safe"]
 
-FORMATS = ("table", "json", "md", "html")
+FORMATS = ("table", *DATA_FORMATS, "md", "html")
 
 
 def terminal_safe(text: str) -> str:
@@ -140,8 +141,8 @@ def diagnose_md(diag: Diagnosis) -> str:
 
 def render_diagnosis(fmt: str, diag: Diagnosis, report: CheckReport, *,
                      inputs: tuple[str, ...] = ()) -> str:
-    if fmt == "json":
-        return diagnose_json(diag)
+    if fmt in DATA_FORMATS:
+        return data_text(fmt, diagnose_json(diag))
     if fmt == "md":
         return diagnose_md(diag)
     if fmt == "html":

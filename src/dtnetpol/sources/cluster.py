@@ -299,9 +299,16 @@ def _current_context(paths: str) -> str | None:
     return None
 
 
+#: Where Kubernetes mounts a pod's service-account token and the cluster's CA (the client
+#: library's own default); a module constant so tests can point it at a folder of theirs and
+#: run the real in-cluster loader against the local test server.
+SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
+
+
 def _in_cluster() -> bool:
+    """Run inside a pod: the service's host in the environment and the token mounted."""
     return bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and \
-        Path("/var/run/secrets/kubernetes.io/serviceaccount/token").is_file()
+        (SERVICE_ACCOUNT_DIR / "token").is_file()
 
 
 class _Client:
@@ -339,15 +346,23 @@ class _Client:
                 raise ClusterError(f"--context {spec.context}: no kubeconfig found "
                                    "(--kubeconfig, $KUBECONFIG, ~/.kube/config)")
             elif _in_cluster():
-                config.load_incluster_config(  # type: ignore[no-untyped-call]
-                    client_configuration=self.configuration)
+                # the loader of load_incluster_config, with the token and CA paths spelled
+                # out (it re-reads the token file as kubelet rotates it)
+                from kubernetes.config.incluster_config import InClusterConfigLoader
+
+                InClusterConfigLoader(  # type: ignore[no-untyped-call]
+                    token_filename=str(SERVICE_ACCOUNT_DIR / "token"),
+                    cert_filename=str(SERVICE_ACCOUNT_DIR / "ca.crt"),
+                ).load_and_set(self.configuration)
                 self.context = "in-cluster"
             else:
                 raise ClusterError("no kubeconfig found (--kubeconfig, $KUBECONFIG, "
                                    "~/.kube/config) and not running in a pod; give PATHs "
                                    "to read manifests instead")
         except ConfigException as e:
-            raise ClusterError(f"cannot use the kubeconfig: {_one_line(str(e))}") from None
+            what = "the kubeconfig" if path is not None else \
+                f"the in-cluster service account ({SERVICE_ACCOUNT_DIR})"
+            raise ClusterError(f"cannot use {what}: {_one_line(str(e))}") from None
         except (OSError, ValueError, TypeError, KeyError) as e:
             raise ClusterError(f"cannot use the kubeconfig {path}: "
                                f"{_one_line(str(e))}") from None
