@@ -385,15 +385,20 @@ def _fast_yaml(text: str, file: str) -> Iterator[Document]:
         for fast, line, index, start, pieces in yaml_fast.runs(text, cut or []):
             bodies = yaml_fast.parse_run(text, pieces) if fast else None
             if bodies is None:
-                docs, count = read_piece(text[start:pieces[-1].end], file, line, index)
-                if count != len(pieces):
+                # One document at a time, as _parse gives them (a run may be a whole file
+                # of policies: a list of all of them doubled the peak memory).
+                end = [index]
+                piece = text if start == 0 and pieces[-1].end == len(text) else \
+                    "\n" * (line - 1) + text[start:pieces[-1].end]
+                for doc in _parse(piece, file, index, end):
+                    yield doc
+                    given += 1
+                if end[0] - index != len(pieces):
                     raise _Fallback
             else:
-                docs = [Document(file, index + i, body, piece.line or line)
-                        for i, (body, piece) in enumerate(zip(bodies, pieces, strict=True))]
-            for doc in docs:
-                yield doc
-                given += 1
+                for i, (body, piece_) in enumerate(zip(bodies, pieces, strict=True)):
+                    yield Document(file, index + i, body, piece_.line or line)
+                    given += 1
         if cut is not None:
             return
     except (_Fallback, InputError):
