@@ -91,7 +91,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--timeout", type=float, default=DEADLINE_SECONDS + 15, metavar="SECONDS",
                    help="how long to wait for the probe pods (default: "
                         f"{DEADLINE_SECONDS + 15})")
-    p.set_defaults(run=run, flavor=Flavor.KUBERNETES.value, no_fix=True)
+    p.set_defaults(run=run, flavor=Flavor.KUBERNETES.value, live_bodies=True, no_fix=True)
 
 
 def result_of(probe: Probe, pod: dict[str, Any] | None, log: str = "", *,
