@@ -151,6 +151,9 @@ def analyzer(args: argparse.Namespace, cluster: Cluster) -> Analyzer:
     return Analyzer(cluster, host_network(args))
 
 
+MAX_REQUEST_TIMEOUT = 24 * 3600.0
+
+
 def _duration(text: str) -> float:
     """kubectl's ``--request-timeout``: seconds, or a duration such as ``30s``, ``1m``."""
     units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
@@ -165,8 +168,8 @@ def _duration(text: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a duration (e.g. 30, 30s, 1m)") \
             from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: must be more than 0")
+    if not 0 < value <= MAX_REQUEST_TIMEOUT:   # NaN too; a socket takes no year-long timeout
+        raise argparse.ArgumentTypeError(f"{text!r}: must be more than 0 and at most 24h")
     return value
 
 
