@@ -151,6 +151,9 @@ def analyzer(args: argparse.Namespace, cluster: Cluster) -> Analyzer:
     return Analyzer(cluster, host_network(args))
 
 
+MAX_REQUEST_TIMEOUT = 24 * 3600.0
+
+
 def _duration(text: str) -> float:
     """kubectl's ``--request-timeout``: seconds, or a duration such as ``30s``, ``1m``."""
     units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
@@ -165,8 +168,8 @@ def _duration(text: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a duration (e.g. 30, 30s, 1m)") \
             from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: must be more than 0")
+    if not 0 < value <= MAX_REQUEST_TIMEOUT:   # NaN too; a socket takes no year-long timeout
+        raise argparse.ArgumentTypeError(f"{text!r}: must be more than 0 and at most 24h")
     return value
 
 
@@ -220,11 +223,13 @@ def cluster_spec(args: argparse.Namespace) -> ClusterSpec:
                        page_size=getattr(args, "chunk_size", 500))
 
 
-def read_live(args: argparse.Namespace, err: TextIO | None) -> LiveRead:
-    """Read the live cluster, with a progress line on a terminal (not with ``-q``)."""
+def read_live(args: argparse.Namespace, err: TextIO | None, *, bodies: bool = True
+              ) -> LiveRead:
+    """Read the live cluster, with a progress line on a terminal (not with ``-q``).
+    ``bodies=False``: only the model is wanted; pods go into it page by page."""
     quiet = getattr(args, "quiet", False) or err is None
     with progress(err or sys.stderr, "reading the cluster", quiet=quiet) as status:
-        return read_cluster(cluster_spec(args), status.update)
+        return read_cluster(cluster_spec(args), status.update, bodies=bodies)
 
 
 def stdin_for(args: argparse.Namespace, paths: Sequence[str] | None = None) -> TextIO | None:
@@ -322,7 +327,8 @@ def load(args: argparse.Namespace, err: TextIO | None, *,
     if chosen and not reads_live(args, chosen):
         chosen = without_excluded(chosen, args, err)
     if reads_live(args, chosen):
-        live = read_live(args, err)
+        # the bodies are kept only for commands that read them (lint, diagnose, probe)
+        live = read_live(args, err, bodies=keep_documents or getattr(args, "live_bodies", False))
         cluster, problems = load_live(live, strict=not keep_documents and not getattr(
             args, "skip_invalid", False))
         documents = {(loc.file, loc.document): b

@@ -61,6 +61,17 @@ STUCK = frozenset({"ImagePullBackOff", "ErrImagePull", "InvalidImageName",
                    "CreateContainerConfigError", "CreateContainerError", "ErrImageNeverPull"})
 
 
+def _seconds(text: str) -> float:
+    """``--timeout``: seconds, more than 0 and at most an hour (not NaN, not infinite)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be more than 0 and at most 3600")
+    return value
+
+
 def register(subparsers: Any) -> None:
     """Add ``probe`` to the CLI's subparsers."""
     p = subparsers.add_parser(
@@ -88,10 +99,10 @@ def register(subparsers: Any) -> None:
                         "and stays, terminated, in the pod until the pod is replaced)")
     p.add_argument("--image", default=DEFAULT_IMAGE,
                    help=f"image with busybox nc (default: {DEFAULT_IMAGE})")
-    p.add_argument("--timeout", type=float, default=DEADLINE_SECONDS + 15, metavar="SECONDS",
+    p.add_argument("--timeout", type=_seconds, default=DEADLINE_SECONDS + 15, metavar="SECONDS",
                    help="how long to wait for the probe pods (default: "
                         f"{DEADLINE_SECONDS + 15})")
-    p.set_defaults(run=run, flavor=Flavor.KUBERNETES.value, no_fix=True)
+    p.set_defaults(run=run, flavor=Flavor.KUBERNETES.value, live_bodies=True, no_fix=True)
 
 
 def result_of(probe: Probe, pod: dict[str, Any] | None, log: str = "", *,
