@@ -125,7 +125,7 @@ class Mode(StrEnum):
 
     @property
     def has_oneagent_daemonset(self) -> bool:
-        """Reference §4: a OneAgent DaemonSet runs in every mode but applicationMonitoring."""
+        """A OneAgent DaemonSet runs in every mode but applicationMonitoring."""
         return self in (Mode.CLOUD_NATIVE_FULLSTACK, Mode.HOST_MONITORING,
                         Mode.CLASSIC_FULLSTACK)
 

@@ -70,6 +70,10 @@ class _Pairwise:
     def side(self, subject: PodClass, direction: Direction, other: PodClass) -> PortSet:
         an = self.an
         key = _share_key(an, subject, direction, other)
+        if key is None and other.host_network and not subject.host_network and \
+                an._owns(other) and an._owns(subject):
+            full = _full_key(an, subject, direction)   # a host-network peer: by subject
+            key = None if full is None else ("host", full, other.index)
         if key is None:
             return _side(an, subject, direction, other)
         hit = self.cache.get(key)
@@ -254,6 +258,27 @@ def _subject_key(an: Analyzer, subject: PodClass, direction: Direction
     return (an.is_isolated(subject, direction), ports, tuple(keys))
 
 
+def _full_key(an: Analyzer, subject: PodClass, direction: Direction
+              ) -> tuple[object, ...] | None:
+    """Everything a side of ``subject`` (a pod class of the pod network) reads of it, whatever
+    the other end: the tiers' subject keys, its NetworkPolicy rules and their isolation, and
+    its ports on ingress (None when a tier cannot tell). Sides towards a host-network pod or
+    an address range are shared by it."""
+    layers = an.layers
+    assert layers is not None
+    if not an._owns(subject) or subject.host_network:
+        return None
+    keys: list[object] = []
+    for t in layers.tiers:
+        k = t.subject_key(an, subject, direction)
+        if k is None:
+            return None
+        keys.append(k)
+    return (direction, layers.touches(an, subject, direction), tuple(keys),
+            an.is_isolated(subject, direction), tuple(map(id, an.rules_for(subject, direction))),
+            subject.ports if direction is Direction.INGRESS else None)
+
+
 def _peer_signature(an: Analyzer, other: PodClass, direction: Direction
                     ) -> tuple[object, ...] | None:
     layers = an.layers
@@ -315,11 +340,15 @@ def assemble(an: Analyzer, pairs: dict[tuple[WorkloadRef, WorkloadRef], PortSet]
         everything.append((6, IntervalSet.single(0, V6_MAX), PortSet.all()))
     outgoing: dict[WorkloadRef, list[tuple[int, IntervalSet, PortSet]]] = {}
     incoming: dict[WorkloadRef, list[tuple[int, IntervalSet, PortSet]]] = {}
+    shared: dict[tuple[object, ...], list[tuple[int, IntervalSet, PortSet]]] = {}
     for c in classes:
         for direction in Direction:
             found: list[tuple[int, IntervalSet, PortSet]] = []
+            key = _full_key(an, c, direction)
             if c.host_network:   # not governed: everything, both ways
                 found = list(everything)
+            elif key is not None and key in shared:
+                found = shared[key]
             else:
                 mine = [s for t in layers.tiers for s in t.address_sets(an, c, direction)]
                 for piece in cut(whole, mine):
@@ -330,6 +359,8 @@ def assemble(an: Analyzer, pairs: dict[tuple[WorkloadRef, WorkloadRef], PortSet]
                     if r.allowed:
                         found.extend((v, ivs, r.allowed)
                                      for v, ivs in ((4, piece.v4), (6, piece.v6)) if ivs)
+                if key is not None:
+                    shared[key] = found
             target = outgoing if direction is Direction.EGRESS else incoming
             for w in c.workloads:
                 target.setdefault(w, []).extend(found)

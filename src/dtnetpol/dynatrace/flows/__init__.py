@@ -1,11 +1,11 @@
 """The network flows the Dynatrace Operator needs, as one data table, and their selection.
 
-:data:`FLOW_SPECS` lists every flow of reference §3 (plus a few found in the operator source,
-marked in their notes). Each :class:`FlowSpec` says who talks to whom on which **pod** port
-(NetworkPolicy matches the pod port after Service translation: 8443 for the webhook, never
-443), whether the flow is required, what brings it (a predicate over the DynaKube and the
-install facts) and what breaks when it is blocked (exact strings where the reference gives
-them, with where they show).
+:data:`FLOW_SPECS` lists every flow the operator's documentation names (plus a few found in
+the operator source, marked in their notes). Each :class:`FlowSpec` says who talks to whom on
+which **pod** port (NetworkPolicy matches the pod port after Service translation: 8443 for the
+webhook, never 443), whether the flow is required, what brings it (a predicate over the
+DynaKube and the install facts) and what breaks when it is blocked (the operator's exact log
+and status strings where it has them, with where they show).
 
 :func:`applicable_flows` turns the table into concrete :class:`Flow` objects for one or more
 DynaKubes (and EdgeConnects): sources and destinations resolved to namespaces, pod labels,

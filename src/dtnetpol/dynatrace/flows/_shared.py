@@ -82,7 +82,7 @@ def logmon(ctx: FlowContext) -> bool:
     return ctx.dk.log_monitoring_standalone
 
 
-# --- symptom texts (reference §5, §6) -----------------------------------------------------
+# --- symptom texts (the operator's own log and status strings) ----------------------------
 
 GO_NET_ERRORS = tuple(
     Symptom(text, Where.OPERATOR_LOG) for text in (
