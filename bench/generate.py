@@ -1,7 +1,7 @@
 """Seeded synthetic clusters for the benchmarks: namespaces, workloads, policies, Dynatrace.
 
     python bench/generate.py --size M --seed 1 --out bench/.data/M-1
-    python bench/generate.py --size S --pods            # replicas written as Pod objects
+    python bench/generate.py --size S --pods            # also every replica as a Pod object
 
 A cluster is written as multi-document YAML under ``OUT/manifests/`` (one file per kind group)
 and described by ``OUT/meta.json`` (sizes as asked, and as counted in what was written: pods,
@@ -14,6 +14,12 @@ Sizes (pods are replicas: Deployment/StatefulSet ``replicas`` plus one DaemonSet
     L   150,000 pods as 15,000 workloads, 10,000 namespaces, 20,000 NetworkPolicies
 
 Counts are totals, the platform (kube-system, ingress-nginx, monitoring, dynatrace) included.
+With ``--pods`` every replica is also written as the running Pod a live cluster serves
+(``pods.yaml``: L has 150,000 of them, the DaemonSets' pod per node included): scheduled on a
+node, an address from the node's pod CIDR, status ``Running`` with container statuses, the
+defaults the API server fills in, and in monitored namespaces the webhook's init container and
+annotations; about 2.9 kB of JSON each (managedFields left out, as ``kubectl get`` leaves them
+out).
 
 Shapes, modelled on real clusters:
 
@@ -37,11 +43,13 @@ Shapes, modelled on real clusters:
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import random
 import re
 import sys
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -588,34 +596,186 @@ def generate(spec: Spec, seed: int, *, as_pods: bool = False) -> dict[str, list[
         "policies.yaml": policies,
     }
     if as_pods:
-        files["pods.yaml"] = list(_pods_of(files["workloads.yaml"], rng))
+        workloads = [d for docs in files.values() for d in docs
+                     if d["kind"] in ("Deployment", "StatefulSet", "DaemonSet")]
+        nodes = [d for d in files["platform.yaml"] if d["kind"] == "Node"]
+        monitored = {d["metadata"]["name"] for d in files["namespaces.yaml"]
+                     if d["metadata"]["labels"].get("dynatrace-monitoring") == "enabled"}
+        files["pods.yaml"] = list(_pods_of(workloads, nodes, monitored))
     return files
 
 
-def _pods_of(workloads: list[Doc], rng: random.Random) -> Iterator[Doc]:
-    """Replicas as Pod objects owned by a ReplicaSet (Deployments) or the workload itself."""
+def _digest(text: str, length: int) -> str:
+    """A stable generated-name suffix (Kubernetes' safe alphabet), as controllers make them."""
+    raw = hashlib.sha256(text.encode()).digest()
+    return "".join(_SAFE[b % len(_SAFE)] for b in raw[:length])
+
+
+_SAFE = "bcdfghjklmnpqrstvwxz2456789"
+_CREATED = "2026-11-02T09:14:07Z"
+#: What the webhook adds to a pod of a monitored namespace (cloudNativeFullStack).
+_INJECTED = {"oneagent.dynatrace.com/injected": "true",
+             "metadata-enrichment.dynatrace.com/injected": "true",
+             "dynakube.dynatrace.com/injected": DYNAKUBE}
+_INIT = {"name": "dynatrace-operator",
+         "image": f"public.ecr.aws/dynatrace/dynatrace-operator:v{OPERATOR_VERSION}",
+         "args": ["bootstrap", "--source=/opt/dynatrace/oneagent", "--target=/mnt/bin"],
+         "resources": {"requests": {"cpu": "30m", "memory": "30Mi"},
+                       "limits": {"cpu": "100m", "memory": "60Mi"}},
+         "volumeMounts": [{"name": "dynatrace-bin", "mountPath": "/mnt/bin"}]}
+
+
+class _Scheduler:
+    """Nodes in turn for replicas, each node's pod CIDR allocated in order."""
+
+    def __init__(self, nodes: list[Doc]) -> None:
+        self.nodes = nodes
+        self.turn = 0
+        self.used = [1] * len(nodes)
+
+    def node_ip(self, i: int) -> str:
+        return str(self.nodes[i]["status"]["addresses"][0]["address"])
+
+    def pod_ip(self, i: int) -> str:
+        self.used[i] += 1
+        net = self.nodes[i]["spec"]["podCIDR"]
+        return f"{net.rsplit('.', 1)[0]}.{self.used[i]}"
+
+    def pick(self) -> int:
+        i = self.turn % len(self.nodes)
+        self.turn += 1
+        return i
+
+
+def _pod_spec(w: Doc, injected: bool) -> Doc:
+    """The spec every pod of a workload shares, as the API server defaults it (``nodeName``
+    is added per pod)."""
+    template = w["spec"]["template"]["spec"]
+    spec: Doc = {}
+    if injected:
+        spec["initContainers"] = [_INIT]
+    spec["containers"] = [{**c, "terminationMessagePath": "/dev/termination-log",
+                           "terminationMessagePolicy": "File", "imagePullPolicy": "IfNotPresent"}
+                          for c in template["containers"]]
+    spec.update({k: v for k, v in template.items() if k != "containers"})
+    spec.setdefault("restartPolicy", "Always")
+    spec["terminationGracePeriodSeconds"] = 30
+    spec.setdefault("dnsPolicy", "ClusterFirst")
+    spec["serviceAccountName"] = "default"
+    spec["serviceAccount"] = "default"
+    spec["securityContext"] = {}
+    spec["schedulerName"] = "default-scheduler"
+    spec["tolerations"] = _TOLERATIONS
+    spec["priority"] = 0
+    spec["enableServiceLinks"] = True
+    spec["preemptionPolicy"] = "PreemptLowerPriority"
+    return spec
+
+
+def _pod(w: Doc, spec: Doc, owner: Doc, name: str, labels: dict[str, str], node: int,
+         sched: _Scheduler, generate_name: str) -> Doc:
+    """One running Pod as the API returns it (without managedFields, as kubectl prints it)."""
+    host_ip = sched.node_ip(node)
+    pod_ip = host_ip if spec.get("hostNetwork") else sched.pod_ip(node)
+    ns = w["metadata"]["namespace"]
+    meta: Doc = {"name": name, "generateName": generate_name, "namespace": ns,
+                 "uid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"bench/Pod/{ns}/{name}")),
+                 "resourceVersion": str(100_000 + node), "creationTimestamp": _CREATED,
+                 "labels": labels}
+    if "initContainers" in spec:
+        meta["annotations"] = _INJECTED
+    meta["ownerReferences"] = [owner]
+    status: Doc = {
+        "phase": "Running",
+        "conditions": _CONDITIONS,
+        "hostIP": host_ip, "hostIPs": [{"ip": host_ip}],
+        "podIP": pod_ip, "podIPs": [{"ip": pod_ip}],
+        "startTime": _CREATED,
+    }
+    if "initContainers" in spec:
+        status["initContainerStatuses"] = [_status(name, _INIT, init=True)]
+    status["containerStatuses"] = [_status(name, c) for c in spec["containers"]]
+    status["qosClass"] = "Burstable"
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta,
+            "spec": {**spec, "nodeName": sched.nodes[node]["metadata"]["name"]},
+            "status": status}
+
+
+_CONDITIONS = [{"type": t, "status": "True", "lastProbeTime": None,
+                "lastTransitionTime": _CREATED}
+               for t in ("PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady",
+                         "PodScheduled")]
+_TOLERATIONS = [{"key": f"node.kubernetes.io/{k}", "operator": "Exists",
+                 "effect": "NoExecute", "tolerationSeconds": 300}
+                for k in ("not-ready", "unreachable")]
+
+
+def _status(pod: str, c: Doc, init: bool = False) -> Doc:
+    state = {"terminated": {"exitCode": 0, "reason": "Completed", "startedAt": _CREATED,
+                            "finishedAt": _CREATED, "containerID": ""}} if init else \
+        {"running": {"startedAt": _CREATED}}
+    return {"name": c["name"], "state": state, "lastState": {}, "ready": not init,
+            "restartCount": 0, "image": c["image"],
+            "imageID": f"{c['image'].split(':')[0]}@sha256:{_digest(c['image'], 16)}",
+            "containerID": f"containerd://{_digest(pod + c['name'], 16)}",
+            "started": not init}
+
+
+def _pods_of(workloads: list[Doc], nodes: list[Doc], monitored: set[str]) -> Iterator[Doc]:
+    """Every replica as a running Pod, as a live cluster serves it: Deployments' pods owned
+    by their ReplicaSet (``pod-template-hash``), StatefulSets' ``NAME-i``, one DaemonSet pod
+    per node, each scheduled on a node with an address from its pod CIDR (the node's own on
+    the host network), in status ``Running``; pods of monitored namespaces carry the
+    webhook's init container and annotations."""
+    sched = _Scheduler(nodes)
     for w in workloads:
-        if w["kind"] == "DaemonSet":
-            continue
         meta, spec = w["metadata"], w["spec"]
-        template = spec["template"]
-        digest = f"{rng.getrandbits(40):010x}"[:10]
-        for i in range(spec.get("replicas", 1)):
-            labels = dict(template["metadata"]["labels"])
-            if w["kind"] == "Deployment":
-                labels["pod-template-hash"] = digest
-                owner = {"apiVersion": "apps/v1", "kind": "ReplicaSet",
-                         "name": f"{meta['name']}-{digest}", "controller": True,
-                         "uid": f"00000000-0000-0000-0000-{digest}00"}
-                name = f"{meta['name']}-{digest}-{i:05x}"
-            else:
-                owner = {"apiVersion": "apps/v1", "kind": w["kind"], "name": meta["name"],
-                         "controller": True, "uid": f"00000000-0000-0000-0000-{digest}01"}
-                name = f"{meta['name']}-{i}"
-            yield {"apiVersion": "v1", "kind": "Pod",
-                   "metadata": {"name": name, "namespace": meta["namespace"], "labels": labels,
-                                "ownerReferences": [owner]},
-                   "spec": template["spec"]}
+        ns, base = meta["namespace"], meta["name"]
+        template_labels = spec["template"]["metadata"]["labels"]
+        spec_of_pods = _pod_spec(w, ns in monitored)
+        if w["kind"] == "Deployment":
+            digest = _digest(f"{ns}/{base}", 10)
+            rs = f"{base}-{digest}"
+            owner = _owner_ref("ReplicaSet", ns, rs)
+            labels = {**template_labels, "pod-template-hash": digest}
+            names: set[str] = set()
+            for i in range(spec.get("replicas", 1)):
+                name = _unique(rs, f"{rs}/{i}", names)
+                yield _pod(w, spec_of_pods, owner, name, labels, sched.pick(), sched, f"{rs}-")
+        elif w["kind"] == "StatefulSet":
+            owner = _owner_ref("StatefulSet", ns, base)
+            revision = f"{base}-{_digest(base, 10)}"
+            for i in range(spec.get("replicas", 1)):
+                name = f"{base}-{i}"
+                labels = {**template_labels, "controller-revision-hash": revision,
+                          "apps.kubernetes.io/pod-index": str(i),
+                          "statefulset.kubernetes.io/pod-name": name}
+                yield _pod(w, spec_of_pods, owner, name, labels, sched.pick(), sched, f"{base}-")
+        elif w["kind"] == "DaemonSet":
+            owner = _owner_ref("DaemonSet", ns, base)
+            labels = {**template_labels, "controller-revision-hash": _digest(base, 10),
+                      "pod-template-generation": "1"}
+            names = set()
+            for i, node in enumerate(nodes):
+                name = _unique(base, base + node["metadata"]["name"], names)
+                yield _pod(w, spec_of_pods, owner, name, labels, i, sched, f"{base}-")
+
+
+def _unique(base: str, text: str, used: set[str]) -> str:
+    """``base-xxxxx``, a suffix not used yet by this owner (a controller retries too)."""
+    salt = 0
+    while True:
+        name = f"{base}-{_digest(text if not salt else f'{text}#{salt}', 5)}"
+        if name not in used:
+            used.add(name)
+            return name
+        salt += 1
+
+
+def _owner_ref(kind: str, ns: str, name: str) -> Doc:
+    return {"apiVersion": "apps/v1", "kind": kind, "name": name,
+            "uid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"bench/{kind}/{ns}/{name}")),
+            "controller": True, "blockOwnerDeletion": True}
 
 
 # ------------------------------------------------------------------------ broad shapes
@@ -869,6 +1029,8 @@ def ensure(size: str, seed: int, root: Path, *, as_pods: bool = False) -> Path:
     spec = SIZES[size]
     want = {"size": size, "seed": seed, "as_pods": as_pods, "spec": asdict(spec),
             "generator": GENERATOR_VERSION}
+    if as_pods:
+        want["pods"] = PODS_VERSION
     if meta_path.exists():
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         if {k: meta.get(k) for k in want} == want:
@@ -878,6 +1040,8 @@ def ensure(size: str, seed: int, root: Path, *, as_pods: bool = False) -> Path:
 
 
 GENERATOR_VERSION = 1
+#: Pod objects as a live cluster serves them (every workload, DaemonSet pods per node, status)
+PODS_VERSION = 2
 
 
 def ensure_shape(shape: str, workloads: int, seed: int, root: Path) -> Path:

@@ -1,14 +1,26 @@
 """connlist with policy layers against the plain NetworkPolicy join, on the generated sizes.
 
 Each size is the generated cluster (``generate.py``), once as it is (*plain*: no layers, the
-NetworkPolicy-only join) and once with one AdminNetworkPolicy whose subject is every namespace
-(*anp*: every class goes through the layered evaluation). Each measurement runs in a fresh
-process: load (untimed), then ``connection_list(Analyzer(cluster))`` timed in wall and CPU
-seconds. Runs are interleaved (plain, anp, plain, anp, ...) since the machine is shared and
-noisy; the report gives min and median of each, the connection count and a digest of the
-whole list, so a change to the engine can show it lists the same connections, faster.
+NetworkPolicy-only join) and once per layered variant, each adding a few documents:
+
+- *anp*: one AdminNetworkPolicy whose subject is every namespace (a Deny on a debug port,
+  Pass for the rest), so every class goes through the layered evaluation;
+- *cilium*: one CiliumClusterwideNetworkPolicy for every endpoint with the same deny
+  (``ingressDeny``, no default deny);
+- *calico*: one GlobalNetworkPolicy for every pod in its own tier (Deny on the debug port,
+  Pass for the rest);
+- *anp-many*, *cilium-many*, *calico-many*: one policy **per namespace** of that kind (a Deny
+  of the database port from other teams' namespaces, the rest passed or left alone), so the
+  number of layer policies grows with the cluster.
+
+Each measurement runs in a fresh process: load (untimed), then
+``connection_list(Analyzer(cluster))`` timed in wall and CPU seconds. Runs are interleaved
+(plain, anp, ..., plain, anp, ...) since the machine is shared and noisy; the report gives
+min and median of each, the connection count and a digest of the whole list, so a change to
+the engine can show it lists the same connections, faster.
 
     python bench/layers.py --size S --size M --repeat 3
+    python bench/layers.py --size M --only cilium --src /path/to/other/src
 """
 
 from __future__ import annotations
@@ -50,6 +62,93 @@ spec:
 """
 
 
+CILIUM = """\
+apiVersion: cilium.io/v2
+kind: CiliumClusterwideNetworkPolicy
+metadata: {name: bench-deny-debug}
+spec:
+  endpointSelector: {}
+  enableDefaultDeny: {ingress: false, egress: false}
+  ingressDeny:
+  - fromEntities: [cluster]
+    toPorts: [{ports: [{port: "9229", protocol: TCP}]}]
+"""
+
+CALICO = """\
+apiVersion: projectcalico.org/v3
+kind: Tier
+metadata: {name: security}
+spec: {order: 100}
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: security.deny-debug}
+spec:
+  tier: security
+  order: 10
+  selector: all()
+  types: [Ingress, Egress]
+  ingress:
+  - {action: Deny, protocol: TCP, destination: {ports: [9229]}}
+  - {action: Pass}
+  egress:
+  - {action: Pass}
+"""
+
+VARIANTS = ("plain", "anp", "cilium", "calico", "anp-many", "cilium-many", "calico-many")
+
+
+def _namespaces(folder: Path) -> list[tuple[str, str | None]]:
+    """(name, team label) of each generated namespace (``folder``: its manifests)."""
+    import yaml
+    text = (folder / "namespaces.yaml").read_text(encoding="utf-8")
+    out = []
+    for doc in yaml.safe_load_all(text):
+        if doc and doc.get("kind") == "Namespace":
+            meta = doc["metadata"]
+            out.append((meta["name"], (meta.get("labels") or {}).get("team")))
+    return out
+
+
+def per_namespace(kind: str, namespaces: Sequence[tuple[str, str | None]]) -> str:
+    """One policy of ``kind`` per namespace: Deny of TCP 5432 from other teams' namespaces."""
+    docs = []
+    for i, (ns, team) in enumerate(namespaces):
+        own = team or ns
+        if kind == "anp":
+            docs.append(
+                "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\n"
+                f"metadata: {{name: db-{ns}}}\nspec:\n  priority: {i % 1000}\n"
+                "  subject: {namespaces: {matchLabels: "
+                f"{{kubernetes.io/metadata.name: {ns}}}}}}}\n"
+                "  ingress:\n  - name: other-teams\n    action: Deny\n"
+                "    from: [{namespaces: {matchExpressions: [{key: team, operator: NotIn, "
+                f"values: [{own}]}}]}}}}]\n"
+                "    ports: [{portNumber: {protocol: TCP, port: 5432}}]\n"
+                "  - {name: rest, action: Pass, from: [{namespaces: {}}]}\n")
+        elif kind == "cilium":
+            docs.append(
+                "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\n"
+                f"metadata: {{name: db, namespace: {ns}}}\nspec:\n  endpointSelector: {{}}\n"
+                "  enableDefaultDeny: {ingress: false, egress: false}\n  ingressDeny:\n"
+                "  - fromEndpoints: [{matchExpressions: [{key: "
+                "k8s:io.cilium.k8s.namespace.labels.team, operator: NotIn, "
+                f"values: [{own}]}}]}}]\n"
+                "    toPorts: [{ports: [{port: \"5432\", protocol: TCP}]}]\n")
+        else:
+            docs.append(
+                "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\n"
+                f"metadata: {{name: security.db, namespace: {ns}}}\nspec:\n"
+                "  tier: security\n  order: 10\n  selector: all()\n  types: [Ingress]\n"
+                "  ingress:\n  - action: Deny\n    protocol: TCP\n"
+                f"    source: {{namespaceSelector: team != '{own}'}}\n"
+                "    destination: {ports: [5432]}\n  - {action: Pass}\n")
+    if kind == "calico":
+        docs.insert(0, "apiVersion: projectcalico.org/v3\nkind: Tier\n"
+                       "metadata: {name: security}\nspec: {order: 100}\n")
+    return "---\n".join(docs)
+
+
 def child(paths: Sequence[str]) -> dict[str, object]:
     """One measurement, in this (fresh) process."""
     from dtnetpol.engine.analysis import Analyzer
@@ -88,26 +187,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--src", type=Path, default=ROOT / "src",
                    help="the dtnetpol sources to measure (another checkout's src to compare)")
-    p.add_argument("--only", choices=("plain", "anp"), help="measure one variant only")
+    p.add_argument("--only", choices=VARIANTS, action="append",
+                   help="measure these variants only (repeatable; default: all)")
     args = p.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from bench.generate import ensure
 
     data = HERE / ".data"
-    anp_dir = data / "anp-every-namespace"
-    anp_dir.mkdir(parents=True, exist_ok=True)
-    (anp_dir / "anp.yaml").write_text(ANP, encoding="utf-8")
     sizes = args.size or ["S", "M"]
-    folders = {s: str(ensure(s, args.seed, data)) for s in sizes}
-    variants = [args.only] if args.only else ["plain", "anp"]
+    folders = {s: ensure(s, args.seed, data) for s in sizes}
+    variants = args.only or list(VARIANTS)
+    extra: dict[tuple[str, str], list[str]] = {}
+    fixed = {"anp": ANP, "cilium": CILIUM, "calico": CALICO}
+    for size in sizes:
+        for v in variants:
+            if v == "plain":
+                extra[(size, v)] = []
+                continue
+            text = fixed[v] if v in fixed else \
+                per_namespace(v.removesuffix("-many"), _namespaces(folders[size]))
+            folder = data / f"layers-{v}-{size}-{args.seed}"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "layer.yaml").write_text(text, encoding="utf-8")
+            extra[(size, v)] = [str(folder)]
     runs: dict[tuple[str, str], list[dict[str, object]]] = {}
     for _ in range(args.repeat):
         for size in sizes:
             for v in variants:
-                paths = [folders[size]] + ([str(anp_dir)] if v == "anp" else [])
-                r = _run(paths, args.src)
+                r = _run([str(folders[size]), *extra[(size, v)]], args.src)
                 runs.setdefault((size, v), []).append(r)
-                print(f"{size} {v:5} wall {r['wall']:7.2f} s  cpu {r['cpu']:7.2f} s  "
+                print(f"{size} {v:11} wall {r['wall']:7.2f} s  cpu {r['cpu']:7.2f} s  "
                       f"{r['connections']} connections, {r['classes']} classes, "
                       f"digest {r['digest']}", flush=True)
     print("\n| size | variant | classes | connections | wall min / median (s) "

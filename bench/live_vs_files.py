@@ -51,6 +51,23 @@ def _cpu() -> float:
                                                  resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
+def _peak_mib() -> float:
+    """Peak RSS of this process (and of the largest child, the parallel loader's workers)."""
+    return max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+
+
+def _server_peak_mib(pid: int) -> float:
+    """Peak RSS of the server process so far (Linux /proc; 0 where it is missing)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return 0.0
+
+
 def _digest(cluster: Any) -> str:
     """What the analysis sees of the cluster, hashed: equal digests, equal answers."""
     h = hashlib.sha256()
@@ -76,7 +93,8 @@ def phase_live(kubeconfig: str) -> Json:
     pods = sum(len(x.items) for x in live.lists if x.read.plural == "pods")
     return {"seconds": time.perf_counter() - wall, "cpu": _cpu() - cpu,
             "read_seconds": read_wall, "read_cpu": read_cpu, "requests": live.requests,
-            "objects": live.count(), "pods": pods, "digest": _digest(cluster)}
+            "objects": live.count(), "pods": pods, "digest": _digest(cluster),
+            "peak_mib": _peak_mib()}
 
 
 def phase_files(folder: str) -> Json:
@@ -85,22 +103,22 @@ def phase_files(folder: str) -> Json:
     wall, cpu = time.perf_counter(), _cpu()
     cluster, _ = load_cluster([folder])
     return {"seconds": time.perf_counter() - wall, "cpu": _cpu() - cpu,
-            "digest": _digest(cluster)}
+            "digest": _digest(cluster), "peak_mib": _peak_mib()}
 
 
-def serve(manifests: str, kubeconfig: str) -> None:
-    """The server process: the running cluster of ``manifests`` until stdin closes."""
-    import yaml
+def serve(size: str, seed: str, kubeconfig: str) -> None:
+    """The server process: the running cluster of the generated (size, seed) until stdin
+    closes. The generator's objects go straight in (no YAML written and parsed again) and are
+    handed over, not copied."""
     from tests.apiserver import ApiServer, running_cluster
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    docs: list[Json] = []
-    for path in sorted(Path(manifests).rglob("*.yaml")):
-        with path.open(encoding="utf-8") as f:
-            docs.extend(d for d in yaml.load_all(f, Loader=loader) if d)
-    objects = running_cluster(docs)
+    files = generate.generate(generate.SIZES[size], int(seed))
+    docs = [d for batch in files.values() for d in batch]
+    del files
+    objects = running_cluster(docs, owned=True)
+    del docs
     server = ApiServer(objects, installed={"dynatrace.com"}).start()
-    server.kubeconfig(kubeconfig, context=f"bench-{Path(manifests).parent.name}")
+    server.kubeconfig(kubeconfig, context=f"bench-{size}-{seed}")
     # warm the encoded items, so the first measured read pays no more than the others
     for bucket in server.store.buckets.values():
         bucket.encoded(bucket.resource.version)
@@ -129,25 +147,29 @@ def _phase(*args: str) -> Json:
 
 # ============================================================ driver
 def measure(size: str, seed: int, repeat: int, log: Any) -> Json:
-    manifests = generate.ensure(size, seed, DATA)
     work = Path(tempfile.mkdtemp(prefix=f"live-{size}-", dir=DATA))
     kubeconfig = work / "kubeconfig"
     start = time.perf_counter()
-    server = subprocess.Popen([sys.executable, __file__, "--serve", str(manifests),
+    server = subprocess.Popen([sys.executable, __file__, "--serve", size, str(seed),
                                str(kubeconfig)], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True)
     try:
         assert server.stdout is not None
         ready = json.loads(server.stdout.readline())
+        build = {"seconds": time.perf_counter() - start, "cpu": _child_cpu(ready["pid"]),
+                 "peak_mib": _server_peak_mib(ready["pid"])}
         log(f"[{size}] server up with {ready['objects']:,} objects in "
-            f"{time.perf_counter() - start:.1f} s")
+            f"{build['seconds']:.1f} s wall, {build['cpu']:.1f} s CPU, "
+            f"peak RSS {build['peak_mib']:.0f} MiB")
+        snap_start = time.perf_counter()
         snapshot = work / "snapshot"
         env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
         subprocess.run([sys.executable, "-c", "from dtnetpol.cli import entry; entry()",
                         "snapshot", "-q", "--kubeconfig", str(kubeconfig), "--out",
                         str(snapshot)], check=True, env=env)
         size_mib = sum(f.stat().st_size for f in snapshot.iterdir()) / 2**20
-        log(f"[{size}] snapshot: {size_mib:.0f} MiB of JSON")
+        snap_seconds = time.perf_counter() - snap_start
+        log(f"[{size}] snapshot: {size_mib:.0f} MiB of JSON in {snap_seconds:.1f} s")
         lives, files = [], []
         for i in range(repeat):
             before = _child_cpu(ready["pid"])
@@ -158,7 +180,9 @@ def measure(size: str, seed: int, repeat: int, log: Any) -> Json:
             log(f"[{size}] run {i + 1}: live {live['seconds']:.2f} s wall, {live['cpu']:.2f} s "
                 f"CPU (reading {live['read_seconds']:.2f} s wall, {live['read_cpu']:.2f} s CPU; "
                 f"server {live['server_cpu']:.2f} s CPU), {live['requests']} requests; "
-                f"files {files[-1]['seconds']:.2f} s wall, {files[-1]['cpu']:.2f} s CPU")
+                f"peak {live['peak_mib']:.0f} MiB; files {files[-1]['seconds']:.2f} s wall, "
+                f"{files[-1]['cpu']:.2f} s CPU, peak {files[-1]['peak_mib']:.0f} MiB")
+        server_peak = _server_peak_mib(ready["pid"])
     finally:
         if server.stdin is not None:
             server.stdin.close()
@@ -167,10 +191,13 @@ def measure(size: str, seed: int, repeat: int, log: Any) -> Json:
     best_files = min(files, key=lambda r: r["seconds"])
     same = {r["digest"] for r in lives} | {r["digest"] for r in files}
     return {"size": size, "objects": ready["objects"], "pods": best_live["pods"],
-            "snapshot_mib": size_mib, "live": best_live, "files": best_files,
+            "snapshot_mib": size_mib, "snapshot_seconds": snap_seconds, "build": build,
+            "server_peak_mib": server_peak, "live": best_live, "files": best_files,
             "live_runs": lives, "files_runs": files, "same_cluster": len(same) == 1,
             "live_cpu_best": min(r["cpu"] for r in lives),
-            "files_cpu_best": min(r["cpu"] for r in files)}
+            "files_cpu_best": min(r["cpu"] for r in files),
+            "live_peak_mib": max(r["peak_mib"] for r in lives),
+            "files_peak_mib": max(r["peak_mib"] for r in files)}
 
 
 def report(results: Sequence[Json], repeat: int) -> str:
@@ -183,8 +210,8 @@ def report(results: Sequence[Json], repeat: int) -> str:
         "(live and files interleaved, each in a fresh process).",
         "",
         "| size | Pod objects | objects read | live wall | live CPU | server CPU | files wall "
-        "| files CPU | wall ratio | CPU ratio | same cluster |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| files CPU | wall ratio | CPU ratio | live peak RSS | files peak RSS | same cluster |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in results:
         live, files = r["live"], r["files"]
@@ -194,6 +221,7 @@ def report(results: Sequence[Json], repeat: int) -> str:
             f"{files['seconds']:.2f} s | {r['files_cpu_best']:.2f} s | "
             f"{live['seconds'] / files['seconds']:.2f} | "
             f"{r['live_cpu_best'] / r['files_cpu_best']:.2f} | "
+            f"{r['live_peak_mib']:.0f} MiB | {r['files_peak_mib']:.0f} MiB | "
             f"{'yes' if r['same_cluster'] else 'NO'} |")
     lines += ["", "Live: discovery and every list through the official client in pages of 500 "
               "(raw JSON, parsed with orjson when installed), then the cluster model. Files: "
@@ -205,7 +233,10 @@ def report(results: Sequence[Json], repeat: int) -> str:
         fruns = ", ".join(f"{x['seconds']:.2f}" for x in r["files_runs"])
         lines.append(f"- {r['size']}: live runs {runs} s (read {r['live']['read_seconds']:.2f} s "
                      f"of the best, {r['live']['requests']} requests); files runs {fruns} s; "
-                     f"snapshot {r['snapshot_mib']:.0f} MiB.")
+                     f"snapshot {r['snapshot_mib']:.0f} MiB written in "
+                     f"{r['snapshot_seconds']:.0f} s; test server built in "
+                     f"{r['build']['seconds']:.1f} s wall, {r['build']['cpu']:.1f} s CPU, "
+                     f"peak RSS {r['server_peak_mib']:.0f} MiB.")
     return "\n".join(lines) + "\n"
 
 
@@ -217,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--results", type=Path, default=ROOT / "bench" / "LIVE.md")
     p.add_argument("--no-results", action="store_true")
     p.add_argument("--phase", help=argparse.SUPPRESS)
-    p.add_argument("--serve", nargs=2, metavar=("MANIFESTS", "KUBECONFIG"),
+    p.add_argument("--serve", nargs=3, metavar=("SIZE", "SEED", "KUBECONFIG"),
                    help=argparse.SUPPRESS)
     p.add_argument("phase_args", nargs="*", help=argparse.SUPPRESS)
     args = p.parse_args(argv)

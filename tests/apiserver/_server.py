@@ -233,8 +233,10 @@ class _Handler(BaseHTTPRequestHandler):
         status = 200
         try:
             if url.path not in ("/version", "/healthz", "/livez", "/readyz"):
-                auth = self.headers.get("Authorization", "")
-                if auth != f"Bearer {api.token}":
+                # the scheme is case-insensitive, as on the real server: the client's
+                # in-cluster loader sends "bearer <token>"
+                scheme, _, value = self.headers.get("Authorization", "").partition(" ")
+                if scheme.lower() != "bearer" or value.strip() != api.token:
                     raise _HttpError(401, "Unauthorized", "Unauthorized")
             if method == "GET":
                 payload, content_type = api.get(url.path, query)
@@ -549,7 +551,7 @@ class ApiServer:
                 meta["remainingItemCount"] = len(items) - end
         head = dumps({"kind": f"{r.kind}List", "apiVersion": r.group_version(version),
                       "metadata": meta})
-        return head[:-1] + b',"items":[' + b",".join(items[start:end]) + b"]}"
+        return b"".join((head[:-1], b',"items":[', items.page(start, end), b"]}"))
 
     def _log(self, namespace: str, name: str, query: Mapping[str, str]) -> bytes:
         pods = next(r for r in RESOURCES if r.plural == "pods")

@@ -215,3 +215,53 @@ def test_kubectl_reads_the_server(server: ApiServer, tmp_path: Path) -> None:
     assert kubectl("logs", "-n", "shop", "--tail=1", pod["metadata"]["name"]).endswith(
         "log line 4\n")
     assert {r.method for r in server.requests} == {"GET"}
+
+
+def test_fixture_uids_are_uuid5() -> None:
+    """The fast uid is exactly uuid5 (golden outputs carry uids)."""
+    import uuid
+
+    from tests.apiserver import uid_of
+
+    for kind, ns, name in (("Pod", "shop", "web-0"), ("Node", "", "n" * 300),
+                           ("Namespace", "", "kube-system"), ("Pod", "ü", "é")):
+        want = uuid.uuid5(uuid.NAMESPACE_URL, f"dtnetpol-test/{kind}/{ns}/{name}")
+        assert uid_of(kind, ns, name) == str(want)
+
+
+def test_pod_ips_come_from_each_node_cidr_and_host_network_pods_use_the_node() -> None:
+    """Pod IPs are unique, inside their node's pod CIDR; host-network pods have the node's."""
+    import ipaddress
+
+    objects, _ = running_example()
+    nodes = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Node"}
+    ips = []
+    for pod in (o for o in objects if o["kind"] == "Pod"):
+        node = nodes[pod["spec"]["nodeName"]]
+        ip = pod["status"]["podIP"]
+        if pod["spec"].get("hostNetwork"):
+            assert ip == pod["status"]["hostIP"]
+        else:
+            assert ipaddress.ip_address(ip) in ipaddress.ip_network(node["spec"]["podCIDR"])
+            ips.append(ip)
+    assert ips and len(ips) == len(set(ips))
+
+
+@pytest.mark.parametrize("query", ["", "labelSelector=app.kubernetes.io/created-by%3Ddynakube",
+                                   "fieldSelector=spec.hostNetwork%3Dtrue"])
+@pytest.mark.parametrize("scope", ["/api/v1/pods", "/api/v1/namespaces/dynatrace/pods"])
+def test_pages_of_one_join_up_to_the_whole_list(server: ApiServer, scope: str,
+                                                 query: str) -> None:
+    """Pages cut from the encoded buffer (a run, or items picked by selectors) are exactly
+    the items of the unpaged list, in order, whatever the scope and selectors."""
+    _, whole, _ = _get(server, f"{scope}?{query}")
+    assert whole["items"], "the example has pods for every case"
+    seen, token = [], ""
+    while True:
+        _, page, _ = _get(server, f"{scope}?{query}&limit=1&continue={token}")
+        assert len(page["items"]) == 1
+        seen += page["items"]
+        token = page["metadata"].get("continue", "")
+        if not token:
+            break
+    assert seen == whole["items"]

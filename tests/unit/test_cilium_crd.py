@@ -48,14 +48,14 @@ def test_a_valid_policy_passes() -> None:
 
 def test_wrong_type_is_reported_at_its_line() -> None:
     msg = error(CNP + "  description: 5\n")
-    assert msg.startswith("c.yaml:10: document 1: spec.description: invalid-value: "
+    assert msg.startswith("c.yaml:10: document 1: spec.description: wrong-type: "
                           "must be a string, not integer (the CRD schema)")
 
 
 def test_unknown_field_in_a_closed_schema() -> None:
     msg = error(CNP + "      rules: {http: [{methd: GET}]}\n")
     assert msg.startswith("c.yaml:10: document 1: spec.ingress[0].toPorts[0].rules.http[0].methd: "
-                          'invalid-value: unknown field "methd"')
+                          'unknown-field: unknown field "methd"')
 
 
 def test_value_outside_the_enum() -> None:
@@ -75,7 +75,7 @@ def test_bad_port() -> None:
 def test_clusterwide_policy_is_checked_too() -> None:
     text = CNP.replace("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy").replace(
         ", namespace: shop", "") + "  description: [x]\n"
-    assert error(text).startswith("c.yaml:10: document 1: spec.description: invalid-value: "
+    assert error(text).startswith("c.yaml:10: document 1: spec.description: wrong-type: "
                                   "must be a string, not list (the CRD schema)")
 
 

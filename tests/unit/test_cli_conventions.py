@@ -139,6 +139,7 @@ def test_every_command_help_has_examples_that_parse() -> None:
     ("lint", "examples/cluster"),
     ("rules",),
     ("diff", "--skip-invalid", "examples/cluster", "examples/cluster"),
+    ("diagnose", "--skip-invalid", "examples/cluster", "examples/diagnose"),
 ])
 def test_yaml_output_is_the_json_document(argv: tuple[str, ...]) -> None:
     import yaml
@@ -148,3 +149,34 @@ def test_yaml_output_is_the_json_document(argv: tuple[str, ...]) -> None:
     assert as_json[0] == as_yaml[0]
     assert yaml.safe_load(as_yaml[1]) == json.loads(as_json[1])
     assert not as_yaml[1].lstrip().startswith("{")
+
+
+def test_every_command_with_json_output_has_yaml_next_to_it() -> None:
+    """kubectl's habit: where the output is data, -o yaml is offered beside -o json."""
+    import argparse
+
+    with_json = []
+    for name, p in _subcommands().items():
+        assert isinstance(p, argparse.ArgumentParser)
+        for action in p._actions:
+            if "--output" in action.option_strings and "json" in (action.choices or ()):
+                with_json.append(name)
+                assert "yaml" in (action.choices or ()), name
+    assert {"check", "diagnose", "probe", "lint", "connlist", "rules"} <= set(with_json)
+
+
+def test_no_text_points_at_documents_users_do_not_have() -> None:
+    """Help, messages, rule docs, README and examples state facts; they never send a user to
+    the project's internal notes ("reference §3", "the seed guide")."""
+    import re
+
+    repo = Path(__file__).resolve().parents[2]
+    files = [repo / "README.md", repo / "action.yml", repo / ".pre-commit-hooks.yaml",
+             *repo.glob("docs/*.md"), *repo.glob("docs/*.yml"), *repo.glob("examples/**/*"),
+             *(repo / "src" / "dtnetpol").rglob("*.py")]
+    bad = re.compile(r"§|reference §|seed guide|shared/(seed|reference)", re.IGNORECASE)
+    found = [f"{f.relative_to(repo)}:{n}: {line.strip()}"
+             for f in files if f.is_file() and f.suffix != ".png"
+             for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1)
+             if bad.search(line)]
+    assert len(files) > 100 and found == []

@@ -6,6 +6,7 @@ records them, so the tests also see what was asked (only GET, never a Secret).
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import os
@@ -316,6 +317,8 @@ def test_snapshot_files(server: ApiServer, kubeconfig: Path, tmp_path: Path) -> 
     info = yaml.safe_load((snap / "snapshot.txt").read_text())
     assert info["context"] == "test-cluster" and info["server"] == server.url
     assert info["serverVersion"]["gitVersion"] == "v1.33.1"
+    taken = dt.datetime.strptime(info["time"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    assert abs((dt.datetime.now(dt.UTC) - taken).total_seconds()) < 600
     assert info["objects"]["pods"] == _pods(server) and info["forbidden"] == []
     # a second snapshot into the same folder is refused
     code, _, err = run("snapshot", "--kubeconfig", str(kubeconfig), "--out", str(snap))
@@ -423,5 +426,64 @@ def test_progress_and_request_timeout(tmp_path: Path) -> None:
         assert any(line.startswith("list pods: timed out; retrying in") for line in lines)
         assert "reading pods" in lines and any(line.startswith("reading pods: ")
                                                for line in lines)
+    finally:
+        srv.stop()
+
+
+def test_in_cluster_config_reads_with_the_mounted_token(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inside a pod (no kubeconfig, KUBERNETES_SERVICE_HOST/PORT set, the service account's
+    token and CA mounted) the client library's own in-cluster loader is used: the server
+    here accepts only the token of the mounted file, over TLS checked with the mounted CA."""
+    from dtnetpol.sources import cluster
+
+    objects, groups = running_example()
+    token = "in-cluster-sa-token-4f1c"
+    try:
+        srv = ApiServer(objects, installed=groups, token=token).start()
+    except NoOpenSSL as e:
+        pytest.skip(f"no test API server: {e}")
+    try:
+        assert srv.cert is not None
+        account = tmp_path / "serviceaccount"
+        account.mkdir()
+        (account / "token").write_text(token, encoding="utf-8")
+        (account / "ca.crt").write_bytes(srv.cert.pem)
+        (account / "namespace").write_text("dtnetpol", encoding="utf-8")
+        monkeypatch.setattr(cluster, "SERVICE_ACCOUNT_DIR", account)
+        monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.kube/config
+        monkeypatch.delenv("KUBECONFIG", raising=False)
+        host, port = srv.url.removeprefix("https://").rsplit(":", 1)
+        monkeypatch.setenv("KUBERNETES_SERVICE_HOST", host)
+        monkeypatch.setenv("KUBERNETES_SERVICE_PORT", port)
+
+        code, in_pod, err = run("check", "-o", "json")
+        assert code == 1, err
+        pod_lists = [r for r in srv.requests if r.path == "/api/v1/pods"]
+        assert pod_lists and all(r.status == 200 for r in pod_lists)
+        assert all(r.user_agent.startswith("dtnetpol/") for r in srv.requests)
+        # the same verdicts as through a kubeconfig of the same server
+        kc = srv.kubeconfig(tmp_path / "kubeconfig")
+        code, with_kubeconfig, err = run("check", "-o", "json", "--kubeconfig", str(kc))
+        assert code == 1, err
+        assert _verdicts(in_pod) == _verdicts(with_kubeconfig)
+
+        # the token really comes from the file: another token there is refused
+        (account / "token").write_text("someone-elses-token", encoding="utf-8")
+        srv.clear_requests()
+        code, out, err = run("connlist")
+        assert (code, out) == (2, "")
+        assert err.count("\n") == 1 and "401 Unauthorized" in err and "in-cluster" in err
+        assert srv.requests and srv.requests[-1].status == 401
+
+        # no CA mounted: one line naming the service account folder, nothing asked
+        (account / "token").write_text(token, encoding="utf-8")
+        (account / "ca.crt").unlink()
+        srv.clear_requests()
+        code, _, err = run("connlist")
+        assert code == 2
+        assert err == (f"dtnetpol: error: cannot use the in-cluster service account "
+                       f"({account}): Service certification file does not exist.\n")
+        assert srv.requests == []
     finally:
         srv.stop()

@@ -23,7 +23,13 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from dtnetpol.check.endpoints import Addresses, End, FlowEnds
-from dtnetpol.check.nearest import NamespaceIndex, NearMiss, nearest_misses
+from dtnetpol.check.nearest import (
+    NamespaceIndex,
+    NearMiss,
+    deciding_denies,
+    layer_misses,
+    nearest_misses,
+)
 from dtnetpol.dynatrace.flows import Flow, FlowPort, InstallFacts, SourceKind, Symptom
 from dtnetpol.engine.analysis import Analyzer, Endpoint, ExternalEndpoint, PodClass
 from dtnetpol.engine.explain import Action, Outcome, RuleRef, SideStatus, SideVerdict, Verdict
@@ -309,6 +315,7 @@ class _Checker:
             port = r.port.number if r.port else None
             proto = r.port.protocol if r.port else None
             for side in _blocking_sides(r.engine):
+                answered = False
                 subject, other = (src, dst) if side.direction is Direction.EGRESS else (dst, src)
                 if not isinstance(subject, PodClass):
                     continue
@@ -316,6 +323,18 @@ class _Checker:
                     skipped.add(subject.name)
                     continue
                 explained.add(subject.name)
+                layered = layer_misses(self.an, side, subject, other, dst, port, proto)
+                if layered is not None:
+                    causes, near = layered
+                    out.extend(Miss(side.direction, subject.name, c) for c in causes)
+                    out.extend(Miss(side.direction, subject.name, str(m), m) for m in near
+                               if (side.direction, subject.name, m.rule) not in seen)
+                    seen.update((side.direction, subject.name, m.rule) for m in near)
+                    if causes or near:
+                        answered = True
+                    if not any(s.layer == "NetworkPolicy"
+                               for s in deciding_denies(side, port, proto)):
+                        continue
                 if self._index is None:
                     self._index = NamespaceIndex(self.an)
                 found = nearest_misses(self.an, subject, side.direction, other, dst, port,
@@ -324,7 +343,7 @@ class _Checker:
                 seen.update((side.direction, subject.name, m.rule) for m in found)
                 if found:
                     out.extend(Miss(side.direction, subject.name, str(m), m) for m in fresh)
-                elif not none_close:
+                elif not none_close and not answered:
                     none_close = self._no_miss(side, other)
         if skipped:
             out.append(Miss(None, "", f"(not explained one by one: {len(skipped)} more "
@@ -332,15 +351,13 @@ class _Checker:
         return tuple(dict.fromkeys(out)) or ((none_close,) if none_close else ())
 
     def _no_miss(self, side: SideVerdict, other: PodClass | ExternalEndpoint) -> Miss:
-        pols = ", ".join(side.isolating_policies)
         dns = self.options.install.platform.dns
         if isinstance(other, PodClass) and other.namespace == dns.namespace and all(
                 other.labels.get(k) == v for k, v in dns.pod_labels.items()):
             return Miss(side.direction, side.subject,
-                        f"missing DNS: no rule of {pols} allows UDP and TCP "
-                        f"{dns.ports[0][0]} to the cluster DNS pods in {dns.namespace}")
-        return Miss(side.direction, side.subject,
-                    f"no rule of {pols} comes close (none names {other.name})")
+                        f"missing DNS: no rule allows {dns.ports[0][0]}/UDP+TCP to the DNS "
+                        f"pods in {dns.namespace}")
+        return Miss(side.direction, side.subject, f"no rule names {other.name}")
 
     def _fix(self, result: FlowResult) -> str | None:
         gen = self.options.generate

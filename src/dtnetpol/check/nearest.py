@@ -10,12 +10,13 @@ can never match the API server, the Service port written instead of the pod port
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from dtnetpol.dynatrace.components import recognise
 from dtnetpol.dynatrace.label_templates import intended_component
 from dtnetpol.engine.analysis import Analyzer, CompiledRule, Endpoint, ExternalEndpoint, PodClass
-from dtnetpol.engine.explain import IPBLOCK_NOTE, RuleRef
+from dtnetpol.engine.explain import IPBLOCK_NOTE, Action, RuleRef, SideVerdict, Step
 from dtnetpol.engine.ports import PortSet
 from dtnetpol.engine.selectors import compile_selector, explain_mismatch
 from dtnetpol.model import (
@@ -93,8 +94,8 @@ def _why_peer_misses(an: Analyzer, rule: CompiledRule, other: Endpoint) -> str:
                                                other.host_network):
         what = other.name
         if rule.selector_peers and not rule.has_ip_blocks:
-            return (f"its peers ({listed}) select pods; {what} is not a pod (or runs on the "
-                    "host network), so no namespaceSelector or podSelector ever matches it")
+            kind = "runs on the host network" if isinstance(other, PodClass) else "is not a pod"
+            return f"its peers ({listed}) select pods; {what} {kind}, so no selector matches it"
         return f"its ipBlocks ({listed}) do not contain the addresses of {what}"
     if not rule.selector_peers:
         return f"its peers are ipBlocks only ({listed}); {IPBLOCK_NOTE}"
@@ -117,6 +118,18 @@ def _why_peer_misses(an: Analyzer, rule: CompiledRule, other: Endpoint) -> str:
     return f"its peers ({listed}) do not match {other.name}: " + "; ".join(best or [])
 
 
+def _label_gaps(selector: LabelSelector, labels: Mapping[str, str]) -> list[str]:
+    """What the labels have where the selector (already shown) wants something else:
+    ``it has app=web``, ``it has no label team``; expressions as the engine words them."""
+    out: list[str] = []
+    for k, v in selector.match_labels:
+        if labels.get(k) != v:
+            out.append(f"it has {k}={labels[k]}" if k in labels else f"it has no label {k}")
+    wanted = LabelSelector(match_expressions=selector.match_expressions)
+    out.extend(explain_mismatch(wanted, labels))
+    return out
+
+
 def _service_port_hint(cluster: Cluster, dst: Endpoint, rule_ports: PortSet,
                        port: int, protocol: Protocol) -> str:
     """``443 is the port of Service ns/name; its pods listen on 8443`` when that fits."""
@@ -127,8 +140,8 @@ def _service_port_hint(cluster: Cluster, dst: Endpoint, rule_ports: PortSet,
             for sp in svc.ports:
                 if sp.target_port == port and sp.port != port and \
                         rule_ports.contains(protocol, sp.port):
-                    return (f"kubernetes.default.svc:{sp.port} is translated to the API "
-                            f"server's endpoint port {port} before policies apply")
+                    return (f"kubernetes.default.svc:{sp.port} is the Service; policies "
+                            f"see {port}")
         return ""
     if not isinstance(dst, PodClass):
         return ""
@@ -143,8 +156,8 @@ def _service_port_hint(cluster: Cluster, dst: Endpoint, rule_ports: PortSet,
                 target = next((cp.port for cp in dst.ports if cp.name == target), -1)
             if target == port and sp.protocol is protocol and sp.port != port and \
                     rule_ports.contains(protocol, sp.port):
-                return (f"{sp.port} is the port of Service {svc.namespace}/{svc.name}, which "
-                        f"forwards to pod port {port}; NetworkPolicy matches the pod port")
+                return (f"{sp.port} is the port of Service {svc.namespace}/{svc.name}; "
+                        f"policies see pod port {port}")
     return ""
 
 
@@ -189,14 +202,14 @@ def nearest_misses(an: Analyzer, subject: PodClass, direction: Direction, other:
             weight = 0.0
             meant_for_subject = False
             if not selects(subject.labels):
-                misses = "; ".join(explain_mismatch(policy.pod_selector, subject.labels))
+                misses = "; ".join(_label_gaps(policy.pod_selector, subject.labels))
                 orphan = not any(selects(c.labels) for c in classes)
                 meant = intended_component(policy.pod_selector)
                 slip = orphan and meant is not None and meant.id is subject_component
                 weight += _SLIP if slip else 1
                 diffs.append(f"its podSelector {_selector_text(policy.pod_selector)} does not "
                              f"select {subject.name} ({misses})" +
-                             ("; it selects no pod at all" if orphan else "") +
+                             ("; it selects no pod" if orphan else "") +
                              (f"; its labels name the {meant.display_name}"
                               if slip and meant else ""))
                 meant_for_subject = slip
@@ -226,3 +239,97 @@ def nearest_misses(an: Analyzer, subject: PodClass, direction: Direction, other:
                 found.append((weight, order, NearMiss(rule.ref, tuple(diffs))))
     found.sort(key=lambda t: (t[0], t[1]))
     return tuple(m for _, _, m in found[:limit])
+
+
+# --- layers beyond NetworkPolicy ------------------------------------------------------------
+
+_ADMIN = ("ANP", "CNP:Admin")
+_BASELINE = ("BANP", "CNP:Baseline")
+_CILIUM = ("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy")
+
+
+def deciding_denies(side: SideVerdict, port: int | None,
+                     protocol: Protocol | None) -> list[Step]:
+    """The Deny steps of ``side`` that decided the port asked (every Deny when none is)."""
+    return [s for s in side.steps if s.action is Action.DENY and
+            (port is None or protocol is None or s.ports.contains(protocol, port))]
+
+
+def _rule_text(step: Step) -> str:
+    """The deciding rule without the policy the step already names: ``egress[0] (f:8)``."""
+    text = str(step.rule)
+    for prefix in (f"{step.layer} {step.policy} ", f"{step.policy} "):
+        if step.policy and text.startswith(prefix):
+            return text[len(prefix):]
+    return text
+
+
+def _responsible(step: Step, side: SideVerdict, subject: PodClass) -> str | None:
+    """Which policy of which layer is responsible for a Deny, and what would change it.
+
+    None for a default deny of NetworkPolicy or Cilium: the policies that isolate the side
+    are named with the nearest misses (or why none comes close).
+    """
+    where = f"{step} by {_rule_text(step)}" if step.rule is not None else ""
+    passed = [s for s in side.steps if s.action is Action.PASS]
+    if passed:
+        where += f" (after {' -> '.join(dict.fromkeys(str(s) for s in passed))})"
+    layer = step.layer
+    if layer in _ADMIN:
+        return (f"{where}: an admin Deny beats every NetworkPolicy; narrow it, or add an "
+                "admin Allow of higher precedence")
+    if layer in _BASELINE:
+        return f"{where}: a baseline Deny; a NetworkPolicy that allows it overrides it"
+    if layer in _CILIUM and step.rule is not None:
+        return f"{where}: a Cilium deny beats every allow; narrow it"
+    if layer.startswith("Calico "):
+        tier = layer.removeprefix("Calico ")
+        if step.rule is not None:
+            return f"{where}: a Calico Deny; an Allow of lower order decides first"
+        return (f"[{layer}] end of tier: tier {tier} selects {subject.name} for "
+                f"{side.direction.value} and no rule matches; add an Allow or Pass in "
+                f"tier {tier}")
+    return None
+
+
+def _other_port_allows(an: Analyzer, subject: PodClass, direction: Direction,
+                       other: Endpoint, dst: Endpoint, port: int, protocol: Protocol,
+                       limit: int) -> list[NearMiss]:
+    """Rules of the layers that allow this very peer, but on other ports (a near miss)."""
+    layers = an.layers
+    if layers is None:
+        return []
+    dst_ports = dst.ports if isinstance(dst, PodClass) else None
+    side, _ = layers.side(an, subject, direction, other, dst_ports, PortSet.all())
+    out: list[NearMiss] = []
+    for s in side.steps:
+        if s.action is not Action.ALLOW or s.rule is None or s.layer == "NetworkPolicy" \
+                or s.ports.contains(protocol, port):
+            continue
+        miss = NearMiss(s.rule, (f"it allows {other.name} on {s.ports}, not "
+                                 f"{port}/{protocol.value}",))
+        if miss not in out:
+            out.append(miss)
+    return out[:limit]
+
+
+def layer_misses(an: Analyzer, side: SideVerdict, subject: PodClass, other: Endpoint,
+                 dst: Endpoint, port: int | None, protocol: Protocol | None,
+                 limit: int = 2) -> tuple[tuple[str, ...], tuple[NearMiss, ...]] | None:
+    """What explains a side blocked by a layer beyond NetworkPolicy: the responsible policy
+    (an admin or baseline Deny, a Cilium deny or default deny, a Calico Deny rule or a tier's
+    end-of-tier drop) and the layer rules that allow this peer on other ports.
+
+    None when NetworkPolicies decided the side alone (:func:`nearest_misses` explains it).
+    """
+    if not side.steps:
+        return None
+    causes = [c for c in (_responsible(s, side, subject)
+                          for s in deciding_denies(side, port, protocol)) if c]
+    near: list[NearMiss] = []
+    if port is not None and protocol is not None:
+        near = _other_port_allows(an, subject, side.direction, other, dst, port, protocol,
+                                  limit)
+    if not causes and not near:
+        return None
+    return tuple(dict.fromkeys(causes)), tuple(near)

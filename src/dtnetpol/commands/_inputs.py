@@ -42,6 +42,29 @@ HOST_NETWORK_HELP = (
     "policies select them and peer selectors match them like any pod")
 
 
+APISERVER_HELP = (
+    "the API server endpoint behind kubernetes.default.svc, IP:PORT (:PORT when only the "
+    "port is known); repeatable, one per control-plane address (default: the "
+    "default/kubernetes Endpoints or EndpointSlice in the input)")
+
+
+def add_apiserver_flag(p: argparse.ArgumentParser) -> None:
+    """``--apiserver [IP]:PORT``, repeatable: the same flag for lint and every command that
+    works out the Dynatrace flows."""
+    p.add_argument("--apiserver", action="append", default=[], metavar="IP:PORT",
+                   type=flag_types.apiserver, help=APISERVER_HELP)
+
+
+def apiserver_values(values: Sequence[str]) -> tuple[tuple[str | None, int], ...]:
+    """The ``--apiserver`` values as (address or None, port), duplicates dropped, in order."""
+    out: list[tuple[str | None, int]] = []
+    for text in values:
+        host, _, port = text.rpartition(":")
+        host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+        out.append((host or None, int(port)))
+    return tuple(dict.fromkeys(out))
+
+
 def add_input_flags(p: argparse.ArgumentParser, formats: Sequence[str], *,
                     paths_required: bool = True, paths_help: str = PATH_HELP,
                     workloads: bool = False, dynakube: bool = False,
@@ -128,6 +151,9 @@ def analyzer(args: argparse.Namespace, cluster: Cluster) -> Analyzer:
     return Analyzer(cluster, host_network(args))
 
 
+MAX_REQUEST_TIMEOUT = 24 * 3600.0
+
+
 def _duration(text: str) -> float:
     """kubectl's ``--request-timeout``: seconds, or a duration such as ``30s``, ``1m``."""
     units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
@@ -142,8 +168,8 @@ def _duration(text: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a duration (e.g. 30, 30s, 1m)") \
             from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: must be more than 0")
+    if not 0 < value <= MAX_REQUEST_TIMEOUT:   # NaN too; a socket takes no year-long timeout
+        raise argparse.ArgumentTypeError(f"{text!r}: must be more than 0 and at most 24h")
     return value
 
 
@@ -178,7 +204,9 @@ def input_paths(args: argparse.Namespace) -> list[str]:
 
 def reads_live(args: argparse.Namespace, paths: Sequence[str] | None = None) -> bool:
     """True when the command reads the live cluster: no PATH, and either the command needs
-    input or ``--kubeconfig``/``--context`` was given."""
+    input, or ``--kubeconfig``/``--context`` was given, or (``generate``, which can work
+    from a DynaKube file alone) no ``--dynakube FILE`` either: ``dtnetpol generate`` with
+    nothing reads the current context, as every other command does."""
     chosen = input_paths(args) if paths is None else paths
     if chosen:
         if getattr(args, "kubeconfig", None) or getattr(args, "context", None):
@@ -186,7 +214,8 @@ def reads_live(args: argparse.Namespace, paths: Sequence[str] | None = None) -> 
                              "cluster), not both")
         return False
     return bool(getattr(args, "paths_required", False) or getattr(args, "kubeconfig", None)
-                or getattr(args, "context", None))
+                or getattr(args, "context", None)
+                or (hasattr(args, "dynakube") and not args.dynakube))
 
 
 def cluster_spec(args: argparse.Namespace) -> ClusterSpec:
@@ -197,11 +226,13 @@ def cluster_spec(args: argparse.Namespace) -> ClusterSpec:
                        page_size=getattr(args, "chunk_size", 500))
 
 
-def read_live(args: argparse.Namespace, err: TextIO | None) -> LiveRead:
-    """Read the live cluster, with a progress line on a terminal (not with ``-q``)."""
+def read_live(args: argparse.Namespace, err: TextIO | None, *, bodies: bool = True
+              ) -> LiveRead:
+    """Read the live cluster, with a progress line on a terminal (not with ``-q``).
+    ``bodies=False``: only the model is wanted; pods go into it page by page."""
     quiet = getattr(args, "quiet", False) or err is None
     with progress(err or sys.stderr, "reading the cluster", quiet=quiet) as status:
-        return read_cluster(cluster_spec(args), status.update)
+        return read_cluster(cluster_spec(args), status.update, bodies=bodies)
 
 
 def stdin_for(args: argparse.Namespace, paths: Sequence[str] | None = None) -> TextIO | None:
@@ -299,7 +330,8 @@ def load(args: argparse.Namespace, err: TextIO | None, *,
     if chosen and not reads_live(args, chosen):
         chosen = without_excluded(chosen, args, err)
     if reads_live(args, chosen):
-        live = read_live(args, err)
+        # the bodies are kept only for commands that read them (lint, diagnose, probe)
+        live = read_live(args, err, bodies=keep_documents or getattr(args, "live_bodies", False))
         cluster, problems = load_live(live, strict=not keep_documents and not getattr(
             args, "skip_invalid", False))
         documents = {(loc.file, loc.document): b

@@ -8,7 +8,6 @@ themselves are loaded by :func:`dtnetpol.commands._inputs.load`.
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import os
 import re
 from collections.abc import Sequence
@@ -16,7 +15,13 @@ from dataclasses import dataclass, replace
 from typing import Any, TextIO
 
 from dtnetpol.commands import _types as flag_types
-from dtnetpol.commands._inputs import host_network, load, stdin_for
+from dtnetpol.commands._inputs import (
+    add_apiserver_flag,
+    apiserver_values,
+    host_network,
+    load,
+    stdin_for,
+)
 from dtnetpol.dynatrace import (
     ComponentId,
     CrdValidator,
@@ -57,31 +62,13 @@ def _csv(text: str) -> list[str]:
     return [x.strip() for x in text.split(",") if x.strip()]
 
 
-def parse_apiserver(text: str) -> HostPort:
-    """``IP:PORT`` or ``[IPv6]:PORT`` → HostPort; raises UsageError."""
-    host, sep, port = text.rpartition(":")
-    host = host.strip("[]")
-    try:
-        ipaddress.ip_address(host)
-        number = int(port)
-    except ValueError:
-        raise UsageError(f"--apiserver {text!r}: expected IP:PORT, e.g. 172.18.0.2:6443 "
-                         "(the endpoint behind kubernetes.default.svc)") from None
-    if not sep or not 1 <= number <= 65535:
-        raise UsageError(f"--apiserver {text!r}: expected IP:PORT with a port in 1-65535")
-    return HostPort(host, number)
-
-
 def add_install_flags(p: argparse.ArgumentParser) -> None:
     """Flags that describe the installation: shared by generate and fix."""
     p.add_argument("--platform", choices=[x.value for x in Platform], default=None,
                    help="where the cluster runs: decides the API server's source and port "
                         "and the cluster DNS (default: generic; openshift with "
                         "--flavor openshift)")
-    p.add_argument("--apiserver", action="append", default=[], metavar="IP:PORT",
-                   type=flag_types.ip_port,
-                   help="the API server endpoint behind kubernetes.default.svc (default: the "
-                        "default/kubernetes EndpointSlice in PATH); repeatable")
+    add_apiserver_flag(p)
     p.add_argument("--apiserver-cidr", action="append", default=[], metavar="CIDR",
                    type=flag_types.cidr,
                    help="where the API server's calls to the webhook come from "
@@ -182,9 +169,21 @@ def _custom_resources(documents: Sequence[tuple[Any, SourceLocation]],
     return dks, ecs
 
 
-def _apiserver_endpoints(cluster: Cluster, flags: list[str]) -> tuple[HostPort, ...]:
-    if flags:
-        return tuple(dict.fromkeys(parse_apiserver(a) for a in flags))
+def _apiserver_port(flags: Sequence[str]) -> int | None:
+    """The port of ``--apiserver :PORT`` (the address unknown), if given."""
+    ports = sorted({port for host, port in apiserver_values(flags) if host is None})
+    if len(ports) > 1:
+        raise UsageError("--apiserver: give one :PORT (address unknown), not "
+                         + " and ".join(f":{p}" for p in ports))
+    return ports[0] if ports else None
+
+
+def _apiserver_endpoints(cluster: Cluster, flags: Sequence[str]) -> tuple[HostPort, ...]:
+    given = [HostPort(host, port) for host, port in apiserver_values(flags) if host is not None]
+    if given:
+        return tuple(given)
+    if flags:   # only :PORT: the port is known, the addresses are not
+        return ()
     out: list[HostPort] = []
     for ep in cluster.endpoints:
         if ep.namespace == "default" and ep.service == "kubernetes":
@@ -263,7 +262,8 @@ def load_inputs(args: argparse.Namespace, err: TextIO | None = None, *,
             Platform.GENERIC.value
     elif flavor == Flavor.OPENSHIFT and platform != Platform.OPENSHIFT:
         raise UsageError("--flavor openshift needs --platform openshift (or no --platform)")
-    profile = platform_profile(platform, apiserver_cidrs=args.apiserver_cidr)
+    profile = platform_profile(platform, apiserver_cidrs=args.apiserver_cidr,
+                               apiserver_port=_apiserver_port(args.apiserver))
     endpoints = _apiserver_endpoints(cluster, args.apiserver)
 
     given = _csv(args.monitored_namespaces) if args.monitored_namespaces else []

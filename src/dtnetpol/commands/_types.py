@@ -32,32 +32,20 @@ def cidr(text: str) -> str:
     return text
 
 
-def ip_port(text: str) -> str:
-    """``IP:PORT`` or ``[IPv6]:PORT``, port in 1-65535."""
+def apiserver(text: str) -> str:
+    """``IP:PORT``, ``[IPv6]:PORT``, or ``:PORT`` when only the port is known; port in
+    1-65535."""
     host, sep, port = text.rpartition(":")
-    try:
-        ipaddress.ip_address(host[1:-1] if host.startswith("[") else host)
-        ok = bool(sep) and port.isdigit() and 1 <= int(port) <= 65535
-    except ValueError:
-        ok = False
-    if not ok:
-        raise _bad(text, "expected IP:PORT with a port in 1-65535 (e.g. 172.18.0.2:6443)")
-    return text
-
-
-def address_port(text: str) -> str:
-    """Like :func:`ip_port`, the address may be left out (``:6443``) or be a CIDR."""
-    host, sep, port = text.rpartition(":")
-    host = host[1:-1] if host.startswith("[") else host
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
     try:
         if host:
-            ipaddress.ip_network(host)
+            ipaddress.ip_address(host)
         ok = bool(sep) and port.isdigit() and 1 <= int(port) <= 65535
     except ValueError:
         ok = False
     if not ok:
-        raise _bad(text, "expected ADDRESS:PORT with a port in 1-65535 (e.g. "
-                         "192.168.1.5:6443)")
+        raise _bad(text, "expected IP:PORT (or :PORT) with a port in 1-65535 (e.g. "
+                         "172.18.0.2:6443)")
     return text
 
 

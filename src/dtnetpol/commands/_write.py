@@ -1,14 +1,17 @@
-"""Writing files into the folder a command was given: the one writer of ``generate --out``
-and ``fix --write``.
+"""Writing files into the folder a command was given: the one writer of ``generate --out``,
+``fix --write`` and ``snapshot --out``.
 
-File names come from the input (a namespace or a policy name, from a flag or a manifest), so
-the writer trusts none of them:
+File names come from the input (a namespace, a policy, pod or container name, a resource the
+server lists; from a flag, a manifest or the API server), so the writer trusts none of them:
 
-- a name must be made of DNS-1123 characters (``a-z``, ``0-9``, ``-``, ``.``) and end in
-  ``.yaml``: no ``/``, no ``..`` path, nothing outside the folder asked for;
+- a name is one part or (where the command writes sub-folders) ``/``-separated parts, each
+  made of DNS-1123 characters (``a-z``, ``0-9``, ``-``, ``.``) and starting with a letter or
+  digit, the last one ending in a suffix the command allows (``.yaml``): no ``..`` part, no
+  absolute path, nothing outside the folder asked for;
 - no symbolic link is followed: the folder itself must not be one, it is opened once
-  (``O_NOFOLLOW``) and every file is made relative to that handle; an existing entry that is
-  a link (dangling or not), a folder or a device is refused;
+  (``O_NOFOLLOW``) and every sub-folder and file is opened relative to its parent's handle; an
+  existing entry that is a link (dangling or not), a device, or a folder where a file goes (a
+  file where a folder goes) is refused;
 - an existing file with other content is never replaced without ``--force``; one with the
   same content is left as it is;
 - every file is written to a temporary file in the folder, then linked (a new file: fails
@@ -32,7 +35,7 @@ from dataclasses import dataclass
 from dtnetpol.errors import InputError
 from dtnetpol.safe_text import path_label
 
-_NAME = re.compile(r"[a-z0-9][a-z0-9.-]*\.yaml")
+_PART = re.compile(r"[a-z0-9][a-z0-9.-]*")
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 
@@ -112,9 +115,63 @@ def _write_one(name: str, fd: int, data: bytes, replace: bool) -> None:
         raise
 
 
+def _valid(name: str, suffixes: Sequence[str], nested: bool) -> bool:
+    parts = name.split("/")
+    return (nested or len(parts) == 1) and all(_PART.fullmatch(p) for p in parts) \
+        and parts[-1].endswith(tuple(suffixes))
+
+
+class _Folders:
+    """Handles of the folder asked for and of its sub-folders, each opened relative to its
+    parent without following a link; missing ones are created only when writing."""
+
+    def __init__(self, root: int, flag: str, folder: str) -> None:
+        self.fds: dict[str, int | None] = {"": root}   # None: missing, created on write
+        self.flag, self.folder = flag, folder
+
+    def find(self, rel: str) -> int | None:
+        """The handle of sub-folder ``rel`` if it exists (refusing a link or a file)."""
+        if rel in self.fds:
+            return self.fds[rel]
+        parent_rel, _, part = rel.rpartition("/")
+        parent = self.find(parent_rel)
+        fd: int | None = None
+        if parent is not None:
+            info = _existing(part, parent)
+            if info is not None:
+                if stat.S_ISLNK(info.st_mode):
+                    raise _refuse(self.flag, self.folder, f"{rel} is a symbolic link; not "
+                                  "writing through it (remove it)")
+                if not stat.S_ISDIR(info.st_mode):
+                    raise _refuse(self.flag, self.folder, f"{rel} exists and is not a folder")
+                fd = os.open(part, os.O_RDONLY | _DIRECTORY | _NOFOLLOW, dir_fd=parent)
+        self.fds[rel] = fd
+        return fd
+
+    def make(self, rel: str) -> int:
+        """The handle of sub-folder ``rel``, created (with its parents) when missing."""
+        fd = self.find(rel)
+        if fd is None:
+            parent_rel, _, part = rel.rpartition("/")
+            parent = self.make(parent_rel)
+            os.mkdir(part, 0o755, dir_fd=parent)    # fails if anything appeared meanwhile
+            fd = os.open(part, os.O_RDONLY | _DIRECTORY | _NOFOLLOW, dir_fd=parent)
+            self.fds[rel] = fd
+        return fd
+
+    def close(self) -> None:
+        for fd in {f for f in self.fds.values() if f is not None}:
+            os.close(fd)
+
+
 def write_files(folder: str, files: Sequence[tuple[str, str]], *, flag: str,
-                force: bool = False) -> Written:
+                force: bool = False, suffixes: Sequence[str] = (".yaml",),
+                nested: bool = False, empty: bool = False) -> Written:
     """Write each (name, text) of ``files`` into ``folder`` (created when missing).
+
+    ``suffixes`` are the file name endings allowed; with ``nested`` a name may hold
+    sub-folders (``logs/ns/pod/c.log``), created when missing; ``empty`` (without ``force``)
+    refuses a folder that already holds anything.
 
     Raises:
         InputError: a name that is not made of DNS-1123 characters, a folder or an existing
@@ -122,25 +179,32 @@ def write_files(folder: str, files: Sequence[tuple[str, str]], *, flag: str,
             content (without ``force``), or an OS error; naming ``flag`` and the folder.
     """
     for name, _ in files:
-        if not _NAME.fullmatch(name):
+        if not _valid(name, suffixes, nested):
+            ends = " or ".join(f"'{x}'" for x in suffixes)
             raise _refuse(flag, folder, f"refusing to write {path_label(name)!r}: file names "
-                          "are made from namespaces and names of the input and must use "
-                          "DNS-1123 characters only (a-z, 0-9, '-', '.')")
-    fd = _open_folder(folder, flag)
+                          "are made from names of the input and must use DNS-1123 characters "
+                          f"only (a-z, 0-9, '-', '.'), end in {ends} and stay in the folder")
+    root = _open_folder(folder, flag)
+    folders = _Folders(root, flag, folder)
     try:
+        if empty and not force and os.listdir(root):
+            raise _refuse(flag, folder, "exists and is not an empty folder (--force writes "
+                          "into it, replacing files of the same name)")
         plan: list[tuple[str, bytes, bool]] = []   # name, data, replace
         unchanged: list[str] = []
         for name, text in files:
             data = text.encode("utf-8")
-            info = _existing(name, fd)
-            if info is None:
+            parent_rel, _, base = name.rpartition("/")
+            parent = folders.find(parent_rel)
+            info = None if parent is None else _existing(base, parent)
+            if parent is None or info is None:
                 plan.append((name, data, False))
             elif stat.S_ISLNK(info.st_mode):
                 raise _refuse(flag, folder, f"{name} is a symbolic link; not writing through "
                               "it (remove it)")
             elif not stat.S_ISREG(info.st_mode):
                 raise _refuse(flag, folder, f"{name} exists and is not a regular file")
-            elif _same_content(name, fd, data):
+            elif _same_content(base, parent, data):
                 unchanged.append(name)
             elif force:
                 plan.append((name, data, True))
@@ -148,14 +212,17 @@ def write_files(folder: str, files: Sequence[tuple[str, str]], *, flag: str,
                 raise _refuse(flag, folder, f"{name} exists with other content; not replacing "
                               "it (--force replaces it)")
         for name, data, replace in plan:
-            _write_one(name, fd, data, replace)
-        with contextlib.suppress(OSError):
-            os.fsync(fd)   # the new names survive a crash too
+            parent_rel, _, base = name.rpartition("/")
+            _write_one(base, folders.make(parent_rel), data, replace)
+        for fd in {f for f in folders.fds.values() if f is not None}:
+            with contextlib.suppress(OSError):
+                os.fsync(fd)   # the new names survive a crash too
     except FileExistsError as exc:
-        raise _refuse(flag, folder, f"{exc.filename2 or 'a file'} appeared while writing; not "
-                      "replacing it") from None
+        what = exc.filename2 or exc.filename or "a file"
+        raise _refuse(flag, folder, f"{what} appeared while writing; not replacing it"
+                      ) from None
     except OSError as exc:
         raise _refuse(flag, folder, exc.strerror or str(exc)) from None
     finally:
-        os.close(fd)
+        folders.close()
     return Written(tuple(n for n, _, _ in plan), tuple(unchanged))

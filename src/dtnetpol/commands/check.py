@@ -9,6 +9,7 @@ widens that), 2 on bad input.
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from typing import Any, TextIO
 
 from dtnetpol.check import (
@@ -19,6 +20,7 @@ from dtnetpol.check import (
     labelled_as_monitored,
     with_platform_namespaces,
 )
+from dtnetpol.check.staged import staged_flow_changes
 from dtnetpol.commands._help import examples
 from dtnetpol.commands._inputs import add_input_flags, input_paths, warn
 from dtnetpol.commands._install import (
@@ -29,6 +31,7 @@ from dtnetpol.commands._install import (
 )
 from dtnetpol.dynatrace import applicable_flows
 from dtnetpol.engine.analysis import Analyzer
+from dtnetpol.engine.calico_staged import with_staged
 from dtnetpol.generate import CalicoEdition, Flavor, GenerateOptions
 from dtnetpol.generate._calico import calico_placement
 from dtnetpol.render import check_formats
@@ -97,7 +100,13 @@ def build_report(args: argparse.Namespace, inputs: Inputs) -> CheckReport:
     cluster = with_platform_namespaces(
         labelled_as_monitored(inputs.cluster, inputs.monitored), inputs.install.platform)
     report = check_flows(Analyzer(cluster, inputs.install.host_network), flows, options)
-    return CheckReport(report.results, inputs.warnings)
+    staged: tuple[str, ...] = ()
+    if cluster.calico.staged or cluster.calico.staged_kubernetes:
+        # Staged Calico policies are not enforced: say what they would change.
+        would = check_flows(Analyzer(with_staged(cluster), inputs.install.host_network),
+                            flows, replace(options, generate=None))
+        staged = staged_flow_changes(report, would)
+    return CheckReport(report.results, (*inputs.warnings, *staged))
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -62,7 +62,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--no-fix", action="store_true", help="leave the fix YAML out")
     p.add_argument("--since", metavar="DURATION",
                    help="live only: logs and events of the last DURATION (e.g. 30m, 2h)")
-    p.set_defaults(run=run, flavor=Flavor.KUBERNETES.value)
+    p.set_defaults(run=run, flavor=Flavor.KUBERNETES.value, live_bodies=True)
 
 
 def other_policy_kinds(cluster: Cluster) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ from dtnetpol.commands import check as check_cmd
 from dtnetpol.commands._help import examples
 from dtnetpol.commands._inputs import add_input_flags, analyzer, input_paths, load, read_live
 from dtnetpol.commands._install import add_generate_flags, add_install_flags, load_inputs
+from dtnetpol.commands._write import write_files
 from dtnetpol.diff import FlowChange, breaking, diff_connections, flow_changes
 from dtnetpol.engine.connlist import connection_list
 from dtnetpol.errors import UsageError
@@ -29,7 +30,8 @@ from dtnetpol.render import engine_json, engine_table, markdown
 from dtnetpol.render.console import use_colour
 from dtnetpol.render.data import DATA_FORMATS, data_text
 from dtnetpol.sources import git_revision
-from dtnetpol.sources.snapshot import write_snapshot
+from dtnetpol.sources.snapshot import SUFFIXES as SNAPSHOT_SUFFIXES
+from dtnetpol.sources.snapshot import snapshot_files
 
 EXIT_OK, EXIT_FINDING = 0, 1
 FORMATS = ("table", *DATA_FORMATS, "md")
@@ -83,7 +85,8 @@ def _sides(args: argparse.Namespace, tmp: str | None, err: TextIO | None = None
         # the live read as a snapshot folder: both sides load it like any PATH, and NEW
         # lists PATH after it, so PATH's objects replace the live ones of the same name
         live = Path(tmp) / "live"
-        write_snapshot(read_live(args, err), live)
+        write_files(str(live), snapshot_files(read_live(args, err)),
+                    flag="the copy of the live read in", suffixes=SNAPSHOT_SUFFIXES)
         return [str(live)], [str(live), *paths]
     if args.git:
         assert tmp is not None

@@ -17,7 +17,14 @@ from typing import Any, TextIO
 
 from dtnetpol.commands import _types as flag_types
 from dtnetpol.commands._help import examples
-from dtnetpol.commands._inputs import Loaded, add_input_flags, host_network, load
+from dtnetpol.commands._inputs import (
+    Loaded,
+    add_apiserver_flag,
+    add_input_flags,
+    apiserver_values,
+    host_network,
+    load,
+)
 from dtnetpol.errors import UsageError
 from dtnetpol.lint.config import LintConfig
 from dtnetpol.lint.context import ClusterFacts, LintContext
@@ -57,9 +64,7 @@ def register(subparsers: Any) -> None:
                    help="a pod CIDR of the cluster (repeatable; also read from Nodes)")
     p.add_argument("--service-cidr", action="append", metavar="CIDR", type=flag_types.cidr,
                    help="the Service CIDR of the cluster (repeatable)")
-    p.add_argument("--apiserver", metavar="ADDRESS:PORT", type=flag_types.address_port,
-                   help="the endpoint behind kubernetes.default.svc (default: from the "
-                        "default/kubernetes Endpoints or EndpointSlice in the input)")
+    add_apiserver_flag(p)
     p.set_defaults(run=run)
 
 
@@ -73,21 +78,15 @@ def _networks(values: Sequence[str], flag: str) -> tuple[IPNetwork, ...]:
     return tuple(out)
 
 
-def _apiserver(text: str | None) -> tuple[tuple[IPNetwork, ...], int | None]:
-    if not text:
-        return (), None
-    host, sep, port = text.rpartition(":")
-    if not sep or not port.isdigit():
-        raise UsageError(f"--apiserver {text!r}: expected ADDRESS:PORT, e.g. 192.168.1.5:6443")
-    host = host.strip("[]")
-    try:
-        net = ipaddress.ip_network(host) if host else None
-    except ValueError:
-        raise UsageError(f"--apiserver {text!r}: {host!r} is not an IP address") from None
-    number = int(port)
-    if not 1 <= number <= 65535:
-        raise UsageError(f"--apiserver {text!r}: port outside 1-65535")
-    return ((net,) if net is not None else ()), number
+def _apiserver(values: Sequence[str]) -> tuple[tuple[IPNetwork, ...], int | None]:
+    """Addresses and the one port of ``--apiserver`` (lint's rules know one API port)."""
+    given = apiserver_values(values)
+    ports = sorted({port for _, port in given})
+    if len(ports) > 1:
+        raise UsageError(f"--apiserver: lint takes one API server port, not "
+                         f"{' and '.join(map(str, ports))}")
+    addrs = tuple(ipaddress.ip_network(host) for host, _ in given if host is not None)
+    return tuple(dict.fromkeys(addrs)), (ports[0] if ports else None)
 
 
 def run_lint(loaded: Loaded, config: LintConfig, *,

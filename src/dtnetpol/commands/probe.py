@@ -51,6 +51,7 @@ from dtnetpol.probe.plan import (
     ephemeral_container,
     ephemeral_target,
 )
+from dtnetpol.render.data import DATA_FORMATS, data_text
 from dtnetpol.render.probe import FORMATS, dry_run_yaml, probe_json, probe_table
 from dtnetpol.sources import read_documents
 
@@ -58,6 +59,17 @@ EXIT_OK, EXIT_FINDING = 0, 1
 #: Waiting reasons after which a probe pod will not run in time: unknown, not blocked.
 STUCK = frozenset({"ImagePullBackOff", "ErrImagePull", "InvalidImageName",
                    "CreateContainerConfigError", "CreateContainerError", "ErrImageNeverPull"})
+
+
+def _seconds(text: str) -> float:
+    """``--timeout``: seconds, more than 0 and at most an hour (not NaN, not infinite)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be more than 0 and at most 3600")
+    return value
 
 
 def register(subparsers: Any) -> None:
@@ -87,10 +99,10 @@ def register(subparsers: Any) -> None:
                         "and stays, terminated, in the pod until the pod is replaced)")
     p.add_argument("--image", default=DEFAULT_IMAGE,
                    help=f"image with busybox nc (default: {DEFAULT_IMAGE})")
-    p.add_argument("--timeout", type=float, default=DEADLINE_SECONDS + 15, metavar="SECONDS",
+    p.add_argument("--timeout", type=_seconds, default=DEADLINE_SECONDS + 15, metavar="SECONDS",
                    help="how long to wait for the probe pods (default: "
                         f"{DEADLINE_SECONDS + 15})")
-    p.set_defaults(run=run, flavor=Flavor.KUBERNETES.value, no_fix=True)
+    p.set_defaults(run=run, flavor=Flavor.KUBERNETES.value, live_bodies=True, no_fix=True)
 
 
 def result_of(probe: Probe, pod: dict[str, Any] | None, log: str = "", *,
@@ -269,6 +281,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for c in comparisons:
         if c.agreement is Agreement.UNKNOWN:
             warn(args, err, f"{c.flow}: {c.detail}")
-    render = probe_json if args.output == "json" else probe_table
-    out.write(render(comparisons, skipped, cleaned))
+    if args.output in DATA_FORMATS:
+        out.write(data_text(args.output, probe_json(comparisons, skipped, cleaned)))
+    else:
+        out.write(probe_table(comparisons, skipped, cleaned))
     return EXIT_FINDING if failing(comparisons) else EXIT_OK

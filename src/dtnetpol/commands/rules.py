@@ -37,8 +37,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.output in DATA_FORMATS:
             out.write(data_text(args.output, json.dumps(_rule_json(spec), indent=2) + "\n"))
         else:
-            out.write(f"{spec.id} {spec.name} ({spec.severity.value})\n\n{spec.summary}\n\n"
-                      f"{spec.body}\n")
+            out.write(f"{spec.id} {spec.name} ({spec.severity.value}; inspects "
+                      f"{_kinds(spec)})\n\n{spec.summary}\n\n{spec.body}\n")
         return EXIT_OK
     specs = all_rules()
     if args.output in DATA_FORMATS:
@@ -46,11 +46,19 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                             json.dumps([_rule_json(s) for s in specs], indent=2) + "\n"))
         return EXIT_OK
     width = max(len(s.name) for s in specs)
+    kinds = max(len(_kinds(s)) for s in specs)
     for s in specs:
-        out.write(f"{s.id}  {s.name:<{width}}  {s.severity.value:<7}  {s.summary}\n")
+        out.write(f"{s.id}  {s.name:<{width}}  {s.severity.value:<7}  {_kinds(s):<{kinds}}  "
+                  f"{s.summary}\n")
     return EXIT_OK
+
+
+def _kinds(spec: RuleSpec) -> str:
+    """The families of kinds a rule inspects: ``NetworkPolicy+Cilium``."""
+    return "+".join(spec.kinds)
 
 
 def _rule_json(spec: RuleSpec) -> dict[str, Any]:
     return {"id": spec.id, "name": spec.name, "severity": spec.severity.value,
-            "summary": spec.summary, "options": dict(spec.default), "doc": spec.body}
+            "kinds": list(spec.kinds), "summary": spec.summary, "options": dict(spec.default),
+            "doc": spec.body}

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any, TextIO
 
 from dtnetpol.commands._help import examples
 from dtnetpol.commands._inputs import add_cluster_flags, read_live
-from dtnetpol.errors import InputError, UsageError
+from dtnetpol.commands._write import add_force_flag, write_files
+from dtnetpol.errors import UsageError
+from dtnetpol.safe_text import path_label
 from dtnetpol.sources.cluster import Forbidden
-from dtnetpol.sources.snapshot import write_snapshot
+from dtnetpol.sources.snapshot import SUFFIXES, snapshot_files
 
 EXIT_OK = 0
 
@@ -27,8 +28,9 @@ def register(subparsers: Any) -> None:
         epilog=examples(
             'dtnetpol snapshot --out snap/             # then: dtnetpol check snap/',
             'dtnetpol snapshot --context prod --out prod-snapshot/'))
-    p.add_argument("--out", required=True, metavar="DIR", type=Path,
-                   help="folder to write (new or empty)")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="folder to write (new or empty; with --force, files of the same name "
+                        "are replaced and others left)")
     p.add_argument("-q", "--quiet", action="store_true", help="no summary or warnings")
     p.add_argument("--with-logs", action="store_true",
                    help="also save what diagnose reads: Warning events, pod container "
@@ -38,36 +40,33 @@ def register(subparsers: Any) -> None:
                    help="with --with-logs: the last N lines of each log (default: 200)")
     p.add_argument("--since", metavar="DURATION",
                    help="with --with-logs: events and logs of the last DURATION (30m, 2h)")
+    add_force_flag(p)
     add_cluster_flags(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Handler of ``dtnetpol snapshot``."""
+    if args.with_logs and args.log_lines < 1:
+        raise UsageError(f"--log-lines {args.log_lines}: give a positive number")
     live = read_live(args, err)
     if not args.with_logs:
-        files = write_snapshot(live, args.out)
+        files = snapshot_files(live)
     else:
         from dtnetpol.commands.diagnose import snapshot_extras
-        from dtnetpol.sources.pod_logs import log_path
+        from dtnetpol.sources.pod_logs import log_name
 
-        if args.log_lines < 1:
-            raise UsageError(f"--log-lines {args.log_lines}: give a positive number")
         bodies = [b for b, _ in live.documents()]
         events, logs = snapshot_extras(args, bodies, err)
-        files = write_snapshot(live, args.out, keep_status=True, extra=[("events", events)])
-        for log in logs:
-            path = log_path(args.out, log.namespace, log.pod, log.container, log.previous)
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text("".join(line + "\n" for line in log.lines), encoding="utf-8")
-            except OSError as e:
-                raise InputError(f"--out {args.out}: {e.strerror or e}") from None
-            files.append(path)
+        files = snapshot_files(live, keep_status=True, extra=[("events", events)])
+        files[-1:-1] = [(log_name(log.namespace, log.pod, log.container, log.previous),
+                         "".join(line + "\n" for line in log.lines)) for log in logs]
+    write_files(args.out, files, flag="--out", force=args.force, suffixes=SUFFIXES,
+                nested=True, empty=True)
     if not args.quiet:
         for f in live.forbidden:
             print(f"warning: {Forbidden(f.read, f.message).warning()}", file=err)
         print(f"wrote {live.count():,} objects of {len(live.lists)} resources from context "
-              f'"{live.context}" to {args.out}/ ({len(files)} files, snapshot.txt describes '
-              f"them)", file=err)
+              f'"{live.context}" to {path_label(args.out)}/ ({len(files)} files, snapshot.txt '
+              f"describes them)", file=err)
     return EXIT_OK

@@ -1,6 +1,6 @@
 """The pods the Dynatrace Operator runs, as data, and how to recognise them by their labels.
 
-Two label families exist (reference §1):
+Two label families exist (the operator's Helm chart and its operand builders):
 
 * **install pods** (operator, webhook, CSI driver, CRD storage-migration job) come from the
   Helm chart or the release manifests. They all carry ``app.kubernetes.io/name:

@@ -24,7 +24,6 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
-from dtnetpol.dynatrace._crd import CrdValidator, validate_against
 from dtnetpol.errors import InputError
 from dtnetpol.manifest._fields import (
     Field,
@@ -39,6 +38,7 @@ from dtnetpol.manifest._fields import (
     string_map,
     wrong_type,
 )
+from dtnetpol.manifest.crd_validator import CrdValidator, validate_against
 from dtnetpol.manifest.selectors import read_selector
 from dtnetpol.model import LabelSelector, SourceLocation
 
@@ -125,7 +125,7 @@ class Mode(StrEnum):
 
     @property
     def has_oneagent_daemonset(self) -> bool:
-        """Reference §4: a OneAgent DaemonSet runs in every mode but applicationMonitoring."""
+        """A OneAgent DaemonSet runs in every mode but applicationMonitoring."""
         return self in (Mode.CLOUD_NATIVE_FULLSTACK, Mode.HOST_MONITORING,
                         Mode.CLASSIC_FULLSTACK)
 
@@ -932,7 +932,7 @@ def validate_dynakube(body: Any, crd: Mapping[str, Any] | CrdValidator) -> list[
 
     Returns:
         (field path, message) pairs, sorted by path; empty when valid. Unknown fields are
-        reported like any other invalid field (see :mod:`dtnetpol.dynatrace._crd`: kubectl's
+        reported like any other invalid field (see :mod:`dtnetpol.manifest.crd_validator`: kubectl's
         default strict field validation rejects them; otherwise the API server drops them, so
         the setting never takes effect). A version the CRD does not serve gives one problem at
         ``apiVersion``.

@@ -137,7 +137,8 @@ def could_select(selector: LabelSelector, pod: DynatracePod) -> bool:
     return all(_requirement_ok(r, pod.labels) for r in selector.match_expressions)
 
 
-#: Labels seen in guides that name a component wrongly (reference §7), by value.
+#: Labels seen in published guides that name a component wrongly (no Dynatrace pod carries
+#: them), by value.
 KNOWN_WRONG_NAMES: Mapping[str, ComponentId] = {
     "dynatrace-webhook": ComponentId.WEBHOOK,
     "dynatrace-oneagent-csi-node": ComponentId.CSI_DRIVER,

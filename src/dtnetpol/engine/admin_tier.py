@@ -77,6 +77,9 @@ class AdminPolicyTier(Tier):
                 self._rules[(id(p), d)] = tuple(
                     _Compiled(p, r, RuleRef(p.ref, d, r.index, r.location),
                               PortSpec.compile(r.ports)) for r in p.rules(d))
+        self._order = {id(p): i for i, p in enumerate(self.policies)}
+        self._all_rules = {d: tuple(c for p in self.policies for c in self._rules[(id(p), d)])
+                           for d in Direction}
         self._selecting: dict[int, tuple[AdminPolicy, ...]] = {}
         self._node_addresses: dict[object, AddressSet] = {}
         self._pod_matches: dict[tuple[int, int], bool] = {}
@@ -163,6 +166,30 @@ class AdminPolicyTier(Tier):
                     hit = cache[key] = any(self._peer_matches(an, peer, piece)
                                            for peer in c.rule.peers)
                 out.append(hit)
+        return tuple(out)
+
+    def subject_key(self, an: Analyzer, subject: PodClass, direction: Direction
+                    ) -> Hashable | None:
+        """The policies that select ``subject``: ``decide`` reads the subject through them."""
+        order = self._order
+        return tuple(order[id(p)] for p in self.selecting(an, subject) if p.rules(direction))
+
+    def peer_signature(self, an: Analyzer, other: PodClass, direction: Direction
+                       ) -> Hashable | None:
+        """Which rules of ``direction``, of every policy of the tier, match ``other``."""
+        if not an._owns(other) or other.host_network:
+            return None
+        piece = Counterpart(other, None, None)
+        cache = self._pod_matches
+        out: list[int] = []
+        for i, c in enumerate(self._all_rules[direction]):
+            key = (id(c), other.index)
+            hit = cache.get(key)
+            if hit is None:
+                hit = cache[key] = any(self._peer_matches(an, peer, piece)
+                                       for peer in c.rule.peers)
+            if hit:
+                out.append(i)
         return tuple(out)
 
     def address_sets(self, an: Analyzer, subject: PodClass,

@@ -403,6 +403,37 @@ def rule_ports(ctx: Context, policy: CalicoPolicy, rule: CalicoRule, subject: Ca
     return ports
 
 
+# --- sharing keys --------------------------------------------------------------------------
+
+
+def subject_key(ctx: Context, policies: Sequence[CalicoPolicy], subject: CalicoEnd,
+                direction: Direction) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
+    """What :func:`decide_tier` reads of a pod ``subject`` besides its container ports: which
+    of ``policies`` apply to it, and which of their rules' subject-side entity (the
+    destination of an ingress rule, the source of an egress rule) it satisfies."""
+    applying = tuple(i for i, p in enumerate(policies) if applies(p, subject, direction))
+    notes: list[str] = []
+    matched = tuple(
+        (i, j) for i in applying
+        for j, rule in enumerate(policies[i].rules(direction))
+        if _entity_match(ctx, policies[i], rule.destination if direction is Direction.INGRESS
+                         else rule.source, subject, notes))
+    return applying, matched
+
+
+def peer_signature(ctx: Context, policies: Sequence[CalicoPolicy], other: CalicoEnd,
+                   direction: Direction) -> tuple[tuple[int, int], ...]:
+    """Which rules of ``direction``, of all ``policies``, a pod ``other`` satisfies on the
+    other end's side (the source of an ingress rule, the destination of an egress rule):
+    what :func:`decide_tier` reads of it besides its container ports."""
+    notes: list[str] = []
+    return tuple(
+        (i, j) for i, p in enumerate(policies)
+        for j, rule in enumerate(p.rules(direction))
+        if _entity_match(ctx, p, rule.source if direction is Direction.INGRESS
+                         else rule.destination, other, notes))
+
+
 # --- deciding a tier -----------------------------------------------------------------------
 
 KubernetesShare = Callable[[PortSet], tuple[bool, PortSet]]

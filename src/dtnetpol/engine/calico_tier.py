@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from dtnetpol.engine.addresses import AddressSet
@@ -21,6 +21,8 @@ from dtnetpol.engine.calico_eval import (
     ServiceTarget,
     applies,
     decide_tier,
+    peer_signature,
+    subject_key,
     tier_order,
 )
 from dtnetpol.engine.explain import Action as StepAction
@@ -150,6 +152,19 @@ class CalicoLayer(Tier):
             steps.append(Step(self.layer, s.policy.ref, action, s.ports, ref))
         return TierDecision(r.allowed, r.denied, tuple(steps),
                             tuple(dict.fromkeys((*r.notes, *k8s_notes))))
+
+    def subject_key(self, an: Analyzer, subject: PodClass, direction: Direction
+                    ) -> Hashable | None:
+        if subject.host_network:
+            return None
+        return subject_key(self.ctx, self.policies, self._end(an, subject), direction)
+
+    def peer_signature(self, an: Analyzer, other: PodClass, direction: Direction
+                       ) -> Hashable | None:
+        if other.host_network:
+            return None
+        return peer_signature(self.ctx, self.policies,
+                              self._other(an, Counterpart(other, None, None)), direction)
 
     def address_sets(self, an: Analyzer, subject: PodClass,
                      direction: Direction) -> Iterable[AddressSet]:

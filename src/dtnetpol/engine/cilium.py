@@ -156,6 +156,7 @@ class CiliumIndex:
         self._selecting: dict[int, tuple[tuple[CiliumPolicy, CiliumSpec], ...]] = {}
         self._ports: dict[int, PortSpec] = {}
         self._node_sets: dict[LabelSelector, AddressSet] = {}
+        self._direction_rules: dict[Direction, list[tuple[CiliumPolicy, CiliumRule]]] = {}
 
     # ------------------------------------------------------------------ labels
     def labels(self, an: Analyzer, cls: PodClass) -> Mapping[str, str]:
@@ -305,6 +306,31 @@ class CiliumIndex:
                 hit = PortSpec.compile(items) if items else PortSpec(PortSet.none())
             self._ports[id(rule)] = hit
         return hit
+
+    # ------------------------------------------------------------------ sharing keys
+    def subject_key(self, an: Analyzer, subject: PodClass) -> tuple[int, ...]:
+        """The specs that select ``subject``: :meth:`share` reads the subject through them
+        alone (their rules, their default deny, the DNS rules among them)."""
+        selected = {id(s) for _, s in self.selecting(an, subject)}
+        return tuple(i for i, (_, s, _) in enumerate(self.specs) if id(s) in selected)
+
+    def peer_signature(self, an: Analyzer, other: PodClass, direction: Direction
+                       ) -> tuple[tuple[int, bool], ...]:
+        """Which rules of ``direction`` (allows and denies of every spec) match ``other``, a
+        pod class of the pod network, and whether only conditionally: what :meth:`share`
+        reads of a pod peer besides the destination ports."""
+        rules = self._direction_rules.get(direction)
+        if rules is None:
+            rules = self._direction_rules[direction] = [
+                (p, r) for p, s, _ in self.specs
+                for r in (*s.denies(direction), *s.allows(direction))]
+        piece = Counterpart(other, None, None)
+        out: list[tuple[int, bool]] = []
+        for i, (p, r) in enumerate(rules):
+            hit, conditional = self.matches(an, p, r, other, piece)
+            if hit:
+                out.append((i, conditional))
+        return tuple(out)
 
     # ------------------------------------------------------------------ a side
     def share(self, an: Analyzer, subject: PodClass, direction: Direction,

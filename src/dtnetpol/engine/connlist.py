@@ -178,49 +178,6 @@ def connection_list(an: Analyzer) -> list[Connection]:
         from dtnetpol.engine.layered_connlist import layered_connection_list
         return layered_connection_list(an)
     classes = an.classes
-    host_classes = [c for c in classes if c.host_network]
-    everything = frozenset(range(len(classes)))
-    pods = frozenset(c.index for c in classes if not c.host_network)
-    # Classes with equal container ports share one signature (the id of one tuple).
-    canonical: dict[tuple[ContainerPort, ...], tuple[ContainerPort, ...]] = {}
-    signature = [id(canonical.setdefault(c.ports, c.ports)) for c in classes]
-    ports = _Ports({id(t): t for t in canonical.values()})
-    all_ports = PortSet.all()
-
-    # Ingress, inverted: for each distinct set of sources, who admits them on what; and the
-    # destinations that do not isolate ingress (host-network ones included), by signature.
-    admitting: dict[int, _Admitting] = {}
-    source_sets: dict[int, frozenset[int]] = {}
-    open_by_signature: dict[int, set[int]] = defaultdict(set)
-    for t in classes:
-        sig = signature[t.index]
-        if not an.is_isolated(t, Direction.INGRESS):
-            open_by_signature[sig].add(t.index)
-            continue
-        for rule in an.rules_for(t, Direction.INGRESS):
-            q = ports.resolve(rule.ports, sig)
-            if not q:
-                continue
-            sources = pods if rule.all_peers else an.rule_classes(rule)
-            if not sources:
-                continue
-            groups = admitting.get(id(sources))
-            if groups is None:
-                groups = admitting[id(sources)] = []
-                source_sets[id(sources)] = sources
-            for gq, gsig, owners in groups:
-                if gq is q and gsig == sig:
-                    owners.add(t.index)
-                    break
-            else:
-                groups.append((q, sig, {t.index}))
-    member_of: list[list[_Admitting]] = [[] for _ in classes]
-    for key, sources in source_sets.items():
-        groups = admitting[key]
-        for i in sources:
-            member_of[i].append(groups)
-    open_groups = [(all_ports, sig, owners) for sig, owners in open_by_signature.items()]
-
     pairs: dict[tuple[WorkloadRef, WorkloadRef], PortSet] = {}
 
     def add(src: PodClass, dst: PodClass, allowed: PortSet) -> None:
@@ -231,36 +188,7 @@ def connection_list(an: Analyzer) -> list[Connection]:
                 prev = pairs.get((ws, wd))
                 pairs[(ws, wd)] = allowed if prev is None else prev.union(allowed)
 
-    open_spec = PortSpec(all_ports)
-    for s in classes:
-        if s.host_network:
-            _host_network_source(an, s, add)
-            continue
-        if an.is_isolated(s, Direction.EGRESS):
-            rules = an.rules_for(s, Direction.EGRESS)
-            egress = [(pods if r.all_peers else an.rule_classes(r), r.ports) for r in rules]
-            for c in host_classes:
-                allowed = covering_ports(rules, c.addresses, c.ports)
-                if allowed:
-                    add(s, c, allowed)
-        else:
-            egress = [(everything, open_spec)]
-        found: dict[int, PortSet] = {}
-        for targets, spec in egress:
-            if not targets:
-                continue
-            for group in (open_groups, *member_of[s.index]):
-                for q, sig, owners in group:
-                    meet = ports.meet(ports.resolve(spec, sig), q)
-                    if not meet:
-                        continue
-                    for d in (owners & targets if len(owners) < len(targets)
-                              else targets & owners):
-                        prev = found.get(d)
-                        found[d] = meet if prev is None else ports.join(prev, meet)
-        for d, allowed in found.items():
-            add(s, classes[d], allowed)
-
+    class_pairs(an, add)
     with_v6 = any(rule.ip_addresses.v6 and not rule.all_peers
                   for c in classes for d in Direction
                   for rule in an.rules_for(c, d))
@@ -303,6 +231,91 @@ def connection_list(an: Analyzer) -> list[Connection]:
         conns.extend(Connection(rng, name, p) for rng, p in ranges_of(lists))
     conns.sort(key=lambda c: (c.src, c.dst))
     return conns
+
+
+def class_pairs(an: Analyzer, add: Callable[[PodClass, PodClass, PortSet], None], *,
+                pod_network_only: bool = False) -> None:
+    """The NetworkPolicy-only join of :func:`connection_list`: ``add(src, dst, ports)`` once
+    for each pair of classes with a connection (see there for how). With
+    ``pod_network_only``, pairs with a host-network class are left out (the layered list
+    decides those pair by pair).
+    """
+    classes = an.classes
+    host_classes = [c for c in classes if c.host_network]
+    everything = frozenset(range(len(classes)))
+    pods = frozenset(c.index for c in classes if not c.host_network)
+    # Classes with equal container ports share one signature (the id of one tuple).
+    canonical: dict[tuple[ContainerPort, ...], tuple[ContainerPort, ...]] = {}
+    signature = [id(canonical.setdefault(c.ports, c.ports)) for c in classes]
+    ports = _Ports({id(t): t for t in canonical.values()})
+    all_ports = PortSet.all()
+
+    # Ingress, inverted: for each distinct set of sources, who admits them on what; and the
+    # destinations that do not isolate ingress (host-network ones included), by signature.
+    admitting: dict[int, _Admitting] = {}
+    source_sets: dict[int, frozenset[int]] = {}
+    open_by_signature: dict[int, set[int]] = defaultdict(set)
+    for t in classes:
+        sig = signature[t.index]
+        if pod_network_only and t.host_network:
+            continue
+        if not an.is_isolated(t, Direction.INGRESS):
+            open_by_signature[sig].add(t.index)
+            continue
+        for rule in an.rules_for(t, Direction.INGRESS):
+            q = ports.resolve(rule.ports, sig)
+            if not q:
+                continue
+            sources = pods if rule.all_peers else an.rule_classes(rule)
+            if not sources:
+                continue
+            groups = admitting.get(id(sources))
+            if groups is None:
+                groups = admitting[id(sources)] = []
+                source_sets[id(sources)] = sources
+            for gq, gsig, owners in groups:
+                if gq is q and gsig == sig:
+                    owners.add(t.index)
+                    break
+            else:
+                groups.append((q, sig, {t.index}))
+    member_of: list[list[_Admitting]] = [[] for _ in classes]
+    for key, sources in source_sets.items():
+        groups = admitting[key]
+        for i in sources:
+            member_of[i].append(groups)
+    open_groups = [(all_ports, sig, owners) for sig, owners in open_by_signature.items()]
+
+    open_spec = PortSpec(all_ports)
+    for s in classes:
+        if s.host_network:
+            if not pod_network_only:
+                _host_network_source(an, s, add)
+            continue
+        if an.is_isolated(s, Direction.EGRESS):
+            rules = an.rules_for(s, Direction.EGRESS)
+            egress = [(pods if r.all_peers else an.rule_classes(r), r.ports) for r in rules]
+            for c in () if pod_network_only else host_classes:
+                allowed = covering_ports(rules, c.addresses, c.ports)
+                if allowed:
+                    add(s, c, allowed)
+        else:
+            egress = [(everything, open_spec)]
+        found: dict[int, PortSet] = {}
+        for targets, spec in egress:
+            if not targets:
+                continue
+            for group in (open_groups, *member_of[s.index]):
+                for q, sig, owners in group:
+                    meet = ports.meet(ports.resolve(spec, sig), q)
+                    if not meet:
+                        continue
+                    for d in (owners & targets if len(owners) < len(targets)
+                              else targets & owners):
+                        prev = found.get(d)
+                        found[d] = meet if prev is None else ports.join(prev, meet)
+        for d, allowed in found.items():
+            add(s, classes[d], allowed)
 
 
 def _host_network_source(an: Analyzer, src: PodClass,

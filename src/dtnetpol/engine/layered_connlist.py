@@ -31,38 +31,266 @@ def layered_connection_list(an: Analyzer) -> list[Connection]:
 
 
 def pod_pairs(an: Analyzer) -> dict[tuple[WorkloadRef, WorkloadRef], PortSet]:
-    """Workload pairs and their ports, pod class by pod class.
+    """Workload pairs and their ports: through the NetworkPolicy join where every tier gives
+    sharing keys (:class:`_Join`), else pod class by pod class (:class:`_Pairwise`)."""
+    pairwise = _Pairwise(an)
+    join = _Join.build(an)
+    found: dict[tuple[int, int], PortSet] = {}
+    if join is None:
+        for s in an.classes:
+            for d in an.classes:
+                allowed = pairwise.pair(s, d)
+                if allowed:
+                    found[(s.index, d.index)] = allowed
+    else:
+        join.run(pairwise, found)
+    classes = an.classes
+    pairs: dict[tuple[WorkloadRef, WorkloadRef], PortSet] = {}
+    for (i, j), allowed in found.items():
+        for ws in classes[i].workloads:
+            for wd in classes[j].workloads:
+                if ws != wd:
+                    prev = pairs.get((ws, wd))
+                    pairs[(ws, wd)] = allowed if prev is None else prev.union(allowed)
+    return pairs
+
+
+class _Pairwise:
+    """One pair of pod classes at a time, both sides through the tiers.
 
     A side towards a pod class of the pod network depends on it only through each tier's
     :meth:`~dtnetpol.engine.layers.Tier.peer_key` (which of the tier's rules match it) and
     its container ports, so peers with equal keys share one evaluation; a tier that gives
     no key (or a host-network peer) is evaluated pair by pair."""
-    classes = an.classes
-    cache: dict[tuple[object, ...], PortSet] = {}
 
-    def side(subject: PodClass, direction: Direction, other: PodClass) -> PortSet:
+    def __init__(self, an: Analyzer) -> None:
+        self.an = an
+        self.cache: dict[tuple[object, ...], PortSet] = {}
+
+    def side(self, subject: PodClass, direction: Direction, other: PodClass) -> PortSet:
+        an = self.an
         key = _share_key(an, subject, direction, other)
+        if key is None and other.host_network and not subject.host_network and \
+                an._owns(other) and an._owns(subject):
+            full = _full_key(an, subject, direction)   # a host-network peer: by subject
+            key = None if full is None else ("host", full, other.index)
         if key is None:
             return _side(an, subject, direction, other)
-        hit = cache.get(key)
+        hit = self.cache.get(key)
         if hit is None:
-            hit = cache[key] = _side(an, subject, direction, other)
+            hit = self.cache[key] = _side(an, subject, direction, other)
         return hit
 
-    pairs: dict[tuple[WorkloadRef, WorkloadRef], PortSet] = {}
-    for s in classes:
-        for d in classes:
-            allowed = side(s, Direction.EGRESS, d)
-            if allowed:
-                allowed = allowed.intersection(side(d, Direction.INGRESS, s))
-            if not allowed:
+    def pair(self, s: PodClass, d: PodClass) -> PortSet:
+        allowed = self.side(s, Direction.EGRESS, d)
+        if allowed:
+            allowed = allowed.intersection(self.side(d, Direction.INGRESS, s))
+        return allowed
+
+
+# A side's tiers as a function of the NetworkPolicies' share X (what the plain join gives
+# for the pair: their allowed ports when they isolate the side, every port when not):
+# allowed = F0 ∪ (F1 ∩ X). None: not of that form (the pair is decided pair by pair).
+_Form = tuple[PortSet, PortSet] | None
+
+
+class _Join:
+    """The layered pairs through the NetworkPolicy join, so that the cost follows the
+    connections rather than the pairs of classes.
+
+    Every tier decides port by port, and a side reads the other end only through the
+    tiers' :meth:`~dtnetpol.engine.layers.Tier.peer_signature`, its container ports and
+    the NetworkPolicies' share X; and the subject only through the tiers'
+    :meth:`~dtnetpol.engine.layers.Tier.subject_key`, whether a tier touches it, whether
+    NetworkPolicies isolate it and its ports. A side is then ``F0 ∪ (F1 ∩ X)`` with F0 and
+    F1 found once per (subject key, peer signature) by evaluating with X = nothing and X =
+    everything. Classes fall into few (subject key, signature) *types*; for a source type
+    and a destination type:
+
+    - the layers add nothing of their own (F0 of both sides meets nothing the other side
+      may allow): the pair allows ``F1ₑ ∩ F1ᵢ ∩ Xₑ ∩ Xᵢ``, the NetworkPolicy join's pairs
+      cut by one mask, so only pairs the join finds cost anything;
+    - otherwise (a layer allows on its own, e.g. a Calico or Cilium allow, or an admin
+      Allow under a NetworkPolicy default deny): every pair of the two types is decided
+      pair by pair (:class:`_Pairwise`), as are pairs with a host-network class.
+    """
+
+    def __init__(self, an: Analyzer, keys: dict[Direction, list[int]],
+                 sigs: dict[Direction, list[int]],
+                 reps: dict[tuple[Direction, str, int], PodClass]) -> None:
+        self.an = an
+        self.keys = keys
+        self.sigs = sigs
+        self.reps = reps
+        self.forms: dict[tuple[Direction, int, int], _Form] = {}
+
+    @classmethod
+    def build(cls, an: Analyzer) -> _Join | None:
+        layers = an.layers
+        assert layers is not None
+        keys: dict[Direction, list[int]] = {}
+        sigs: dict[Direction, list[int]] = {}
+        reps: dict[tuple[Direction, str, int], PodClass] = {}
+        for direction in Direction:
+            key_ids: dict[object, int] = {}
+            sig_ids: dict[object, int] = {}
+            ks: list[int] = []
+            ss: list[int] = []
+            for c in an.classes:
+                if c.host_network:
+                    ks.append(-1)
+                    ss.append(-1)
+                    continue
+                key = _subject_key(an, c, direction)
+                sig = _peer_signature(an, c, direction)
+                if key is None or sig is None:
+                    return None
+                k = key_ids.setdefault(key, len(key_ids))
+                g = sig_ids.setdefault(sig, len(sig_ids))
+                reps.setdefault((direction, "subject", k), c)
+                reps.setdefault((direction, "peer", g), c)
+                ks.append(k)
+                ss.append(g)
+            keys[direction] = ks
+            sigs[direction] = ss
+        return cls(an, keys, sigs, reps)
+
+    def form(self, direction: Direction, key: int, sig: int) -> _Form:
+        """F0 and F1 of a subject of key ``key`` towards a peer of signature ``sig``."""
+        k = (direction, key, sig)
+        if k in self.forms:
+            return self.forms[k]
+        an = self.an
+        layers = an.layers
+        assert layers is not None
+        subject = self.reps[(direction, "subject", key)]
+        other = self.reps[(direction, "peer", sig)]
+        out: _Form
+        if not layers.touches(an, subject, direction):
+            out = (PortSet.none(), PortSet.all())    # the NetworkPolicies alone: X
+        else:
+            dst_ports = other.ports if direction is Direction.EGRESS else subject.ports
+            f0, f1 = (layers.evaluate(an, subject, direction,
+                                      Counterpart(other, None, dst_ports, x),
+                                      PortSet.all()).allowed
+                      for x in (PortSet.none(), PortSet.all()))
+            if not an.is_isolated(subject, direction):
+                out = (PortSet.none(), f1)   # X is every port; F does not read it
+            elif f0.difference(f1):
+                out = None   # not monotone in X: never expected, but then pair by pair
+            else:
+                out = (f0, f1)
+        self.forms[k] = out
+        return out
+
+    def run(self, pairwise: _Pairwise, found: dict[tuple[int, int], PortSet]) -> None:
+        from dtnetpol.engine.connlist import class_pairs
+        an = self.an
+        classes = an.classes
+        eg, ing = Direction.EGRESS, Direction.INGRESS
+        # Source types (egress key, signature as an ingress peer) and destination types.
+        src_type: dict[tuple[int, int], list[PodClass]] = {}
+        dst_type: dict[tuple[int, int], list[PodClass]] = {}
+        host: list[PodClass] = []
+        for c in classes:
+            if c.host_network:
+                host.append(c)
                 continue
-            for ws in s.workloads:
-                for wd in d.workloads:
-                    if ws != wd:
-                        prev = pairs.get((ws, wd))
-                        pairs[(ws, wd)] = allowed if prev is None else prev.union(allowed)
-    return pairs
+            src_type.setdefault((self.keys[eg][c.index], self.sigs[ing][c.index]), []).append(c)
+            dst_type.setdefault((self.keys[ing][c.index], self.sigs[eg][c.index]), []).append(c)
+        masks: dict[tuple[int, int, int, int], PortSet] = {}
+        for (ke, si), sources in src_type.items():
+            for (ki, se), targets in dst_type.items():
+                fe = self.form(eg, ke, se)
+                fi = self.form(ing, ki, si)
+                if fe is not None and fi is not None and \
+                        not fe[0].intersection(fi[0].union(fi[1])) and \
+                        not fi[0].intersection(fe[1]):
+                    masks[(ke, si, ki, se)] = fe[1].intersection(fi[1])
+                    continue
+                for s in sources:
+                    for d in targets:
+                        allowed = pairwise.pair(s, d)
+                        if allowed:
+                            found[(s.index, d.index)] = allowed
+        for h in host:
+            for c in classes:
+                for s, d in ((h, c), (c, h)):
+                    if (s.index, d.index) not in found:
+                        allowed = pairwise.pair(s, d)
+                        if allowed:
+                            found[(s.index, d.index)] = allowed
+        everything = PortSet.all()
+        keys_e, keys_i, sigs_e, sigs_i = self.keys[eg], self.keys[ing], self.sigs[eg], \
+            self.sigs[ing]
+        meets: dict[tuple[int, int], PortSet] = {}
+
+        def add(s: PodClass, d: PodClass, x: PortSet) -> None:
+            i, j = s.index, d.index
+            mask = masks.get((keys_e[i], sigs_i[i], keys_i[j], sigs_e[j]))
+            if mask is None:
+                return   # decided pair by pair above
+            if mask is not everything:
+                key = (id(mask), id(x))
+                hit = meets.get(key)
+                if hit is None:
+                    hit = meets[key] = mask.intersection(x)
+                x = hit
+            if x:
+                found[(i, j)] = x
+
+        class_pairs(an, add, pod_network_only=True)
+
+
+def _subject_key(an: Analyzer, subject: PodClass, direction: Direction
+                 ) -> tuple[object, ...] | None:
+    layers = an.layers
+    assert layers is not None
+    if not layers.touches(an, subject, direction):
+        return ("plain",)
+    keys: list[object] = []
+    for t in layers.tiers:
+        k = t.subject_key(an, subject, direction)
+        if k is None:
+            return None
+        keys.append(k)
+    ports = subject.ports if direction is Direction.INGRESS else None
+    return (an.is_isolated(subject, direction), ports, tuple(keys))
+
+
+def _full_key(an: Analyzer, subject: PodClass, direction: Direction
+              ) -> tuple[object, ...] | None:
+    """Everything a side of ``subject`` (a pod class of the pod network) reads of it, whatever
+    the other end: the tiers' subject keys, its NetworkPolicy rules and their isolation, and
+    its ports on ingress (None when a tier cannot tell). Sides towards a host-network pod or
+    an address range are shared by it."""
+    layers = an.layers
+    assert layers is not None
+    if not an._owns(subject) or subject.host_network:
+        return None
+    keys: list[object] = []
+    for t in layers.tiers:
+        k = t.subject_key(an, subject, direction)
+        if k is None:
+            return None
+        keys.append(k)
+    return (direction, layers.touches(an, subject, direction), tuple(keys),
+            an.is_isolated(subject, direction), tuple(map(id, an.rules_for(subject, direction))),
+            subject.ports if direction is Direction.INGRESS else None)
+
+
+def _peer_signature(an: Analyzer, other: PodClass, direction: Direction
+                    ) -> tuple[object, ...] | None:
+    layers = an.layers
+    assert layers is not None
+    sigs: list[object] = []
+    for t in layers.tiers:
+        g = t.peer_signature(an, other, direction)
+        if g is None:
+            return None
+        sigs.append(g)
+    ports = other.ports if direction is Direction.EGRESS else None
+    return (ports, tuple(sigs))
 
 
 def _share_key(an: Analyzer, subject: PodClass, direction: Direction, other: PodClass
@@ -112,11 +340,15 @@ def assemble(an: Analyzer, pairs: dict[tuple[WorkloadRef, WorkloadRef], PortSet]
         everything.append((6, IntervalSet.single(0, V6_MAX), PortSet.all()))
     outgoing: dict[WorkloadRef, list[tuple[int, IntervalSet, PortSet]]] = {}
     incoming: dict[WorkloadRef, list[tuple[int, IntervalSet, PortSet]]] = {}
+    shared: dict[tuple[object, ...], list[tuple[int, IntervalSet, PortSet]]] = {}
     for c in classes:
         for direction in Direction:
             found: list[tuple[int, IntervalSet, PortSet]] = []
+            key = _full_key(an, c, direction)
             if c.host_network:   # not governed: everything, both ways
                 found = list(everything)
+            elif key is not None and key in shared:
+                found = shared[key]
             else:
                 mine = [s for t in layers.tiers for s in t.address_sets(an, c, direction)]
                 for piece in cut(whole, mine):
@@ -127,6 +359,8 @@ def assemble(an: Analyzer, pairs: dict[tuple[WorkloadRef, WorkloadRef], PortSet]
                     if r.allowed:
                         found.extend((v, ivs, r.allowed)
                                      for v, ivs in ((4, piece.v4), (6, piece.v6)) if ivs)
+                if key is not None:
+                    shared[key] = found
             target = outgoing if direction is Direction.EGRESS else incoming
             for w in c.workloads:
                 target.setdefault(w, []).extend(found)

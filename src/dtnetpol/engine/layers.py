@@ -89,12 +89,17 @@ class Counterpart:
     ``addresses`` is None for a pod of the pod network; for any other end it is one piece
     of its addresses (every rule's address set holds all of it or none of it).
     ``dst_ports`` are the destination pod's container ports (None when it is no pod), for
-    named ports.
+    named ports. ``np_allowed``, when given, stands for what the subject's Kubernetes
+    NetworkPolicies allow towards this end (:func:`~dtnetpol.engine.np_tier.network_policy_allows`
+    answers it instead of matching their rules): the layered connection list evaluates a
+    side once for ``none`` and once for ``all`` and takes the NetworkPolicy join's own
+    answer for each pair.
     """
 
     endpoint: Endpoint
     addresses: AddressSet | None
     dst_ports: tuple[ContainerPort, ...] | None
+    np_allowed: PortSet | None = None
 
     @property
     def is_pod(self) -> bool:
@@ -133,6 +138,24 @@ class Tier(ABC):
         of the pod network, depends on ``other`` only through it and the destination ports
         (e.g. which of the tier's rules match ``other``), so peers with equal keys share one
         evaluation (the layered connection list). None: the tier cannot tell (no sharing)."""
+        return None
+
+    def subject_key(self, an: Analyzer, subject: PodClass, direction: Direction
+                    ) -> Hashable | None:
+        """A key such that ``decide`` for ``subject``'s side (a pod class of the pod
+        network) depends on ``subject`` only through it, given the other end's
+        :meth:`peer_signature`, the destination ports, the NetworkPolicies' share
+        (``Counterpart.np_allowed``) and whether they isolate the side (e.g. which of the
+        tier's policies select ``subject``). None: cannot tell (the layered connection list
+        then goes pair by pair)."""
+        return None
+
+    def peer_signature(self, an: Analyzer, other: PodClass, direction: Direction
+                       ) -> Hashable | None:
+        """A key such that ``decide`` for the ``direction`` side of *any* subject towards
+        ``other``, a pod class of the pod network, depends on ``other`` only through it,
+        the destination ports and ``Counterpart.np_allowed`` (e.g. which rules of the tier,
+        whoever they belong to, match ``other``). None: cannot tell."""
         return None
 
     def touches(self, an: Analyzer, subject: PodClass, direction: Direction) -> bool:

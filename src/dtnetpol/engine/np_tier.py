@@ -45,6 +45,9 @@ def network_policy_allows(an: Analyzer, subject: PodClass, direction: Direction,
     state = an._side(subject, direction)
     if not state.policies:
         return False, PortSet.none(), (), ()
+    if other.np_allowed is not None:   # given by the caller (the layered connection list)
+        given = other.np_allowed.intersection(undecided)
+        return True, given, (Step(LAYER, "(given)", Action.ALLOW, given),) if given else (), ()
     endpoint = _as_endpoint(other)
     allowed = PortSet.none()
     steps: list[Step] = []
@@ -130,6 +133,16 @@ class NetworkPolicyTier(Tier):
         share is not keyed (no sharing with Cilium policies)."""
         return network_policy_key(an, subject, direction, other) \
             if self.cilium is None else None
+
+    def subject_key(self, an: Analyzer, subject: PodClass, direction: Direction
+                    ) -> Hashable | None:
+        """The NetworkPolicies' share is given (``np_allowed``); Cilium's reads the subject
+        through the specs that select it."""
+        return () if self.cilium is None else self.cilium.subject_key(an, subject)
+
+    def peer_signature(self, an: Analyzer, other: PodClass, direction: Direction
+                       ) -> Hashable | None:
+        return () if self.cilium is None else self.cilium.peer_signature(an, other, direction)
 
     def address_sets(self, an: Analyzer, subject: PodClass,
                      direction: Direction) -> Iterable[AddressSet]:

@@ -72,15 +72,22 @@ def _demote(text: str) -> str:
 
 def rule_markdown(spec: RuleSpec) -> str:
     return (f"## {spec.id} {spec.name}\n\n"
-            f"Severity: **{spec.severity.value}**. {spec.summary}\n\n{_demote(spec.body)}\n")
+            f"Severity: **{spec.severity.value}**. Inspects: {', '.join(spec.kinds)}. "
+            f"{spec.summary}\n\n{_demote(spec.body)}\n")
 
 
 def render_rules_markdown() -> str:
-    parts = [HEADER, "## Rules\n", "| id | name | severity | what it finds |",
-             "|---|---|---|---|"]
+    parts = [HEADER, "## Rules\n",
+             "Kinds: the families of policy kinds a rule inspects (NetworkPolicy: "
+             "`networking.k8s.io/v1`; Admin: AdminNetworkPolicy, BaselineAdminNetworkPolicy, "
+             "ClusterNetworkPolicy; Cilium: CiliumNetworkPolicy, "
+             "CiliumClusterwideNetworkPolicy; Calico: `projectcalico.org/v3` and "
+             "`crd.projectcalico.org/v1`). A rule that does not list a family does not look "
+             "at its policies.\n",
+             "| id | name | severity | kinds | what it finds |", "|---|---|---|---|---|"]
     for spec in all_rules():
         parts.append(f"| [{spec.id}](#{_anchor(spec)}) | {spec.name} | "
-                     f"{spec.severity.value} | {spec.summary} |")
+                     f"{spec.severity.value} | {', '.join(spec.kinds)} | {spec.summary} |")
     parts.append("")
     parts.extend(rule_markdown(spec) for spec in all_rules())
     return "\n".join(parts)

@@ -3,8 +3,10 @@
 Every rule module defines ``ID`` (a stable code such as ``NPL004``), ``NAME`` (kebab-case,
 ``service-port-in-policy``), ``SEVERITY``, ``OPTIONS`` (option name → type: ``str``,
 ``int``, ``bool``, ``map``, ``list[str]``, ``list[int]``), ``DEFAULT`` and
-``check(context)``; its module docstring is the user documentation (first line: summary;
-sections *What it does*, *Why is this bad?*, *Example*, *Use instead*, *Options*).
+``check(context)``, and may define ``KINDS``, the families of policy kinds it inspects (of
+:data:`KIND_FAMILIES`; ``("NetworkPolicy",)`` when absent), which ``dtnetpol rules`` shows.
+The module docstring is the user documentation (first line: summary; sections *What it does*,
+*Why is this bad?*, *Example*, *Use instead*, *Options*).
 """
 
 from __future__ import annotations
@@ -45,6 +47,10 @@ __all__ = ["RULES", "RuleSpec", "UnknownRuleError", "all_rules", "get", "resolve
 _ID_RE = re.compile(r"NPL\d{3}\Z")
 _NAME_RE = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*\Z")
 OPTION_TYPES = frozenset({"str", "int", "bool", "map", "list[str]", "list[int]"})
+#: The families of policy kinds a rule may inspect: networking.k8s.io/v1 NetworkPolicy, the
+#: admin kinds (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy),
+#: Cilium's (CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy) and Calico's.
+KIND_FAMILIES = ("NetworkPolicy", "Admin", "Cilium", "Calico")
 
 
 class UnknownRuleError(LookupError):
@@ -70,6 +76,7 @@ class RuleSpec:
     default: Mapping[str, Any] = field(hash=False)
     doc: str
     check: Callable[[LintContext], Iterator[Finding]] = field(hash=False, compare=False)
+    kinds: tuple[str, ...] = ("NetworkPolicy",)
 
     @property
     def summary(self) -> str:
@@ -101,6 +108,7 @@ def _spec(module: ModuleType) -> RuleSpec:
     options = getattr(module, "OPTIONS", {})
     default = getattr(module, "DEFAULT", {})
     check = getattr(module, "check", None)
+    kinds = getattr(module, "KINDS", ("NetworkPolicy",))
     doc = module.__doc__ or ""
     where = module.__name__
     if not isinstance(rule_id, str) or not _ID_RE.match(rule_id):
@@ -114,10 +122,13 @@ def _spec(module: ModuleType) -> RuleSpec:
     if set(options) != set(default) or not set(options.values()) <= OPTION_TYPES:
         raise TypeError(f"{where}: OPTIONS and DEFAULT must name the same options, with "
                         f"types among {sorted(OPTION_TYPES)}")
+    if not kinds or not set(kinds) <= set(KIND_FAMILIES):
+        raise TypeError(f"{where}: KINDS must name families among {KIND_FAMILIES}")
     for section in ("What it does", "Why is this bad?", "Example", "Use instead", "Options"):
         if f"## {section}" not in doc:
             raise TypeError(f"{where}: docstring lacks the section '## {section}'")
-    return RuleSpec(rule_id, name, severity, dict(options), dict(default), doc, check)
+    return RuleSpec(rule_id, name, severity, dict(options), dict(default), doc, check,
+                    tuple(kinds))
 
 
 _MODULES: tuple[ModuleType, ...] = (

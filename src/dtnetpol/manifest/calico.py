@@ -1,11 +1,14 @@
 """Calico objects (projectcalico.org/v3, crd.projectcalico.org/v1): validation and the model.
 
 Reads NetworkPolicy, GlobalNetworkPolicy, their Staged forms, StagedKubernetesNetworkPolicy,
-Tier, NetworkSet and GlobalNetworkSet. The checks are those of Calico's published CRD schemas
-(field names and types, enums, ``maxItems``, and their ``x-kubernetes-validations`` rules,
-written out here one by one) plus what Calico's own validator adds: selectors that parse,
-ports only with a port protocol, CIDRs. A policy with a problem is not converted, as for a
-NetworkPolicy; the problems carry the field path and line.
+Tier, NetworkSet and GlobalNetworkSet. Each object is first checked against Calico's published
+CRD schema of its kind (shipped in ``data/crds/calico``, see :mod:`dtnetpol.manifest.crd_schemas`:
+field names, types, required ``action``, the Tier's ``defaultAction`` enum; the schemas carry
+no CEL rules). What the schemas cannot express is checked here, as Calico's own validator
+does: actions, policy types, selectors that parse, ports and port ranges, ports only with a
+port protocol, ICMP ranges, CIDRs, the list limits, ``services`` against other peer fields,
+``http`` only on Allow, the host-endpoint flags together. A policy with a problem is not
+converted, as for a NetworkPolicy; the problems carry the field path and line.
 
 Defaulting follows Calico: ``tier`` empty = ``default``; ``selector`` empty = ``all()``;
 ``types`` empty = Ingress, plus Egress when there are egress rules (Egress alone when there
@@ -23,6 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dtnetpol.manifest._fields import Field, is_int, root
+from dtnetpol.manifest.crd_schemas import schema_problems
 from dtnetpol.manifest.networkpolicy import (
     METADATA_FIELDS,
     _Validator,
@@ -57,29 +61,16 @@ CALICO_KINDS = frozenset({*POLICY_KINDS, "StagedKubernetesNetworkPolicy", "Tier"
 GLOBAL_KINDS = frozenset({"GlobalNetworkPolicy", "StagedGlobalNetworkPolicy", "Tier",
                           "GlobalNetworkSet"})
 
-TOP_FIELDS = frozenset({"apiVersion", "kind", "metadata", "spec", "status"})
-_POLICY_FIELDS = frozenset({"tier", "order", "ingress", "egress", "selector", "types",
-                            "serviceAccountSelector", "performanceHints"})
-SPEC_FIELDS: Mapping[str, frozenset[str]] = {
-    "NetworkPolicy": _POLICY_FIELDS,
-    "StagedNetworkPolicy": _POLICY_FIELDS | {"stagedAction"},
-    "GlobalNetworkPolicy": _POLICY_FIELDS | {"namespaceSelector", "doNotTrack", "preDNAT",
-                                             "applyOnForward"},
-    "StagedGlobalNetworkPolicy": _POLICY_FIELDS | {"namespaceSelector", "doNotTrack",
-                                                   "preDNAT", "applyOnForward",
-                                                   "stagedAction"},
-    "Tier": frozenset({"order", "defaultAction"}),
-    "NetworkSet": frozenset({"nets"}),
-    "GlobalNetworkSet": frozenset({"nets"}),
+# What a field unknown to the CRD schema most likely meant (a NetworkPolicy habit, mostly)
+UNKNOWN_FIELD_HINTS: Mapping[str, str] = {
+    "podSelector": "Calico uses selector (an expression such as app == 'web')",
+    "ipBlock": "Calico uses nets (a list of CIDRs)",
+    "domains": "destination.domains exists only in Calico Enterprise and Calico Cloud",
+    "from": "Calico rules use source",
+    "to": "Calico rules use destination",
+    "ports": "ports belongs to source or destination (usually destination)",
+    "policyTypes": "Calico uses types",
 }
-RULE_FIELDS = frozenset({"action", "ipVersion", "protocol", "icmp", "notProtocol", "notICMP",
-                         "source", "destination", "http", "metadata"})
-ENTITY_FIELDS = frozenset({"nets", "notNets", "selector", "notSelector", "namespaceSelector",
-                           "ports", "notPorts", "serviceAccounts", "services"})
-ICMP_FIELDS = frozenset({"type", "code"})
-HTTP_FIELDS = frozenset({"methods", "paths"})
-SA_FIELDS = frozenset({"names", "selector"})
-SERVICE_FIELDS = frozenset({"name", "namespace"})
 PROTOCOL_NAMES = ("TCP", "UDP", "ICMP", "ICMPv6", "SCTP", "UDPLite")
 PORT_PROTOCOLS = frozenset({"TCP", "UDP", "SCTP", 6, 17, 132})
 STAGED_ACTIONS = ("Set", "Delete", "Learn", "Ignore")
@@ -240,22 +231,15 @@ class _Reader(_Validator):
         ent = self.mapping(f)
         if ent is None:
             return EntityRule()
-        self.known(ent, ENTITY_FIELDS, "a source or destination", hints={
-            "podSelector": "Calico uses selector (an expression such as app == 'web')",
-            "ipBlock": "Calico uses nets (a list of CIDRs)",
-            "domains": "destination.domains exists only in Calico Enterprise and Calico Cloud",
-        })
         sa = None
         saf = self.mapping(ent.get("serviceAccounts"))
         if saf is not None:
-            self.known(saf, SA_FIELDS, "serviceAccounts")
             sa = ServiceAccountMatch(
                 tuple(v for _, v in self.strings(saf.get("names"))),
                 self.calico_selector(saf.get("selector"), "serviceAccounts.selector"))
         svc = None
         svf = self.mapping(ent.get("services"))
         if svf is not None:
-            self.known(svf, SERVICE_FIELDS, "services")
             name = self.name_text(svf, "name")
             if name is None:
                 self.add(svf.loc.at(svf.child_path("name")), "missing-field",
@@ -317,7 +301,6 @@ class _Reader(_Validator):
         icmp = self.mapping(f)
         if icmp is None:
             return False
-        self.known(icmp, ICMP_FIELDS, "icmp")
         for key, top in (("type", 254), ("code", 255)):
             v = icmp.get(key)
             if v is not None and v.value is not None and (not is_int(v.value)
@@ -331,10 +314,6 @@ class _Reader(_Validator):
         if item.value is None or not isinstance(item.value, Mapping):
             self.wrong_type(item, "a mapping")
             return None
-        self.known(item, RULE_FIELDS, "a rule", hints={
-            "from": "Calico rules use source", "to": "Calico rules use destination",
-            "ports": "ports belongs to source or destination (usually destination)",
-        })
         af = item.get("action")
         action: Action | None = None
         if af is None or af.value is None:
@@ -365,11 +344,9 @@ class _Reader(_Validator):
             self.add(f.loc, "conflicting-fields",
                      "icmp needs protocol ICMP or ICMPv6")
         http = self.mapping(item.get("http"))
-        if http is not None:
-            self.known(http, HTTP_FIELDS, "http")
-            if action is not None and action is not Action.ALLOW:
-                self.add(http.loc, "conflicting-fields", "an http match is only valid on "
-                         "Allow rules")
+        if http is not None and action is not None and action is not Action.ALLOW:
+            self.add(http.loc, "conflicting-fields", "an http match is only valid on "
+                     "Allow rules")
         source = self.entity(item.get("source"))
         destination = self.entity(item.get("destination"))
         self.port_protocol(item, protocol, source, destination)
@@ -498,14 +475,8 @@ def _policy(r: _Reader, kind: str, spec: Field, name: str, namespace: str | None
 
 def _tier(r: _Reader, spec: Field, name: str, loc: SourceLocation) -> CalicoTier | None:
     order = r.number(spec, "order")
-    action = Action.DENY
-    af = spec.get("defaultAction")
-    if af is not None and af.value is not None:
-        if af.value not in ("Deny", "Pass"):
-            r.add(af.loc, "invalid-action",
-                  f"defaultAction {af.value!r} is not Deny or Pass")
-        else:
-            action = Action(af.value)
+    af = spec.get("defaultAction")  # Deny or Pass: the CRD schema's enum
+    action = Action(af.value) if af is not None and af.value is not None else Action.DENY
     if r.problems:
         return None
     return CalicoTier(name, order, action, loc)
@@ -524,6 +495,18 @@ def parse_calico_object(body: Any, loc: SourceLocation, kind: str, api_version: 
     Returns:
         (model, problems, notes): the model only when there is no problem.
     """
+    schema = _schema_problems(body, loc, kind, api_version)
+    model, problems, notes = _read(body, loc, kind, api_version)
+    if not schema:
+        return model, problems, notes
+    # every problem, once: the reader's at a field the schema already faults are the same
+    faulted = {p.location.path for p in schema}
+    return None, schema + [p for p in problems if p.location.path not in faulted], notes
+
+
+def _read(body: Any, loc: SourceLocation, kind: str, api_version: str
+          ) -> tuple[CalicoModel | None, list[Problem], Notes]:
+    """The checks the CRD schema cannot express, and the model."""
     if kind == "StagedKubernetesNetworkPolicy":
         return _staged_kubernetes(body, loc)
     r = _Reader()
@@ -531,12 +514,10 @@ def parse_calico_object(body: Any, loc: SourceLocation, kind: str, api_version: 
     if not isinstance(body, Mapping):
         r.wrong_type(top, "a mapping")
         return None, r.problems, r.notes
-    r.known(top, TOP_FIELDS, f"a {kind}")
     name, namespace, labels = _metadata(r, top, kind not in GLOBAL_KINDS)
     spec = r.mapping(top.get("spec"))
     if spec is None:
         spec = Field({}, loc.at(top.child_path("spec")))
-    r.known(spec, SPEC_FIELDS[kind], "spec")
     model: CalicoModel | None = None
     if kind in POLICY_KINDS:
         model = _policy(r, kind, spec, name or "", namespace, api_version, loc)
@@ -548,6 +529,18 @@ def parse_calico_object(body: Any, loc: SourceLocation, kind: str, api_version: 
     if r.problems or name is None:
         return None, r.problems, r.notes
     return model, r.problems, r.notes
+
+
+def _schema_problems(body: Any, loc: SourceLocation, kind: str, api_version: str
+                     ) -> list[Problem]:
+    """The CRD schema's problems, an unknown field with what it most likely meant."""
+    out: list[Problem] = []
+    for p in schema_problems(body, loc, kind, api_version):
+        name = p.location.path.rpartition(".")[2]
+        hint = UNKNOWN_FIELD_HINTS.get(name) if p.code == "unknown-field" else None
+        out.append(p if hint is None else
+                   Problem(p.location, p.code, f"unknown field {name!r}: {hint} (the CRD schema)"))
+    return out
 
 
 def _staged_kubernetes(body: Any, loc: SourceLocation

@@ -35,6 +35,7 @@ _POLICIES_IN_ROW = 2
 _GAP = "  "
 _SUMMARY_MARK = {Status.BLOCKED: "✗", Status.ATTENTION: "~", Status.OK: "✓"}
 _PORT_WIDTH = 10
+_NBSP = "\x00"   # a space that wrap() never breaks at
 
 
 def wrap(text: str, width: int, indent: str = "", first: str = "") -> list[str]:
@@ -89,18 +90,29 @@ def _table(report: CheckReport, width: int) -> list[Text]:
     flow_w = max([len("FLOW"), *(len(r.id) for r in results)])
     port_w = max([len("PORT"), *(min(len(r.port_text), _PORT_WIDTH) for r in results),
                   *(len(p) for r in results for p in _pieces(r.port_text, 0))])
-    start = 2 + flow_w + port_w + len("REQ") + len(_GAP) * 3
+    # Gaps of two spaces; one (right to left) when that keeps every first policy beside
+    # its row instead of on a line of its own.
+    gaps = [_GAP] * 3
+    widest = max((len(_policy_cell(r)[0]) for r in results), default=0)
+    for i in (2, 1, 0):
+        if widest <= width - (2 + flow_w + port_w + len("REQ") + sum(map(len, gaps))):
+            break
+        gaps[i] = " "
+    else:
+        gaps = [_GAP] * 3   # one space each is not enough: keep the roomy layout
+    g_flow, g_port, g_req = gaps
+    start = 2 + flow_w + port_w + len("REQ") + sum(map(len, gaps))
     room = width - start
-    out = [Text(f"  {'FLOW'.ljust(flow_w)}{_GAP}{'PORT'.ljust(port_w)}{_GAP}REQ{_GAP}POLICY",
-                style="bold")]
+    out = [Text(f"  {'FLOW'.ljust(flow_w)}{g_flow}{'PORT'.ljust(port_w)}{g_port}REQ{g_req}"
+                "POLICY", style="bold")]
     for r in results:
         ports = _pieces(r.port_text, port_w)
         line = Text()
         line.append(_MARK[r.verdict] + " ", style=_STYLE[r.verdict])
         line.append(r.id.ljust(flow_w), style="bold" if needs_attention(r) else "")
-        line.append(f"{_GAP}{ports[0].ljust(port_w)}{_GAP}{'req' if r.required else 'opt'}"
-                    f"{_GAP}")
-        below = [" " * (2 + flow_w + len(_GAP)) + p for p in ports[1:]]
+        line.append(f"{g_flow}{ports[0].ljust(port_w)}{g_port}"
+                    f"{'req' if r.required else 'opt'}{g_req}")
+        below = [" " * (2 + flow_w + len(g_flow)) + p for p in ports[1:]]
         cell = _policy_cell(r)
         together = " ".join(cell)
         if len(together) <= room:
@@ -136,10 +148,10 @@ def _cause_lines(report: CheckReport, width: int) -> list[Text]:
             reason = cause.text
             more = max(len(cause.misses) - 1, 0)
         if more:
-            reason += f" (+{more} more: -v)"
-        lines = wrap(f"{ids}{sides}: {reason}", width, indent="    ",
+            reason += f" (+{more}{_NBSP}more:{_NBSP}-v)"
+        lines = wrap(f"{ids}{sides}: {reason}", width, indent="  ",
                      first=f"{_MARK[cause.verdict]} ")
-        out.extend(Text(line) for line in lines)
+        out.extend(Text(line.replace(_NBSP, " ")) for line in lines)
     return out
 
 
@@ -167,7 +179,7 @@ def check_lines(report: CheckReport, *, colour: bool = False, verbose: bool = Fa
                 show_fixes: bool = False, width: int = WIDTH) -> list[Text]:
     """The report as lines of at most ``width`` columns (fix YAML excepted)."""
     summary = Text(short_summary(report), style="bold")
-    parts: list[Text] = [summary, Text(""), *_table(report, width),
+    parts: list[Text] = [summary, *_table(report, width),
                          Text(LEGEND, style="dim")]
     attention = [r for r in report.results if needs_attention(r)]
     if verbose:

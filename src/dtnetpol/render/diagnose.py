@@ -14,12 +14,13 @@ from typing import Any
 from dtnetpol.check import CheckReport
 from dtnetpol.diagnose import Diagnosis, Evidence, Finding
 from dtnetpol.render import markdown as md
+from dtnetpol.render.data import DATA_FORMATS, data_text
 from dtnetpol.render.engine_json import API_VERSION, dumps
 
 __all__ = ["FORMATS", "diagnose_json", "diagnose_md", "diagnose_table", "render_diagnosis",
            "terminal_safe"]
 
-FORMATS = ("table", "json", "md", "html")
+FORMATS = ("table", *DATA_FORMATS, "md", "html")
 
 
 def terminal_safe(text: str) -> str:
@@ -111,17 +112,20 @@ def diagnose_table(diag: Diagnosis) -> str:
     return terminal_safe("\n".join(lines).rstrip("\n") + "\n")
 
 
-def diagnose_md(diag: Diagnosis) -> str:
-    out = ["## dtnetpol diagnose", "", md.text(headline(diag)) + ". " + md.text(read_line(diag)),
-           ""]
+def diagnose_md(diag: Diagnosis, *, limit: int = md.MAX_COMMENT) -> str:
+    """The diagnosis as a comment: a table, then each finding (at most ``limit`` characters,
+    cut between rows and findings with a note)."""
+    head = ["## dtnetpol diagnose", "", md.text(headline(diag)) + ". " +
+            md.text(read_line(diag)), ""]
+    sections: list[list[str]] = [head]
     if diag.findings:
-        out += md.table(["flow", "verdict", "required", "evidence", "policies"], [
+        tbl = md.table(["flow", "verdict", "required", "evidence", "policies"], [
             [md.code(f.flow), md.text(f.verdict.value), "yes" if f.required else "no",
              str(len(f.evidence)), md.text(", ".join(f.policies) or "-")]
             for f in diag.findings])
-        out.append("")
+        sections += [tbl[:2], *([row] for row in tbl[2:]), [""]]
     for f in diag.findings:
-        out += [f"### {md.code(f.flow)}: {md.text(_verdict_word(f))}", ""]
+        out = [f"### {md.code(f.flow)}: {md.text(_verdict_word(f))}", ""]
         for e in f.evidence:
             out.append(f"- {md.text(_where(e))}: {md.code(e.text)}")
         out += ["", f"**Cause:** {md.text(f.cause)}", ""]
@@ -129,19 +133,21 @@ def diagnose_md(diag: Diagnosis) -> str:
             out += ["**Next:**", "", *md.block("\n".join(f.next), "sh"), ""]
         if f.fix:
             out += md.folded("fix", md.block(f.fix, "yaml"))
+        sections.append(out)
     if diag.notes:
-        out += ["### Notes", ""]
+        sections.append(["### Notes", ""])
         for n in diag.notes:
-            out.append(f"- {md.text(n.text)}")
-            out.extend(f"  - {md.text(_where(e))}: {md.code(e.text)}" for e in n.evidence)
-        out.append("")
-    return terminal_safe("\n".join(out).rstrip("\n") + "\n")
+            sections.append([f"- {md.text(n.text)}",
+                             *(f"  - {md.text(_where(e))}: {md.code(e.text)}"
+                               for e in n.evidence)])
+        sections.append([""])
+    return terminal_safe(md.fit(sections, "rows, findings or notes", limit=limit))
 
 
 def render_diagnosis(fmt: str, diag: Diagnosis, report: CheckReport, *,
                      inputs: tuple[str, ...] = ()) -> str:
-    if fmt == "json":
-        return diagnose_json(diag)
+    if fmt in DATA_FORMATS:
+        return data_text(fmt, diagnose_json(diag))
     if fmt == "md":
         return diagnose_md(diag)
     if fmt == "html":

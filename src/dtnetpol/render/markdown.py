@@ -180,16 +180,16 @@ def _side_lines(side: SideVerdict) -> list[str]:
     return out
 
 
-def verdict_md(v: Verdict) -> str:
+def verdict_md(v: Verdict, *, limit: int = MAX_COMMENT) -> str:
+    """One connection's verdict (at most ``limit`` characters: a side can list thousands of
+    allowing rules)."""
     port = "any port" if v.port is None else f"{v.port}/{v.protocol}"
     by = f" (blocked by {v.blocked_by})" if v.blocked_by else ""
-    lines = [f"### dtnetpol can-reach: {text(v.outcome.value.upper() + by)}", "",
-             f"**{text(v.source)} → {text(v.destination)}** on {text(port)}", ""]
-    for side in (v.egress, v.ingress):
-        lines += _side_lines(side)
-    if v.condition:
-        lines += ["", f"> {text(v.condition)}"]
-    return _join(lines)
+    head = [f"### dtnetpol can-reach: {text(v.outcome.value.upper() + by)}", "",
+            f"**{text(v.source)} → {text(v.destination)}** on {text(port)}", ""]
+    lines = [line for side in (v.egress, v.ingress) for line in _side_lines(side)]
+    tail = ["", f"> {text(v.condition)}"] if v.condition else []
+    return fit([head, *([line] for line in lines), tail], "lines", limit=limit)
 
 
 def _direction_md(d: DirectionPosture) -> list[str]:
@@ -203,22 +203,24 @@ def _direction_md(d: DirectionPosture) -> list[str]:
     return [*out, ""]
 
 
-def posture_md(postures: Sequence[WorkloadPosture]) -> str:
+def posture_md(postures: Sequence[WorkloadPosture], *, limit: int = MAX_COMMENT) -> str:
+    """Every workload's posture: a table, then one folded block each (at most ``limit``
+    characters, cut between rows and blocks)."""
     isolated = sum(1 for p in postures if p.ingress.isolated or p.egress.isolated)
-    lines = [f"### dtnetpol explain: {len(postures)} workloads, {isolated} isolated in at "
-             "least one direction", ""]
+    head = [f"### dtnetpol explain: {len(postures)} workloads, {isolated} isolated in at "
+            "least one direction", ""]
     rows = [[text(p.workload), "yes" if p.ingress.isolated else "no",
              "yes" if p.egress.isolated else "no", text(", ".join(p.selected_by) or "-")]
             for p in postures]
-    lines += table(["workload", "ingress isolated", "egress isolated", "selected by"], rows)
-    lines.append("")
+    tbl = table(["workload", "ingress isolated", "egress isolated", "selected by"], rows)
+    sections = [[*head, *tbl[:2]], *([row] for row in tbl[2:]), [""]]
     for p in postures:
         labels = ", ".join(f"{k}={v}" for k, v in p.labels) or "(no labels)"
         body = [f"labels: {text(labels)}", ""]
         body += [f"> note: {text(n)}" for n in p.notes]
         body += _direction_md(p.ingress) + _direction_md(p.egress)
-        lines += folded(f"<b>{html_text(p.workload)}</b>", body)
-    return _join(lines)
+        sections.append(folded(f"<b>{html_text(p.workload)}</b>", body))
+    return fit(sections, "rows or workloads", limit=limit)
 
 
 _CHANGE_MARK = {Change.ADDED: "➕ added", Change.REMOVED: "➖ removed",

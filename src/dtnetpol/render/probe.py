@@ -9,12 +9,13 @@ import yaml
 
 from dtnetpol.probe import Comparison, Probe, Skipped, anchor_spec, pod_spec
 from dtnetpol.probe.plan import anchor_name, ephemeral_container
+from dtnetpol.render.data import DATA_FORMATS
 from dtnetpol.render.diagnose import terminal_safe
 from dtnetpol.render.engine_json import API_VERSION, dumps
 
 __all__ = ["FORMATS", "dry_run_yaml", "probe_json", "probe_table"]
 
-FORMATS = ("table", "json")
+FORMATS = ("table", *DATA_FORMATS)
 
 
 def dry_run_yaml(probes: Sequence[Probe], skipped: Sequence[Skipped], *, image: str,

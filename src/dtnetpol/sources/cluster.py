@@ -20,9 +20,11 @@ or rejected credentials become one :class:`ClusterError` line.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -32,8 +34,12 @@ from urllib.parse import urlencode
 from dtnetpol import __version__
 from dtnetpol.errors import DtnetpolError
 from dtnetpol.manifest import Problem, build_cluster
-from dtnetpol.model.cluster import Cluster
+from dtnetpol.manifest.cluster import PartialCluster, build_partial, merge_partials
+from dtnetpol.manifest.fast_pods import PodReader
+from dtnetpol.manifest.objects import Header
+from dtnetpol.model.cluster import Cluster, Pod
 from dtnetpol.model.location import SourceLocation
+from dtnetpol.sources import FREEZE_MIN_DOCUMENTS
 
 try:  # a faster parser when it is installed; the standard one gives the same values
     import orjson
@@ -44,6 +50,8 @@ except ImportError:  # pragma: no cover - depends on the environment
 
 Json = dict[str, Any]
 Progress = Callable[[str], None]
+#: A Pod read by the fast reader while its page was read (the page's JSON is gone).
+Built = tuple[Header, Pod]
 
 #: The status codes that are retried: the server is busy or briefly unavailable.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -228,11 +236,23 @@ class Forbidden:
 
 @dataclass
 class Listed:
-    """The items of one resource as read (each with kind and apiVersion filled in)."""
+    """The items of one resource as read (each with kind and apiVersion filled in).
+
+    Read without bodies (``read_cluster(..., bodies=False)``), a resource with a fast reader
+    (pods) has no ``items``: ``models`` holds, in list order, what the fast reader made of
+    each item, or the item itself when it left it to the generic reader; :func:`load_live`
+    consumes them.
+    """
 
     read: Read
     api_version: str
     items: list[Json]
+    models: list[Json | Built] | None = None
+    #: how many objects were read
+    size: int = 0
+
+    def __post_init__(self) -> None:
+        self.size = self.size or len(self.items if self.models is None else self.models)
 
 
 @dataclass
@@ -250,19 +270,27 @@ class LiveRead:
     seconds: float = 0.0
 
     def location(self, obj: Mapping[str, Any], kind: str) -> SourceLocation:
-        meta = obj.get("metadata") or {}
+        meta = obj.get("metadata")
+        if not isinstance(meta, Mapping):
+            meta = {}  # (the build path says what is wrong with it)
         name, ns = meta.get("name", "?"), meta.get("namespace")
         where = f"{ns}/{kind}/{name}" if ns else f"{kind}/{name}"
         return SourceLocation(f"cluster:{self.context}/{where}")
 
     def documents(self) -> Iterator[tuple[Json, SourceLocation]]:
-        """(body, location) of every object read, in the build path's input shape."""
+        """(body, location) of every object read, in the build path's input shape.
+
+        Raises:
+            RuntimeError: the read kept no bodies (``bodies=False``).
+        """
+        if any(x.models is not None for x in self.lists):
+            raise RuntimeError("this live read kept no bodies (read_cluster(bodies=False))")
         for listed in self.lists:
             for item in listed.items:
                 yield item, self.location(item, listed.read.kind)
 
     def count(self) -> int:
-        return sum(len(x.items) for x in self.lists)
+        return sum(x.size for x in self.lists)
 
 
 # ------------------------------------------------------------------------------ connecting
@@ -299,9 +327,16 @@ def _current_context(paths: str) -> str | None:
     return None
 
 
+#: Where Kubernetes mounts a pod's service-account token and the cluster's CA (the client
+#: library's own default); a module constant so tests can point it at a folder of theirs and
+#: run the real in-cluster loader against the local test server.
+SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
+
+
 def _in_cluster() -> bool:
+    """Run inside a pod: the service's host in the environment and the token mounted."""
     return bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and \
-        Path("/var/run/secrets/kubernetes.io/serviceaccount/token").is_file()
+        (SERVICE_ACCOUNT_DIR / "token").is_file()
 
 
 class _Client:
@@ -339,15 +374,23 @@ class _Client:
                 raise ClusterError(f"--context {spec.context}: no kubeconfig found "
                                    "(--kubeconfig, $KUBECONFIG, ~/.kube/config)")
             elif _in_cluster():
-                config.load_incluster_config(  # type: ignore[no-untyped-call]
-                    client_configuration=self.configuration)
+                # the loader of load_incluster_config, with the token and CA paths spelled
+                # out (it re-reads the token file as kubelet rotates it)
+                from kubernetes.config.incluster_config import InClusterConfigLoader
+
+                InClusterConfigLoader(  # type: ignore[no-untyped-call]
+                    token_filename=str(SERVICE_ACCOUNT_DIR / "token"),
+                    cert_filename=str(SERVICE_ACCOUNT_DIR / "ca.crt"),
+                ).load_and_set(self.configuration)
                 self.context = "in-cluster"
             else:
                 raise ClusterError("no kubeconfig found (--kubeconfig, $KUBECONFIG, "
                                    "~/.kube/config) and not running in a pod; give PATHs "
                                    "to read manifests instead")
         except ConfigException as e:
-            raise ClusterError(f"cannot use the kubeconfig: {_one_line(str(e))}") from None
+            what = "the kubeconfig" if path is not None else \
+                f"the in-cluster service account ({SERVICE_ACCOUNT_DIR})"
+            raise ClusterError(f"cannot use {what}: {_one_line(str(e))}") from None
         except (OSError, ValueError, TypeError, KeyError) as e:
             raise ClusterError(f"cannot use the kubeconfig {path}: "
                                f"{_one_line(str(e))}") from None
@@ -586,18 +629,24 @@ class Reader:
                                    query)
         return page
 
-    def list_all(self, read: Read, version: str) -> list[Json]:
+    def list_all(self, read: Read, version: str,
+                 convert: Callable[[Any], Any] | None = None) -> list[Any]:
         """Every item, page by page; a 410 Gone (the continue token expired while paging)
-        starts the list over, up to three times."""
+        starts the list over, up to three times. With ``convert``, each item is replaced by
+        what it returns while its page is at hand (the page is dropped before the next)."""
         restarts = 0
         while True:
-            items: list[Json] = []
+            items: list[Any] = []
             token: str | None = None
             try:
                 while True:
                     page = self._page(read, version, token)
-                    items.extend(page.get("items") or [])
+                    if convert is None:
+                        items.extend(page.get("items") or [])
+                    else:
+                        items.extend(map(convert, page.get("items") or []))
                     token = (page.get("metadata") or {}).get("continue") or None
+                    del page
                     if len(items) > self.spec.page_size:
                         self.progress(f"reading {read.resource}: {len(items):,}")
                     if not token:
@@ -612,8 +661,9 @@ class Reader:
                 self.progress(f"list {read.resource}: continue token expired (410 Gone); "
                               "reading it again from the start")
 
-    def read(self, reads: Sequence[Read] = READS) -> LiveRead:
-        """Discovery, then every list of ``reads``."""
+    def read(self, reads: Sequence[Read] = READS, *, bodies: bool = True) -> LiveRead:
+        """Discovery, then every list of ``reads``; without ``bodies``, pods are read into
+        the model page by page (see :class:`Listed`)."""
         start = time.perf_counter()
         started = dt.datetime.now(dt.UTC).replace(microsecond=0)
         self.progress(f"connecting to {self.client.server}")
@@ -636,8 +686,11 @@ class Reader:
                 result.absent.append(read)
                 continue
             self.progress(f"reading {read.resource}")
+            api_version = f"{read.group}/{chosen}" if read.group else chosen
+            fast = not bodies and read.group == "" and read.kind == "Pod" and chosen == "v1"
             try:
-                items = self.list_all(read, chosen)
+                items = self.list_all(read, chosen, _pod_models(result, api_version)
+                                      if fast else None)
             except _Status as e:
                 if e.status == 403:
                     result.forbidden.append(Forbidden(read, e.message))
@@ -647,14 +700,40 @@ class Reader:
                     continue
                 raise ClusterError(f"list {read.resource}: {e.status} from the API server: "
                                    f"{_one_line(e.message)}") from None
-            api_version = f"{read.group}/{chosen}" if read.group else chosen
+            if fast:
+                result.lists.append(Listed(read, api_version, [], items))
+                continue
             result.lists.append(Listed(read, api_version, [
-                {"apiVersion": api_version, "kind": read.kind,
-                 **{k: v for k, v in item.items() if k not in ("apiVersion", "kind")}}
-                for item in items]))
+                _typed(item, api_version, read.kind) for item in items]))
         result.requests = self.requests
         result.seconds = time.perf_counter() - start
         return result
+
+
+def _typed(item: Json, api_version: str, kind: str) -> Json:
+    """A list item as an object of its own: with apiVersion and kind (lists leave them out)."""
+    return {"apiVersion": api_version, "kind": kind,
+            **{k: v for k, v in item.items() if k not in ("apiVersion", "kind")}}
+
+
+def _pod_models(live: LiveRead, api_version: str) -> Callable[[Any], Json | Built]:
+    """The page-by-page conversion of Pod items: the fast reader's (header, pod), or the
+    item itself (typed) when the generic reader must read it."""
+    reader = PodReader()
+    context = live.context
+
+    def convert(item: Any) -> Json | Built:
+        meta = item.get("metadata") if type(item) is dict else None
+        if type(meta) is dict:
+            name, ns = meta.get("name"), meta.get("namespace")
+            if type(name) is str and (ns is None or type(ns) is str):
+                where = f"{ns}/Pod/{name}" if ns else f"Pod/{name}"
+                built = reader.read(item, SourceLocation(f"cluster:{context}/{where}"))
+                if built is not None:
+                    return built
+        return _typed(item, api_version, "Pod") if isinstance(item, dict) else item
+
+    return convert
 
 
 def _choose_version(read: Read, served: Mapping[str, tuple[list[str], str]]) -> str | None:
@@ -707,28 +786,78 @@ def _reason(e: BaseException) -> str:
 
 
 def read_cluster(spec: ClusterSpec, progress: Progress | None = None,
-                 reads: Sequence[Read] = READS) -> LiveRead:
+                 reads: Sequence[Read] = READS, *, bodies: bool = True) -> LiveRead:
     """Read the cluster of ``spec`` (see the module docstring).
+
+    ``bodies=False`` (commands that need only the model): pods are read into the model page
+    by page and their bodies are not kept, so :meth:`LiveRead.documents` cannot be used.
 
     Raises:
         ClusterError: no usable kubeconfig, the server cannot be reached, the credentials
             are rejected, or a list fails for good.
     """
     reader = Reader(spec, progress)
+    # as load_cluster: pages allocate millions of small acyclic objects, and with the cyclic
+    # collector on its full collections walk the growing read again and again
+    enabled = gc.isenabled()
+    gc.disable()
     try:
-        return reader.read(reads)
+        return reader.read(reads, bodies=bodies)
     finally:
+        if enabled:
+            gc.enable()
         reader.client.close()
 
 
 def load_live(live: LiveRead, *, strict: bool = True) -> tuple[Cluster, list[Problem]]:
     """The cluster model of what was read: the same build path as files, with a warning per
-    resource that could not be read (first, so it is not lost among the others)."""
-    cluster, problems = build_cluster(live.documents(), strict=strict)
+    resource that could not be read (first, so it is not lost among the others).
+
+    What a read without bodies made of its pods is consumed (it is in the model now).
+    """
+    enabled = gc.isenabled()
+    gc.disable()  # (see read_cluster)
+    try:
+        if all(x.models is None for x in live.lists):
+            cluster, problems = build_cluster(live.documents(), strict=strict)
+        else:
+            cluster, problems = merge_partials(_partials(live, strict), strict=strict)
+    finally:
+        if enabled:
+            gc.enable()
+    if live.count() >= FREEZE_MIN_DOCUMENTS:
+        gc.freeze()  # the model lives until the process ends (as in load_cluster)
     forbidden = tuple(f.warning() for f in live.forbidden)
     if forbidden:
         cluster = replace(cluster, warnings=forbidden + cluster.warnings)
     return cluster, problems
+
+
+def _partials(live: LiveRead, strict: bool) -> Iterator[PartialCluster]:
+    """The objects read, in order, as runs the generic reader reads and runs the fast reader
+    already read (consumed as they go)."""
+    documents: list[tuple[Json, SourceLocation]] = []
+    built: list[str | tuple[Header, Any]] = []
+    for listed in live.lists:
+        kind = listed.read.kind
+        entries = listed.items if listed.models is None else listed.models
+        for entry in entries:
+            if isinstance(entry, tuple):
+                if documents:
+                    yield build_partial(documents, strict=strict)
+                    documents = []
+                built.append(entry)
+            else:
+                if built:
+                    yield PartialCluster(built, Counter(), [])
+                    built = []
+                documents.append((entry, live.location(entry, kind)))
+        if listed.models is not None:
+            listed.models = []
+    if documents:
+        yield build_partial(documents, strict=strict)
+    if built:
+        yield PartialCluster(built, Counter(), [])
 
 
 # ------------------------------------------------------------------------------ diagnose

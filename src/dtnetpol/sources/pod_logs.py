@@ -15,16 +15,21 @@ from pathlib import Path
 from dtnetpol.diagnose.observations import LogObs
 from dtnetpol.sources.yaml_load import read_bytes
 
-__all__ = ["LOGS_DIR", "log_path", "read_logs"]
+__all__ = ["LOGS_DIR", "log_name", "log_path", "read_logs"]
 
 LOGS_DIR = "logs"
 PREVIOUS = ".previous"
 
 
+def log_name(namespace: str, pod: str, container: str, previous: bool) -> str:
+    """Where one container's log goes in a snapshot folder (``/``-separated; the names come
+    from the API server, so the writer checks them)."""
+    return f"{LOGS_DIR}/{namespace}/{pod}/{container}{PREVIOUS if previous else ''}.log"
+
+
 def log_path(root: Path, namespace: str, pod: str, container: str, previous: bool) -> Path:
     """Where one container's log goes under ``root``."""
-    name = f"{container}{PREVIOUS if previous else ''}.log"
-    return root / LOGS_DIR / namespace / pod / name
+    return root.joinpath(*log_name(namespace, pod, container, previous).split("/"))
 
 
 def _tail(path: Path, lines: int) -> tuple[str, ...]:

@@ -22,10 +22,10 @@ from typing import Any
 import yaml
 
 from dtnetpol import __version__
-from dtnetpol.errors import InputError
 from dtnetpol.sources.cluster import READS, Forbidden, LiveRead
 
 INFO_FILE = "snapshot.txt"
+SUFFIXES = (".json", ".txt", ".log")   # what a snapshot folder holds: Lists, INFO_FILE, logs
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 REMOVED = "(removed by dtnetpol snapshot)"
 Json = dict[str, Any]
@@ -95,47 +95,29 @@ def _file_name(index: int, resource: str) -> str:
     return f"{index:02d}-{resource}.json"
 
 
-def write_snapshot(live: LiveRead, folder: Path, *, keep_status: bool = False,
-                   extra: Sequence[tuple[str, Sequence[Json]]] = ()) -> list[Path]:
-    """Write the snapshot of ``live`` into ``folder`` (created; must be empty or new).
+def snapshot_files(live: LiveRead, *, keep_status: bool = False,
+                   extra: Sequence[tuple[str, Sequence[Json]]] = ()) -> list[tuple[str, str]]:
+    """The files of the snapshot of ``live``: (name, text), ``snapshot.txt`` last.
 
     ``keep_status`` keeps pod container statuses; ``extra`` are more (resource, items)
     lists to write after those of the live read (``--with-logs``: the Warning events).
-
-    Returns:
-        The files written, ``snapshot.txt`` last.
-
-    Raises:
-        InputError: the folder exists and is not empty, or cannot be written.
+    Names hold the resource names the server listed; the writer checks them.
     """
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise InputError(f"--out {folder}: exists and is not an empty folder")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        written: list[Path] = []
-        order = {r: i for i, r in enumerate(READS, 1)}
-        for listed in live.lists:
-            index = order.get(listed.read, len(order) + 1 + live.lists.index(listed))
-            path = folder / _file_name(index, listed.read.resource)
-            body = {"apiVersion": "v1", "kind": "List",
-                    "items": [strip(item, keep_status=keep_status) for item in listed.items],
-                    "metadata": {"resourceVersion": ""}}
-            path.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n",
-                            encoding="utf-8")
-            written.append(path)
-        for n, (resource, items) in enumerate(extra, len(order) + len(live.lists) + 1):
-            path = folder / _file_name(n, resource)
-            body = {"apiVersion": "v1", "kind": "List", "items": [strip(i) for i in items],
-                    "metadata": {"resourceVersion": ""}}
-            path.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n",
-                            encoding="utf-8")
-            written.append(path)
-        info = folder / INFO_FILE
-        info.write_text(info_text(live), encoding="utf-8")
-        written.append(info)
-    except OSError as e:
-        raise InputError(f"--out {folder}: {e.strerror or e}") from None
-    return written
+    files: list[tuple[str, str]] = []
+    order = {r: i for i, r in enumerate(READS, 1)}
+    lists: list[tuple[int, str, Sequence[Json], bool]] = [
+        (order.get(x.read, len(order) + 1 + n), x.read.resource, x.items, keep_status)
+        for n, x in enumerate(live.lists)]
+    lists += [(n, resource, items, False)
+              for n, (resource, items) in enumerate(extra, len(order) + len(live.lists) + 1)]
+    for index, resource, items, keep in lists:
+        body = {"apiVersion": "v1", "kind": "List",
+                "items": [strip(item, keep_status=keep) for item in items],
+                "metadata": {"resourceVersion": ""}}
+        files.append((_file_name(index, resource),
+                      json.dumps(body, indent=2, ensure_ascii=False) + "\n"))
+    files.append((INFO_FILE, info_text(live)))
+    return files
 
 
 def info_text(live: LiveRead) -> str:

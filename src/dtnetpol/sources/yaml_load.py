@@ -25,6 +25,8 @@ from dtnetpol.errors import InputError
 from dtnetpol.manifest.marks import MarkedList, MarkedMap
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.safe_text import path_label
+from dtnetpol.sources import yaml_fast
+from dtnetpol.sources.yaml_fast import LINELESS_KINDS as _LINELESS_KINDS
 
 STDIN_NAME = "<stdin>"
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -316,13 +318,6 @@ def _parse(text: str, file: str, index: int, end: list[int]) -> Iterator[Documen
         loader.dispose()
 
 
-#: Kinds whose fields no report cites by line (pods, workloads, namespaces, nodes,
-#: services): what a cluster mostly holds, and what live mode lists by the thousand.
-_LINELESS_KINDS = frozenset({
-    "Pod", "Namespace", "Node", "Service", "Endpoints", "EndpointSlice", "Deployment",
-    "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob"})
-
-
 class _DuplicateKey(ValueError):
     pass
 
@@ -365,15 +360,52 @@ def _json_document(text: str, file: str) -> Document | bool | None:
 
 
 def _documents(text: str, file: str, fast_json: bool) -> Iterator[Document]:
-    """The documents of one file or of stdin: JSON through the JSON parser when
-    ``fast_json`` and the file is ``*.json`` or stdin, everything else through YAML."""
+    """The documents of one file or of stdin: when ``fast_json``, JSON (``*.json``, stdin)
+    through the JSON parser and workloads and namespaces in YAML through the compiled parser
+    (:mod:`dtnetpol.sources.yaml_fast`); everything else through PyYAML."""
     if fast_json and (file == STDIN_NAME or file.lower().endswith(".json")):
         found = _json_document(text, file)
         if found is not False:
             if isinstance(found, Document):
                 yield found
             return
+    if fast_json and len(text) >= yaml_fast.MIN_CHARS:
+        yield from _fast_yaml(text, file)
+        return
     yield from _parse(text, file, 1, [1])
+
+
+def _fast_yaml(text: str, file: str) -> Iterator[Document]:
+    """:func:`_parse` with runs of workloads and namespaces read by ``yaml_rs``; anything
+    unexpected (an error, documents counted differently) and the rest of the file is read
+    by PyYAML as :func:`_parse` reads it, so results and errors are the same."""
+    cut = yaml_fast.split(text) if yaml_fast.available() else None
+    given = 0   # non-empty documents yielded so far
+    try:
+        for fast, line, index, start, pieces in yaml_fast.runs(text, cut or []):
+            bodies = yaml_fast.parse_run(text, pieces) if fast else None
+            if bodies is None:
+                # One document at a time, as _parse gives them (a run may be a whole file
+                # of policies: a list of all of them doubled the peak memory).
+                end = [index]
+                piece = text if start == 0 and pieces[-1].end == len(text) else \
+                    "\n" * (line - 1) + text[start:pieces[-1].end]
+                for doc in _parse(piece, file, index, end):
+                    yield doc
+                    given += 1
+                if end[0] - index != len(pieces):
+                    raise _Fallback
+            else:
+                for i, (body, piece_) in enumerate(zip(bodies, pieces, strict=True)):
+                    yield Document(file, index + i, body, piece_.line or line)
+                    given += 1
+        if cut is not None:
+            return
+    except (_Fallback, InputError):
+        pass
+    for i, doc in enumerate(_parse(text, file, 1, [1])):
+        if i >= given:
+            yield doc
 
 
 def _too_large(limit: int) -> str:

@@ -169,7 +169,7 @@ def test_unknown_tier_is_said() -> None:
     ("egress:\n  - action: Allow\n    destination:\n      podSelector: {}",
      "c.yaml:10: document 1: spec.egress[0].destination.podSelector",
      "unknown-field: unknown field 'podSelector': Calico uses selector (an expression such "
-     "as app == 'web')"),
+     "as app == 'web') (the CRD schema)"),
     ("egress:\n  - action: Allow\n    destination:\n      services: {name: x}\n"
      "      selector: a == 'b'", "c.yaml:11: document 1: spec.egress[0].destination.selector",
      "conflicting-fields: cannot give selector and services in the same source or "
@@ -179,7 +179,7 @@ def test_unknown_tier_is_said() -> None:
     ("ingress:\n  - action: Deny\n    ipVersion: 5",
      "c.yaml:9: document 1: spec.ingress[0].ipVersion", "invalid-value: ipVersion must be 4 or 6"),
     ("order: high", "c.yaml:7: document 1: spec.order",
-     "wrong-type: must be a number, not string"),
+     "wrong-type: must be a number, not string (the CRD schema)"),
     ("ingress:\n  - action: Deny\n    protocol: TCPP",
      "c.yaml:9: document 1: spec.ingress[0].protocol",
      "invalid-protocol: protocol 'TCPP' is not one of TCP, UDP, ICMP, ICMPv6, SCTP, UDPLite "

@@ -72,3 +72,29 @@ def test_ipblock_for_a_pod_is_a_peer_of_the_wrong_kind() -> None:
     by_ip = policy("app", "api-in", {"app": "api"},
                    ingress=[rule([peer(cidr="10.0.0.0/8")], [port(8443)])])
     assert misses(by_ip) == []
+
+
+def test_a_selector_that_misses_says_what_the_pod_has_once() -> None:
+    # The selector is shown whole; the gap is what the pod carries, not the term repeated.
+    other = policy("app", "web-in", {"app": "web"},
+                   ingress=[rule([peer(pods={"app": "web"})], [port(8443)])])
+    (text,) = misses(other)
+    assert "its podSelector {app=web} does not select app/api[Deployment] (it has app=api)" \
+        in text
+    assert "required" not in text
+    absent = policy("app", "tier-in", {"tier": "backend"},
+                    ingress=[rule([peer(pods={"app": "web"})], [port(8443)])])
+    (text,) = misses(absent)
+    assert "(it has no label tier); it selects no pod" in text
+
+
+def test_a_host_network_source_is_said_to_run_on_the_host_network() -> None:
+    agent = pod("app", "agent", {"app": "agent"}, host_network=True, ips=("10.0.0.5",))
+    ns_all = policy("app", "api-in", {"app": "api"},
+                    ingress=[rule([peer(namespaces={})], [port(8443)])])
+    an = Analyzer(cluster([agent, API], [DENY, ns_all]))
+    api = an.class_of(API)
+    (m,) = nearest_misses(an, api, Direction.INGRESS, an.class_of(agent), api, 8443,
+                          Protocol.TCP)
+    assert "app/agent[Deployment] runs on the host network, so no selector matches it" \
+        in str(m)

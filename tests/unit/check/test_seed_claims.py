@@ -58,15 +58,16 @@ def test_operator_selector_also_isolates_webhook_and_csi(flows: dict[str, Any]) 
 def test_webhook_label_selects_no_pod(flows: dict[str, Any]) -> None:
     text = misses(flows["apiserver-to-webhook"])
     assert "dynatrace/dynatrace-webhook-allow" in text
-    assert "app.kubernetes.io/name=dynatrace-webhook required, found " \
-           "app.kubernetes.io/name=dynatrace-operator" in text
-    assert "it selects no pod at all" in text
+    assert "its podSelector {app.kubernetes.io/name=dynatrace-webhook} does not select " \
+           "dynatrace/dynatrace-webhook[Deployment] (it has " \
+           "app.kubernetes.io/name=dynatrace-operator)" in text
+    assert "it selects no pod" in text
 
 
 def test_webhook_port_443_is_the_service_port(flows: dict[str, Any]) -> None:
     text = misses(flows["apiserver-to-webhook"])
     assert "it allows TCP 443, not 8443/TCP (443 is the port of Service " \
-           "dynatrace/dynatrace-webhook, which forwards to pod port 8443" in text
+           "dynatrace/dynatrace-webhook; policies see pod port 8443)" in text
 
 
 def test_namespace_selector_never_admits_the_api_server(flows: dict[str, Any]) -> None:
@@ -79,7 +80,8 @@ def test_namespace_selector_never_admits_the_api_server(flows: dict[str, Any]) -
 def test_csi_label_selects_no_pod(flows: dict[str, Any]) -> None:
     text = misses(flows["csi-to-apiserver"])
     assert "dynatrace/allow-csi-egress" in text
-    assert "app.kubernetes.io/name=dynatrace-oneagent-csi-node required" in text
+    assert "its podSelector {app.kubernetes.io/name=dynatrace-oneagent-csi-node} does not " \
+           "select" in text
     assert "its labels name the Dynatrace CSI driver" in text
 
 
@@ -110,14 +112,15 @@ def test_tenant_443_is_wrong_for_many_components(flows: dict[str, Any]) -> None:
 def test_kubernetes_default_svc_443_is_not_the_endpoint(flows: dict[str, Any]) -> None:
     f = flows["operator-to-apiserver"]
     assert (f["verdict"], f["port"]) == ("blocked", 6443)
-    assert "kubernetes.default.svc:443 is translated to the API server's endpoint port 6443" \
-        in misses(f)
+    assert "it allows TCP 443, not 6443/TCP (kubernetes.default.svc:443 is the Service; " \
+           "policies see 6443)" in misses(f)
 
 
 def test_samples_never_allow_dns(flows: dict[str, Any]) -> None:
     for flow in ("dns-from-operator", "dns-from-webhook", "dns-from-activegate"):
         assert flows[flow]["verdict"] == "blocked"
-    assert "missing DNS" in misses(flows["dns-from-operator"])
+    assert "missing DNS: no rule allows 53/UDP+TCP to the DNS pods in kube-system" in \
+        misses(flows["dns-from-operator"])
 
 
 def test_workload_egress_sample_without_namespace_lands_in_default() -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from tests.apiserver import NoOpenSSL, running_example
 from tests.apiserver._probes import ProbeApiServer
 
@@ -58,13 +59,17 @@ def by_target(fates: Mapping[str, str], default: str = "connected") -> Kubelet:
 FLOWS = ("operator-to-tenant", "dns-from-operator", "webhook-to-apiserver")
 
 
-def probe(kubeconfig: Path, *extra: str) -> tuple[int, dict[str, Any], str]:
-    args = ["probe", "--yes", "--kubeconfig", str(kubeconfig), "--skip-invalid", "-o", "json",
+def probe(kubeconfig: Path, *extra: str, output: str = "json"
+          ) -> tuple[int, dict[str, Any], str]:
+    args = ["probe", "--yes", "--kubeconfig", str(kubeconfig), "--skip-invalid", "-o", output,
             "--timeout", "20"]
     for f in FLOWS:
         args += ["--flow", f]
     code, out, err = run(*args, *extra)
     assert code in (0, 1), err
+    if output == "yaml":
+        assert not out.lstrip().startswith("{")
+        return code, yaml.safe_load(out), err
     return code, json.loads(out), err
 
 
@@ -117,6 +122,22 @@ def test_outcomes_against_the_engine(serve: Any) -> None:
     assert got["dns-from-operator"] == ("blocked", "failed", "agree")
     assert got["operator-to-tenant"] == ("allowed", "failed", "engine allowed, connection failed")
     assert code == 1
+
+
+def test_yaml_output_is_the_json_document(serve: Any) -> None:
+    _, kubeconfig = serve(by_target({}, default="timeout"))
+    as_json = probe(kubeconfig)
+    as_yaml = probe(kubeconfig, output="yaml")
+
+    def same_run(doc: dict[str, Any]) -> dict[str, Any]:
+        # Each run names its pods after its own run id; the rest is the same document.
+        for p in doc["probes"]:
+            assert p.pop("pod").startswith("dynatrace/dtnetpol-probe-")
+        return doc
+
+    assert as_yaml[0] == as_json[0]
+    assert same_run(as_yaml[1]) == same_run(as_json[1])
+    assert as_yaml[1]["kind"] == "ProbeReport" and len(as_yaml[1]["probes"]) == len(FLOWS)
 
 
 def test_a_probe_that_never_starts_is_unknown_not_blocked(serve: Any) -> None:

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from dtnetpol.dynatrace._crd import CrdValidator, cel_rules
 from dtnetpol.errors import InputError
 from dtnetpol.manifest.cluster import build_cluster
 from dtnetpol.manifest.crd_schemas import unchecked_rules
+from dtnetpol.manifest.crd_validator import CrdValidator, cel_rules
 from dtnetpol.sources.yaml_load import read_text
 
 

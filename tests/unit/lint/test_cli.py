@@ -118,14 +118,17 @@ def test_rules_lists_every_rule() -> None:
     lines = out.splitlines()
     assert code == 0
     assert len(lines) == len(RULES)
-    assert lines[3].split()[:3] == ["NPL004", "service-port-in-policy", "error"]
+    assert lines[3].split()[:4] == ["NPL004", "service-port-in-policy", "error", "NetworkPolicy"]
+    assert lines[0].split()[3] == "NetworkPolicy+Admin+Cilium+Calico"
+    assert lines[18].split()[:4] == ["NPL019", "cilium-fqdn-without-dns", "error", "Cilium"]
 
 
 def test_rules_id_prints_the_doc() -> None:
     code, out, _ = run_cli(["rules", "and-or-confusion"])
     assert code == 0
-    assert out.startswith("NPL009 and-or-confusion (warning)\n")
+    assert out.startswith("NPL009 and-or-confusion (warning; inspects NetworkPolicy)\n")
     assert "## Why is this bad?" in out
     assert run_cli(["rules", "NPL999"])[0] == 2
     code, out, _ = run_cli(["rules", "NPL006", "-o", "json"])
     assert json.loads(out)["options"]["port"] == 53
+    assert json.loads(out)["kinds"] == ["NetworkPolicy"]

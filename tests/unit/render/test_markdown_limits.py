@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -65,3 +66,53 @@ def test_lint_md_is_sorted_by_severity(capsys: pytest.CaptureFixture[str]) -> No
     js = io.StringIO()
     main(["lint", "examples/cluster", "-o", "json"], out=js, err=io.StringIO())
     assert len(marks) == len(json.loads(js.getvalue())["findings"])
+
+
+def test_explain_md_of_a_large_cluster_is_cut_whole(tmp_path: Path) -> None:
+    import io
+    docs = []
+    for i in range(400):
+        docs.append(f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: app{i}, "
+                    f"namespace: team{i}}}\nspec:\n  selector: {{matchLabels: {{app: a{i}}}}}\n"
+                    f"  template:\n    metadata: {{labels: {{app: a{i}}}}}\n    spec:\n"
+                    "      containers: [{name: c, image: x}]\n---\n"
+                    "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+                    f"metadata: {{name: deny, namespace: team{i}}}\n"
+                    "spec: {podSelector: {}, policyTypes: [Ingress, Egress]}\n")
+    path = tmp_path / "big.yaml"
+    path.write_text("---\n".join(docs), encoding="utf-8")
+    out = io.StringIO()
+    assert main(["explain", str(path), "-o", "md"], out=out, err=io.StringIO()) == 0
+    text = out.getvalue()
+    assert len(text) <= MAX_COMMENT
+    assert "✂️ **Truncated**" in text and "more rows or workloads not shown" in text
+    assert "| team0/app0\\[Deployment\\] | yes | yes | team0/deny |" in text
+    _balanced(text)
+
+
+def test_diagnose_md_is_cut_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from dtnetpol.commands import diagnose as command
+    from dtnetpol.render.diagnose import diagnose_md
+
+    seen: list[Any] = []
+    real = command.render_diagnosis
+
+    def keep(fmt: str, diag: Any, *args: Any, **kwargs: Any) -> str:
+        seen.append(diag)
+        return real(fmt, diag, *args, **kwargs)
+
+    monkeypatch.setattr(command, "render_diagnosis", keep)
+    main(["diagnose", "--skip-invalid", "examples/cluster", "examples/diagnose", "-o", "md"],
+         out=io.StringIO(), err=io.StringIO())
+    (diag,) = seen
+    whole = diagnose_md(diag)
+    assert "Truncated" not in whole and diag.findings
+    big = replace(diag, findings=diag.findings * 200)
+    cut = diagnose_md(big)
+    assert len(diagnose_md(big, limit=10**9)) > MAX_COMMENT
+    assert len(cut) <= MAX_COMMENT and "✂️ **Truncated**" in cut
+    assert cut.startswith("## dtnetpol diagnose\n\n1400 Dynatrace flows with symptoms")
+    assert "| flow | verdict | required | evidence | policies |" in cut   # the table first
+    _balanced(cut)

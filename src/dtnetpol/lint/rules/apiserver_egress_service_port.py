@@ -61,7 +61,7 @@ SEVERITY = Severity.ERROR
 OPTIONS: Mapping[str, str] = {"service-port": "int"}
 DEFAULT: Mapping[str, Any] = {"service-port": 443}
 
-#: Dynatrace components that talk to the API server (reference §3, Egress).
+#: Dynatrace components that talk to the API server (their egress needs its endpoint).
 API_CLIENTS = frozenset({ComponentId.OPERATOR, ComponentId.WEBHOOK, ComponentId.CSI_DRIVER,
                          ComponentId.ACTIVEGATE, ComponentId.EXTENSION_CONTROLLER,
                          ComponentId.OTEL_COLLECTOR, ComponentId.EDGECONNECT,

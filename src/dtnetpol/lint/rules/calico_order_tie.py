@@ -53,6 +53,7 @@ from dtnetpol.model.policy import Direction, NetworkPolicy
 ID = "NPL018"
 NAME = "calico-order-tie"
 SEVERITY = Severity.WARNING
+KINDS = ("Calico", "NetworkPolicy")
 OPTIONS: Mapping[str, str] = {}
 DEFAULT: Mapping[str, Any] = {}
 

@@ -53,6 +53,7 @@ from dtnetpol.model.location import SourceLocation
 ID = "NPL019"
 NAME = "cilium-fqdn-without-dns"
 SEVERITY = Severity.ERROR
+KINDS = ("Cilium",)
 OPTIONS: Mapping[str, str] = {}
 DEFAULT: Mapping[str, Any] = {}
 

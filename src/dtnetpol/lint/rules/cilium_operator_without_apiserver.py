@@ -54,6 +54,7 @@ from dtnetpol.model.policy import Direction
 ID = "NPL020"
 NAME = "cilium-operator-without-apiserver"
 SEVERITY = Severity.ERROR
+KINDS = ("Cilium",)
 OPTIONS: Mapping[str, str] = {"namespace": "str"}
 DEFAULT: Mapping[str, Any] = {"namespace": "dynatrace"}
 

@@ -1,10 +1,12 @@
-"""A NetworkPolicy the Kubernetes API server would reject.
+"""A policy the API server (or Calico) would reject.
 
 ## What it does
-Reports every validation failure of a `networking.k8s.io/v1` NetworkPolicy with the exact
-field path and line: unknown fields (such as `ports` indented under a peer), a peer with no
-field or with `ipBlock` next to a selector, an invalid CIDR or an `except` outside its
-`cidr`, a port outside 1–65535, a named port that is not an IANA service name, a bad
+Reports every validation failure of a policy with the exact field path and line. The admin
+kinds, Cilium's and Calico's are checked against their projects' published CRD schemas and
+what their validators add (see the README); for a `networking.k8s.io/v1` NetworkPolicy:
+unknown fields (such as `ports` indented under a peer), a peer with no field or with
+`ipBlock` next to a selector, an invalid CIDR or an `except` outside its `cidr`, a port
+outside 1–65535, a named port that is not an IANA service name, a bad
 `endPort` or `protocol`, invalid label keys or values, unknown selector operators, `values`
 with `Exists`/`DoesNotExist` or without `In`/`NotIn`, and bad `policyTypes`.
 
@@ -54,12 +56,13 @@ from dtnetpol.lint.finding import Finding, Severity
 ID = "NPL001"
 NAME = "invalid-policy"
 SEVERITY = Severity.ERROR
+KINDS = ("NetworkPolicy", "Admin", "Cilium", "Calico")
 OPTIONS: Mapping[str, str] = {}
 DEFAULT: Mapping[str, Any] = {}
 
 FIXES: Mapping[str, str] = {
-    "unknown-field": "remove the field, or move it where the API defines it (ports belong to "
-                     "the rule, beside from/to)",
+    "unknown-field": "remove the field, or move it where the API defines it (in a "
+                     "NetworkPolicy, ports belong to the rule, beside from/to)",
     "missing-field": "add the required field",
     "wrong-type": "give the field the type the API expects (quote label values such as "
                   "\"1\" or \"true\")",

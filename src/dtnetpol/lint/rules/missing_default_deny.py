@@ -58,6 +58,7 @@ from dtnetpol.model.policy import Direction, NetworkPolicy, Protocol
 ID = "NPL015"
 NAME = "missing-default-deny"
 SEVERITY = Severity.INFO
+KINDS = ("NetworkPolicy", "Cilium")
 OPTIONS: Mapping[str, str] = {"directions": "list[str]", "exclude-namespaces": "list[str]"}
 DEFAULT: Mapping[str, Any] = {"directions": ["Ingress", "Egress"],
                               "exclude-namespaces": ["kube-system", "kube-public",

@@ -1,0 +1,5 @@
+"""``python -m dtnetpol``: the ``dtnetpol`` command."""
+
+from dtnetpol.cli import entry
+
+entry()
