@@ -94,7 +94,13 @@ def posture_table(postures: Sequence[WorkloadPosture], *, colour: bool = False,
 def connlist_table(conns: Sequence[Connection], *, colour: bool = False,
                    width: int | None = None) -> str:
     w = width or terminal_width()
-    rows = [(c.src, c.dst, "all" if c.ports.is_all else str(c.ports)) for c in conns]
+    texts: dict[PortSet, str] = {}     # a big list repeats few port sets; str() is slow
+    rows = []
+    for c in conns:
+        ports = texts.get(c.ports)
+        if ports is None:
+            ports = texts[c.ports] = "all" if c.ports.is_all else str(c.ports)
+        rows.append((c.src, c.dst, ports))
     header = ("source", "destination", "allowed")
     if fits(header, rows, w):
         lines: list[Text | str] = list(text_table(header, rows, w))

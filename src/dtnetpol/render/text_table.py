@@ -4,12 +4,12 @@ Rich folds a cell that is narrower than a word (``dynatrace-operator[Deploymen``
 ``policies/shop.yaml:9`` / ``5)``). Here each column is at least as wide as its longest
 word; wider columns give way first; when even that does not fit the width, every row is
 stacked (its first cell, then ``header: value`` lines), so a name or a ``file:line`` is never
-cut. Wrapped lines stay in their column.
+cut. Wrapped lines stay in their column. A long port list breaks after a comma.
 """
 
 from __future__ import annotations
 
-import textwrap
+import re
 from collections.abc import Sequence
 
 from rich.text import Text
@@ -31,24 +31,66 @@ def _style(cell: Cell) -> str:
     return ""
 
 
+_PIECE = re.compile(r"[^,]*,|[^,]+")
+
+
+def _pieces(word: str) -> list[str]:
+    """A word cut after each comma: a port list ``80,443,8080-8090`` may break between its
+    items (never inside one), the comma kept at the end of the line."""
+    return _PIECE.findall(word) or [word]
+
+
+def _fill(text: str, width: int, first: str = "", rest: str = "") -> list[str]:
+    """Greedy wrapping between words, and inside a word after a comma when the word alone is
+    wider than the line; a name or a ``file:line`` (no comma) is never cut."""
+    lines: list[str] = []
+    line = first
+    empty = True                      # nothing but the indent on ``line`` yet
+    for word in text.split():
+        need = len(word) + (0 if empty else 1)
+        if len(line) + need <= width:
+            line += word if empty else " " + word
+            empty = False
+            continue
+        if not empty and len(rest) + len(word) <= width:
+            lines.append(line)
+            line, empty = rest + word, False
+            continue
+        for n, piece in enumerate(_pieces(word)):
+            glue = "" if n or empty else " "
+            if empty or len(line) + len(glue) + len(piece) <= width:
+                line += glue + piece
+            else:
+                lines.append(line)
+                line = rest + piece
+            empty = False
+    if not empty:
+        lines.append(line)
+    return lines
+
+
 def _wrap(text: str, width: int) -> list[str]:
     out: list[str] = []
     for para in text.splitlines() or [""]:
-        out.extend(textwrap.wrap(para, width=max(width, 1), break_long_words=False,
-                                 break_on_hyphens=False) or [""])
+        out.extend(_fill(para, max(width, 1)) or [""])
     return out
 
 
 def _longest_word(text: str) -> int:
-    return max((len(w) for w in text.split()), default=0)
+    return max((len(p) for w in text.split() for p in _pieces(w)), default=0)
 
 
 def _widths(header: Sequence[str], rows: Sequence[Sequence[Cell]], width: int
             ) -> list[int] | None:
-    columns = [[h, *(_plain(r[i]) for r in rows)] for i, h in enumerate(header)]
-    natural = [max(len(line) for v in col for line in v.splitlines() or [""])
-               for col in columns]
-    least = [max(_longest_word(v) for v in col) for col in columns]
+    natural = [0] * len(header)
+    least = [0] * len(header)
+    for row in ([*header], *rows):
+        for i, cell in enumerate(row):
+            text = _plain(cell)
+            if len(text) <= least[i]:      # neither its lines nor its words can be longer
+                continue
+            natural[i] = max(natural[i], *(len(line) for line in text.splitlines() or [""]))
+            least[i] = max(least[i], _longest_word(text))
     room = width - len(_GAP) * (len(header) - 1)
     widths = list(natural)
     while sum(widths) > room:
@@ -90,8 +132,9 @@ def text_table(header: Sequence[str], rows: Sequence[Sequence[Cell]], width: int
 
 def wrapped(text: str, width: int, indent: str = "    ") -> list[str]:
     """One line of text broken between words, continuation lines indented."""
-    return textwrap.wrap(text, width=width, subsequent_indent=indent, break_long_words=False,
-                         break_on_hyphens=False) or [""]
+    if len(text) <= width and " ".join(text.split()) == text:
+        return [text]
+    return _fill(text, width, rest=indent) or [""]
 
 
 def _stacked(header: Sequence[str], rows: Sequence[Sequence[Cell]], width: int) -> list[Text]:
@@ -99,11 +142,8 @@ def _stacked(header: Sequence[str], rows: Sequence[Sequence[Cell]], width: int) 
     for row in rows:
         first, *rest = row
         out.extend(Text(line, style=_style(first))
-                   for line in textwrap.wrap(_plain(first), width=width, subsequent_indent="  ",
-                                             break_long_words=False, break_on_hyphens=False))
+                   for line in _fill(_plain(first), width, rest="  "))
         for h, cell in zip(header[1:], rest, strict=True):
-            text = " ".join(_plain(cell).split())
-            out.extend(Text(line) for line in textwrap.wrap(
-                f"{h}: {text}", width=width, initial_indent="    ", subsequent_indent="      ",
-                break_long_words=False, break_on_hyphens=False))
+            out.extend(Text(line) for line in _fill(
+                f"{h}: {_plain(cell)}", width, first="    ", rest="      "))
     return out
