@@ -99,7 +99,10 @@ def phase_live(kubeconfig: str) -> Json:
 
 def phase_files(folder: str) -> Json:
     from dtnetpol.sources import load_cluster
+    from dtnetpol.sources.yaml_load import max_input_bytes
 
+    # L's pods file is 0.5 GB, over the default --max-input-size of 256M: no limit here
+    max_input_bytes.set(0)
     wall, cpu = time.perf_counter(), _cpu()
     cluster, _ = load_cluster([folder])
     return {"seconds": time.perf_counter() - wall, "cpu": _cpu() - cpu,
