@@ -17,12 +17,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from dtnetpol import __version__
-from dtnetpol.sources.cluster import READS, Forbidden, LiveRead
+
+if TYPE_CHECKING:
+    from dtnetpol.sources.cluster import LiveRead
 
 INFO_FILE = "snapshot.txt"
 SUFFIXES = (".json", ".txt", ".log")   # what a snapshot folder holds: Lists, INFO_FILE, logs
@@ -103,6 +105,8 @@ def snapshot_files(live: LiveRead, *, keep_status: bool = False,
     lists to write after those of the live read (``--with-logs``: the Warning events).
     Names hold the resource names the server listed; the writer checks them.
     """
+    from dtnetpol.sources.cluster import READS
+
     files: list[tuple[str, str]] = []
     order = {r: i for i, r in enumerate(READS, 1)}
     lists: list[tuple[int, str, Sequence[Json], bool]] = [
@@ -146,7 +150,6 @@ def snapshot_warnings(paths: Sequence[str]) -> list[str]:
     """The warnings the live read gave, for a PATH that is a snapshot folder (none for other
     paths), so the answers on the folder are the answers live."""
     out: list[str] = []
-    by_resource = {r.resource: r for r in READS}
     for p in paths:
         info = Path(p) / INFO_FILE
         if not info.is_file():
@@ -157,6 +160,10 @@ def snapshot_warnings(paths: Sequence[str]) -> list[str]:
             continue
         if not isinstance(data, Mapping) or "dtnetpolSnapshot" not in data:
             continue
+        # the live reader's tables, imported only for a snapshot folder (not for manifests)
+        from dtnetpol.sources.cluster import READS, Forbidden
+
+        by_resource = {r.resource: r for r in READS}
         for entry in data.get("forbidden") or []:
             read = by_resource.get(str(entry.get("resource")))
             if read is not None:
