@@ -129,8 +129,8 @@ def add_input_flags(p: argparse.ArgumentParser, formats: Sequence[str], *,
                        help="report every namespace (the default)")
     p.add_argument("--max-input-size", type=flag_types.size, metavar="SIZE",
                    default=DEFAULT_MAX_INPUT_BYTES,
-                   help="refuse input larger than this in all (files, folders, stdin): "
-                        "e.g. 512M, 2G; 0 for no limit (default: 256M)")
+                   help="refuse any one input (a file, also in a folder, or stdin) larger "
+                        "than this: e.g. 512M, 2G; 0 for no limit (default: 256M)")
     add_cluster_flags(p)
     p.set_defaults(paths_required=paths_required)
 
