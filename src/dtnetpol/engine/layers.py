@@ -316,8 +316,8 @@ def _verdict(name: str, direction: Direction, r: SideResult, pieces: Sequence[Si
              ) -> tuple[SideVerdict, PortSet]:
     if not r.engaged:
         return SideVerdict(direction, name, SideStatus.NOT_ISOLATED, notes=r.notes), r.allowed
-    deciding = tuple(dict.fromkeys(f"{s.layer} {s.policy}" if s.policy else s.layer
-                                   for s in r.steps if s.layer != "default"))
+    deciding = tuple(dict.fromkeys(n for s in r.steps if s.layer != "default"
+                                   for n in s.names))
     allowing = tuple(dict.fromkeys(s.rule for s in r.steps
                                    if s.action is Action.ALLOW and s.rule is not None))
     notes = r.notes
