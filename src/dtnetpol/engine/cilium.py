@@ -53,8 +53,9 @@ _DNS_NAME = re.compile(r"(?=.*[a-zA-Z])[a-zA-Z0-9*_-]+(\.[a-zA-Z0-9*_-]+)+\.?\Z"
 
 L7_NOTE = ("Cilium L7 rules ({kinds}) restrict requests further; only the L4 part "
            "(ports) is checked")
-FQDN_NO_DNS = ("toFQDNs needs a DNS rule (toPorts port 53 with rules.dns) so that Cilium's DNS "
-               "proxy learns the addresses; without one it matches nothing")
+FQDN_NO_DNS = ("toFQDNs needs a DNS rule (toPorts on the cluster DNS port, 53 or OpenShift's "
+               "5353, with rules.dns) so that Cilium's DNS proxy learns the addresses; "
+               "without one it matches nothing")
 HOST_POLICY_NOTE = ("Cilium host policies (nodeSelector) are not modelled: {names}")
 UNMODELLED_NOTE = "Cilium fields not modelled (their rules match nothing here): {fields}"
 

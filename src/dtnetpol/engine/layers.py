@@ -174,12 +174,21 @@ class Tier(ABC):
 LayerBuilder = Callable[[Cluster], Sequence[Tier]]
 
 
-def _builders() -> list[LayerBuilder]:
-    """The explicit registry: one builder per family of kinds."""
-    from dtnetpol.engine.admin_tier import build_admin_tiers
-    from dtnetpol.engine.calico_tier import build_calico_tiers
-    from dtnetpol.engine.np_tier import build_cilium_tier
-    return [build_admin_tiers, build_cilium_tier, build_calico_tiers]
+def _builders(cluster: Cluster) -> list[LayerBuilder]:
+    """The explicit registry: one builder per family of kinds, for the families ``cluster``
+    has (each builder makes no tier without its kinds; its module, with Calico's grammar and
+    the like, is imported only when there is something to build)."""
+    builders: list[LayerBuilder] = []
+    if cluster.admin_policies:
+        from dtnetpol.engine.admin_tier import build_admin_tiers
+        builders.append(build_admin_tiers)
+    if cluster.cilium_policies:
+        from dtnetpol.engine.np_tier import build_cilium_tier
+        builders.append(build_cilium_tier)
+    if cluster.calico.policies:
+        from dtnetpol.engine.calico_tier import build_calico_tiers
+        builders.append(build_calico_tiers)
+    return builders
 
 
 #: Extra builders (Calico: engineer D2 appends its own in ``_builders``).
@@ -189,7 +198,7 @@ LAYER_BUILDERS: list[LayerBuilder] = []
 def build_layers(cluster: Cluster) -> Layers | None:
     """The tiers of ``cluster``, or None when it has only NetworkPolicies (the fast path)."""
     tiers: list[Tier] = []
-    for build in (*_builders(), *LAYER_BUILDERS):
+    for build in (*_builders(cluster), *LAYER_BUILDERS):
         tiers.extend(build(cluster))
     if not tiers:
         return None
@@ -307,8 +316,8 @@ def _verdict(name: str, direction: Direction, r: SideResult, pieces: Sequence[Si
              ) -> tuple[SideVerdict, PortSet]:
     if not r.engaged:
         return SideVerdict(direction, name, SideStatus.NOT_ISOLATED, notes=r.notes), r.allowed
-    deciding = tuple(dict.fromkeys(f"{s.layer} {s.policy}" if s.policy else s.layer
-                                   for s in r.steps if s.layer != "default"))
+    deciding = tuple(dict.fromkeys(n for s in r.steps if s.layer != "default"
+                                   for n in s.names))
     allowing = tuple(dict.fromkeys(s.rule for s in r.steps
                                    if s.action is Action.ALLOW and s.rule is not None))
     notes = r.notes

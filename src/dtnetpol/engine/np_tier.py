@@ -103,8 +103,9 @@ class NetworkPolicyTier(Tier):
                 return None
             denied = undecided.difference(allowed)
             if denied:
-                refs = ", ".join(an._side(subject, direction).refs)
-                steps = (*steps, Step(LAYER, refs, Action.DENY, denied))
+                refs = an._side(subject, direction).refs
+                steps = (*steps, Step(LAYER, ", ".join(refs), Action.DENY, denied,
+                                      policies=tuple(f"{LAYER} {r}" for r in refs)))
             return TierDecision(allowed, denied, steps, notes)
         denied = share.denied
         out: list[Step] = list(share.deny_steps)
@@ -117,12 +118,12 @@ class NetworkPolicyTier(Tier):
         notes = (*notes, *(n for n in share.notes if n not in notes))
         isolating = [f"{LAYER} {r}" for r in an._side(subject, direction).refs] \
             if isolated else []
-        isolating += list(share.default_deny)
+        isolating += [r for r in share.default_deny if r not in isolating]
         rest = undecided.difference(allowed).difference(denied)
         if isolating and rest:
             first, _, name = isolating[0].partition(" ")
             names = ", ".join([name, *isolating[1:]])
-            out.append(Step(first, names, Action.DENY, rest))
+            out.append(Step(first, names, Action.DENY, rest, policies=tuple(isolating)))
             denied = denied.union(rest)
         return TierDecision(allowed, denied, tuple(out), notes)
 

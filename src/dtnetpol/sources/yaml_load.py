@@ -31,15 +31,18 @@ from dtnetpol.sources.yaml_fast import LINELESS_KINDS as _LINELESS_KINDS
 STDIN_NAME = "<stdin>"
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
-#: The most bytes one read of the input (all PATHs of a command) may hold; ``--max-input-size``
-#: sets it for a run, 0 lifts it. Loading takes about 5 times the input in memory.
+#: The most bytes one input (a file, standard input) may hold; ``--max-input-size`` sets it for
+#: a run, 0 lifts it. A file's text is held whole while it is parsed, so this bounds what one
+#: read can take (``/dev/zero`` on stdin, a stray log file); what stays is the model of the
+#: objects read, which grows with the cluster asked for (a snapshot of a big cluster is split
+#: into files far under this, see :mod:`dtnetpol.sources.snapshot`).
 DEFAULT_MAX_INPUT_BYTES = 256 << 20
 max_input_bytes: ContextVar[int] = ContextVar("max_input_bytes", default=DEFAULT_MAX_INPUT_BYTES)
 _BLOCK = 1 << 20
 
 
 def _budget() -> list[int]:
-    """Bytes a read may still take, shared by its files (0: none; no limit: 2**62)."""
+    """Bytes one input may take (0: none; no limit: 2**62)."""
     return [max_input_bytes.get() or 1 << 62]
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -448,8 +451,8 @@ def _read_file(path: str, budget: list[int] | None = None) -> str:
 
 def read_bytes(path: str, budget: list[int] | None = None) -> bytes:
     """The bytes of a regular file; a FIFO, device or socket is refused, never waited on
-    (opened without blocking), and a file larger than what is left of ``budget`` (one shared
-    count of bytes per read, default :data:`max_input_bytes`) is refused before it is read."""
+    (opened without blocking), and a file larger than ``budget`` (bytes, default
+    :data:`max_input_bytes`) is refused before it is read."""
     label = path_label(path)
     budget = budget if budget is not None else _budget()
     try:
@@ -519,27 +522,24 @@ def iter_documents(paths: Sequence[str], stdin: TextIO | None = None, *,
     problems in one run). None: the first error raises.
     """
     if errors is None:
-        yield from _iter_documents(paths, stdin, None, fast_json)
+        yield from _iter_documents(paths, stdin, fast_json)
         return
-    budget = _budget()
     for path in paths:
         files = _manifest_files(path) if path != "-" and os.path.isdir(path) else [path]
         for file in files or [path]:
             try:
-                yield from _iter_documents([file], stdin, budget, fast_json)
+                yield from _iter_documents([file], stdin, fast_json)
             except InputError as e:
                 errors.append(e)
 
 
 def _iter_documents(paths: Sequence[str], stdin: TextIO | None = None,
-                    budget: list[int] | None = None,
                     fast_json: bool = False) -> Iterator[Document]:
-    budget = _budget() if budget is None else budget
     for path in paths:
         if path == "-":
             stream = stdin if stdin is not None else sys.stdin
             try:
-                text = _read_stdin(stream, budget)
+                text = _read_stdin(stream, _budget())
             except (OSError, UnicodeDecodeError) as exc:
                 raise InputError(f"cannot read standard input: {exc}",
                                  SourceLocation(STDIN_NAME)) from None
@@ -550,8 +550,8 @@ def _iter_documents(paths: Sequence[str], stdin: TextIO | None = None,
                 raise InputError("folder holds no *.yaml, *.yml or *.json file",
                                  SourceLocation(path_label(path)))
             for file in files:
-                yield from _documents(_read_file(file, budget), path_label(file), fast_json)
+                yield from _documents(_read_file(file), path_label(file), fast_json)
         elif os.path.lexists(path):
-            yield from _documents(_read_file(path, budget), path_label(path), fast_json)
+            yield from _documents(_read_file(path), path_label(path), fast_json)
         else:
             raise InputError("no such file or folder", SourceLocation(path_label(path)))
