@@ -211,12 +211,21 @@ class LayerRule:
 LayerBuilder = Callable[[Cluster], Sequence[Tier]]
 
 
-def _builders() -> list[LayerBuilder]:
-    """The explicit registry: one builder per family of kinds."""
-    from dtnetpol.engine.admin_tier import build_admin_tiers
-    from dtnetpol.engine.calico_tier import build_calico_tiers
-    from dtnetpol.engine.np_tier import build_cilium_tier
-    return [build_admin_tiers, build_cilium_tier, build_calico_tiers]
+def _builders(cluster: Cluster) -> list[LayerBuilder]:
+    """The explicit registry: one builder per family of kinds, for the families ``cluster``
+    has (each builder makes no tier without its kinds; its module, with Calico's grammar and
+    the like, is imported only when there is something to build)."""
+    builders: list[LayerBuilder] = []
+    if cluster.admin_policies:
+        from dtnetpol.engine.admin_tier import build_admin_tiers
+        builders.append(build_admin_tiers)
+    if cluster.cilium_policies:
+        from dtnetpol.engine.np_tier import build_cilium_tier
+        builders.append(build_cilium_tier)
+    if cluster.calico.policies:
+        from dtnetpol.engine.calico_tier import build_calico_tiers
+        builders.append(build_calico_tiers)
+    return builders
 
 
 #: Extra builders (Calico: engineer D2 appends its own in ``_builders``).
@@ -250,7 +259,7 @@ def host_network_notes(cluster: Cluster) -> tuple[str, ...]:
 def build_layers(cluster: Cluster) -> Layers | None:
     """The tiers of ``cluster``, or None when it has only NetworkPolicies (the fast path)."""
     tiers: list[Tier] = []
-    for build in (*_builders(), *LAYER_BUILDERS):
+    for build in (*_builders(cluster), *LAYER_BUILDERS):
         tiers.extend(build(cluster))
     if not tiers:
         return None
