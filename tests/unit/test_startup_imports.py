@@ -29,6 +29,7 @@ NOT_FOR_PLAIN_FILES = (
     "dtnetpol.engine.calico_eval", "dtnetpol.engine.calico_staged", "dtnetpol.engine.cilium",
     "dtnetpol.engine.admin_tier", "dtnetpol.engine.np_tier", "dtnetpol.engine.connlist",
     "dtnetpol.engine.layered_connlist",
+    "rich",             # a plain table is written without it (colours, odd text need it)
 )
 
 
