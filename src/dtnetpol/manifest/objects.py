@@ -151,7 +151,7 @@ def parse_header(top: Field, kind: str, api_version: str, lenient: Lenient = Non
     With ``lenient``, a name the API server rejects (``my_app``) is read as given and an
     ownerReference without kind or name is ignored, each noted there.
     """
-    header = _plain_header(top, kind, api_version, lenient)
+    header = plain_header(top, kind, api_version, lenient)
     if header is not None:
         return header
     meta = opt_map(top, "metadata")
@@ -179,7 +179,7 @@ def parse_header(top: Field, kind: str, api_version: str, lenient: Lenient = Non
     return Header(api_version, kind, name, namespace, labels, owner, top.loc)
 
 
-def _plain_header(top: Field, kind: str, api_version: str, lenient: Lenient) -> Header | None:
+def plain_header(top: Field, kind: str, api_version: str, lenient: Lenient) -> Header | None:
     """:func:`parse_header` of ordinary metadata, read from the values without a
     :class:`Field` per key; None for anything else (a missing or mistyped field, a name to
     note), which :func:`parse_header` then reads and reports the usual way."""
