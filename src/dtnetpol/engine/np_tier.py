@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from dtnetpol.engine.addresses import AddressSet
 from dtnetpol.engine.cilium import CiliumIndex
 from dtnetpol.engine.explain import Action, Step
-from dtnetpol.engine.layers import Counterpart, Stage, Tier, TierDecision
+from dtnetpol.engine.layers import Counterpart, LayerRule, Stage, Tier, TierDecision
 from dtnetpol.engine.ports import PortSet
 from dtnetpol.model.cluster import Cluster
 from dtnetpol.model.policy import Direction
@@ -164,6 +164,11 @@ class NetworkPolicyTier(Tier):
         return tuple(dict.fromkeys(
             p.ref for p, s in self.cilium.selecting(an, subject)
             if s.allows(direction) or s.denies(direction) or s.default_deny(direction)))
+
+    def layer_rules(self, an: Analyzer, subject: PodClass,
+                    direction: Direction) -> tuple[LayerRule, ...]:
+        return () if self.cilium is None else \
+            self.cilium.layer_rules(an, subject, direction)
 
     def selects(self, an: Analyzer, subject: PodClass, direction: Direction) -> bool:
         if an._side(subject, direction).policies:
