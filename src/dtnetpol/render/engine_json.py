@@ -108,7 +108,8 @@ def verdict_json(v: Verdict) -> str:
                   "protocol": v.protocol.value if v.protocol else None, "port": v.port,
                   "verdict": v.outcome.value, "blockedBy": v.blocked_by,
                   "condition": v.condition or None,
-                  "egress": side_json(v.egress), "ingress": side_json(v.ingress)})
+                  "egress": side_json(v.egress), "ingress": side_json(v.ingress),
+                  "staged": v.staged or None})
 
 
 def _direction_json(d: DirectionPosture) -> dict[str, Any]:

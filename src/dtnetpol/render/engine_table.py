@@ -35,6 +35,8 @@ def verdict_table(v: Verdict, *, colour: bool = False, width: int | None = None)
         parts.extend(f"  {line}" for line in _why(side))
     if v.condition:
         parts.append(Text(v.condition, style="yellow"))
+    if v.staged:
+        parts.append(f"note: {v.staged}")
     return render(parts, colour=colour, width=width)
 
 

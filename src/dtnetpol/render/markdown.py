@@ -189,6 +189,8 @@ def verdict_md(v: Verdict, *, limit: int = MAX_COMMENT) -> str:
             f"**{text(v.source)} → {text(v.destination)}** on {text(port)}", ""]
     lines = [line for side in (v.egress, v.ingress) for line in _side_lines(side)]
     tail = ["", f"> {text(v.condition)}"] if v.condition else []
+    if v.staged:
+        tail += ["", f"> note: {text(v.staged)}"]
     return fit([head, *([line] for line in lines), tail], "lines", limit=limit)
 
 
