@@ -100,6 +100,8 @@ def phase_live(kubeconfig: str) -> Json:
 def phase_files(folder: str) -> Json:
     from dtnetpol.sources import load_cluster
 
+    # default limits, as a user runs it: snapshot splits L's 0.5 GB of pods into files of
+    # at most 32 MiB, each under --max-input-size's 256 MiB
     wall, cpu = time.perf_counter(), _cpu()
     cluster, _ = load_cluster([folder])
     return {"seconds": time.perf_counter() - wall, "cpu": _cpu() - cpu,
@@ -168,8 +170,11 @@ def measure(size: str, seed: int, repeat: int, log: Any) -> Json:
                         "snapshot", "-q", "--kubeconfig", str(kubeconfig), "--out",
                         str(snapshot)], check=True, env=env)
         size_mib = sum(f.stat().st_size for f in snapshot.iterdir()) / 2**20
+        largest_mib = max(f.stat().st_size for f in snapshot.iterdir()) / 2**20
+        count = len(list(snapshot.glob("*.json")))
         snap_seconds = time.perf_counter() - snap_start
-        log(f"[{size}] snapshot: {size_mib:.0f} MiB of JSON in {snap_seconds:.1f} s")
+        log(f"[{size}] snapshot: {size_mib:.0f} MiB of JSON in {count} files (largest "
+            f"{largest_mib:.1f} MiB) in {snap_seconds:.1f} s")
         lives, files = [], []
         for i in range(repeat):
             before = _child_cpu(ready["pid"])
@@ -191,7 +196,8 @@ def measure(size: str, seed: int, repeat: int, log: Any) -> Json:
     best_files = min(files, key=lambda r: r["seconds"])
     same = {r["digest"] for r in lives} | {r["digest"] for r in files}
     return {"size": size, "objects": ready["objects"], "pods": best_live["pods"],
-            "snapshot_mib": size_mib, "snapshot_seconds": snap_seconds, "build": build,
+            "snapshot_mib": size_mib, "snapshot_seconds": snap_seconds,
+            "snapshot_files": count, "snapshot_largest_mib": largest_mib, "build": build,
             "server_peak_mib": server_peak, "live": best_live, "files": best_files,
             "live_runs": lives, "files_runs": files, "same_cluster": len(same) == 1,
             "live_cpu_best": min(r["cpu"] for r in lives),
@@ -233,8 +239,10 @@ def report(results: Sequence[Json], repeat: int) -> str:
         fruns = ", ".join(f"{x['seconds']:.2f}" for x in r["files_runs"])
         lines.append(f"- {r['size']}: live runs {runs} s (read {r['live']['read_seconds']:.2f} s "
                      f"of the best, {r['live']['requests']} requests); files runs {fruns} s; "
-                     f"snapshot {r['snapshot_mib']:.0f} MiB written in "
-                     f"{r['snapshot_seconds']:.0f} s; test server built in "
+                     f"snapshot {r['snapshot_mib']:.0f} MiB in {r['snapshot_files']} List "
+                     f"files (largest {r['snapshot_largest_mib']:.1f} MiB) written in "
+                     f"{r['snapshot_seconds']:.0f} s, read with default flags; test server "
+                     "built in "
                      f"{r['build']['seconds']:.1f} s wall, {r['build']['cpu']:.1f} s CPU, "
                      f"peak RSS {r['server_peak_mib']:.0f} MiB.")
     return "\n".join(lines) + "\n"

@@ -156,7 +156,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
         with _collector_paused():
             return run(args, out, err)
     except DtnetpolError as e:
-        for line in str(e).splitlines() or [""]:   # several input errors: one line each
+        # several input errors: one line each. Split on newlines only: splitlines() would
+        # also split on a carriage return or form feed that came from the input (a label key
+        # "\r"), leaving a line that names no file.
+        for line in str(e).split("\n"):
             print(f"dtnetpol: error: {line}", file=err)
         return e.exit_code
     except BrokenPipeError:

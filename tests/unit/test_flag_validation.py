@@ -86,7 +86,8 @@ def test_each_flag_has_its_check(command: str, flag: str, kind_: str) -> None:
 @pytest.mark.parametrize(("command", "flag", "kind_"), FLAGS)
 def test_bad_values_exit_2_naming_the_flag(command: str, flag: str, kind_: str) -> None:
     _, bad, good = KINDS[kind_]
-    extra = ["--from", "a/b", "--to", "c/d"] if command == "can-reach" else []
+    extra = {"can-reach": ["--from", "a/b", "--to", "c/d"],
+             "snapshot": ["--out", "/nonexistent"]}.get(command, [])
     for value in bad:
         out, err = io.StringIO(), io.StringIO()
         code = main([command, *paths_for(command), *extra, f"{flag}={value}"], out=out,

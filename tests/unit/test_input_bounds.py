@@ -40,19 +40,23 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(tmp_path: Path, limi
     assert "--max-input-size" in str(err.value)
 
 
-def test_the_limit_is_for_all_files_of_a_read(tmp_path: Path, limit: None) -> None:
-    (tmp_path / "a.yaml").write_text("a: 1\n", encoding="utf-8")
-    (tmp_path / "b.yaml").write_text("b: " + "x" * 91 + "\n", encoding="utf-8")  # 100 in all
+def test_the_limit_is_for_each_file(tmp_path: Path, limit: None) -> None:
+    """Per input, not per run: a snapshot of a big cluster is many files, each far under
+    the limit (sources/snapshot.py), and must read with default flags."""
+    (tmp_path / "a.yaml").write_text("a: " + "x" * 96 + "\n", encoding="utf-8")   # 100
+    (tmp_path / "b.yaml").write_text("b: " + "x" * 96 + "\n", encoding="utf-8")   # 100
     assert len(read_documents([str(tmp_path)])) == 2
-    (tmp_path / "c.yaml").write_text("#\n", encoding="utf-8")
+    assert len(read_documents([str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml")])) == 2
+    (tmp_path / "c.yaml").write_text("c: " + "x" * 97 + "\n", encoding="utf-8")   # 101
     with pytest.raises(InputError) as err:
         read_documents([str(tmp_path)])
     assert err.value.location is not None and err.value.location.file.endswith("c.yaml")
 
 
 def test_parallel_loading_gives_the_same_refusal(tmp_path: Path, limit: None) -> None:
-    for name in ("a.yaml", "b.yaml", "c.yaml"):
+    for name in ("a.yaml", "b.yaml"):
         (tmp_path / name).write_text(DOC, encoding="utf-8")
+    (tmp_path / "c.yaml").write_text(DOC * 3, encoding="utf-8")   # over the limit of 100
     with pytest.raises(InputError) as par:
         load_cluster([str(tmp_path)], parallel_min_bytes=0)
     with pytest.raises(InputError) as seq:

@@ -6,6 +6,7 @@ records them, so the tests also see what was asked (only GET, never a Secret).
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import io
 import json
@@ -468,13 +469,29 @@ def test_in_cluster_config_reads_with_the_mounted_token(tmp_path: Path,
         assert code == 1, err
         assert _verdicts(in_pod) == _verdicts(with_kubeconfig)
 
-        # the token really comes from the file: another token there is refused
+        # the token really comes from the file: another token there is refused, and the
+        # message speaks of the pod's service account, not of a kubeconfig
         (account / "token").write_text("someone-elses-token", encoding="utf-8")
         srv.clear_requests()
         code, out, err = run("connlist")
         assert (code, out) == (2, "")
-        assert err.count("\n") == 1 and "401 Unauthorized" in err and "in-cluster" in err
-        assert srv.requests and srv.requests[-1].status == 401
+        assert err == (f"dtnetpol: error: the API server at {srv.url} rejected the service "
+                       f"account token mounted in this pod ({account / 'token'}), in-cluster "
+                       "(401 Unauthorized): it has expired, or its ServiceAccount or the pod "
+                       "was deleted since it was issued; check that the ServiceAccount exists, "
+                       "then restart the pod so that the kubelet mounts a fresh token\n")
+        assert "kubeconfig" not in err
+        assert any(r.status == 401 for r in srv.requests)
+        # a JWT names its ServiceAccount (its sub claim, read for the message only)
+        claims = base64.urlsafe_b64encode(json.dumps(
+            {"sub": "system:serviceaccount:dtnetpol:reader"}).encode()).decode().rstrip("=")
+        (account / "token").write_text(f"eyJhbGciOiJSUzI1NiJ9.{claims}.c2ln", encoding="utf-8")
+        code, out, err = run("connlist")
+        assert (code, out) == (2, "")
+        assert "service account token of ServiceAccount dtnetpol/reader mounted in this pod" \
+            in err
+        assert "check that the ServiceAccount exists (kubectl -n dtnetpol get serviceaccount " \
+            "reader), then restart the pod" in err
 
         # no CA mounted: one line naming the service account folder, nothing asked
         (account / "token").write_text(token, encoding="utf-8")

@@ -206,3 +206,19 @@ def test_a_dynakube_url_with_an_unbalanced_bracket(tmp_path: Path, url: str) -> 
         assert code == 2, err
         assert err.splitlines()[-1].startswith(f"dtnetpol: error: {dk}:"), err
         assert "invalid URL" in err
+
+
+@pytest.mark.parametrize("key", ["\\r", "\\f", "\\x1c", "\\x85"])
+def test_an_error_with_a_line_breaking_control_stays_one_line(tmp_path: Path, key: str) -> None:
+    """Found by the fuzz suite: a label key ``"\\r"`` in an error message was split into
+    lines (``str.splitlines`` breaks on CR, FF, FS and NEL too), so the last line named no
+    file."""
+    f = tmp_path / "sts.yaml"
+    f.write_text(f'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n  labels:\n'
+                 f'    ? "{key}"\n    : 0\n', encoding="utf-8")
+    code, _, err = run(["lint", str(f)])
+    assert code == 2, err
+    lines = err.strip().split("\n")
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"dtnetpol: error: {f}:6: document 1: metadata.labels["), err
+    assert not _UNSAFE.search(err)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
+from dtnetpol.commands import _types as flag_types
 from dtnetpol.commands._help import examples
 from dtnetpol.commands._inputs import add_cluster_flags, read_live
 from dtnetpol.commands._write import add_force_flag, write_files
 from dtnetpol.errors import UsageError
 from dtnetpol.safe_text import path_label
 from dtnetpol.sources.cluster import Forbidden
-from dtnetpol.sources.snapshot import SUFFIXES, snapshot_files
+from dtnetpol.sources.snapshot import FILE_BYTES, SUFFIXES, snapshot_files
 
 EXIT_OK = 0
 
@@ -22,8 +23,9 @@ def register(subparsers: Any) -> None:
         "snapshot", help="save what live mode reads from the cluster as files (read-only)",
         description="Read the live cluster as every other command does without PATH (get and "
                     "list only, never Secrets) and write it to DIR: one kubectl-style List "
-                    "file per resource and snapshot.txt (server version, context, time, what "
-                    "could not be read). Every command gives the same answers on DIR as on "
+                    "file per resource (a large one split into numbered files) and "
+                    "snapshot.txt (server version, context, time, what could not be read, "
+                    "the files). Every command gives the same answers on DIR as on "
                     "the live cluster; attach DIR to a support ticket.",
         epilog=examples(
             'dtnetpol snapshot --out snap/             # then: dtnetpol check snap/',
@@ -40,6 +42,10 @@ def register(subparsers: Any) -> None:
                    help="with --with-logs: the last N lines of each log (default: 200)")
     p.add_argument("--since", metavar="DURATION",
                    help="with --with-logs: events and logs of the last DURATION (30m, 2h)")
+    p.add_argument("--max-file-size", type=flag_types.size, default=FILE_BYTES, metavar="SIZE",
+                   help="split a resource's List into numbered files of at most SIZE each "
+                        "(e.g. 8M; 0: one file each; default: 32M, far under --max-input-size's "
+                        "256M, so every command reads DIR with default flags)")
     add_force_flag(p)
     add_cluster_flags(p)
     p.set_defaults(run=run)
@@ -49,16 +55,18 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Handler of ``dtnetpol snapshot``."""
     if args.with_logs and args.log_lines < 1:
         raise UsageError(f"--log-lines {args.log_lines}: give a positive number")
+    max_bytes = args.max_file_size or 1 << 62
     live = read_live(args, err)
     if not args.with_logs:
-        files = snapshot_files(live)
+        files = snapshot_files(live, max_bytes=max_bytes)
     else:
         from dtnetpol.commands.diagnose import snapshot_extras
         from dtnetpol.sources.pod_logs import log_name
 
         bodies = [b for b, _ in live.documents()]
         events, logs = snapshot_extras(args, bodies, err)
-        files = snapshot_files(live, keep_status=True, extra=[("events", events)])
+        files = snapshot_files(live, keep_status=True, extra=[("events", events)],
+                               max_bytes=max_bytes)
         files[-1:-1] = [(log_name(log.namespace, log.pod, log.container, log.previous),
                          "".join(line + "\n" for line in log.lines)) for log in logs]
     write_files(args.out, files, flag="--out", force=args.force, suffixes=SUFFIXES,

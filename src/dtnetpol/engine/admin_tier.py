@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING
 
 from dtnetpol.engine.addresses import AddressSet
 from dtnetpol.engine.explain import Action, RuleRef, Step
-from dtnetpol.engine.layers import Counterpart, Stage, Tier, TierDecision
+from dtnetpol.engine.layers import Counterpart, LayerRule, Stage, Tier, TierDecision
 from dtnetpol.engine.ports import PortSet, PortSpec
 from dtnetpol.engine.selectors import compile_selector
 from dtnetpol.model.admin import AdminAction, AdminPeer, AdminPeerKind, AdminPolicy, AdminRule
 from dtnetpol.model.admin import AdminTier as TierName
 from dtnetpol.model.cluster import Cluster
-from dtnetpol.model.policy import Direction
+from dtnetpol.model.policy import Direction, LabelSelector
 
 if TYPE_CHECKING:
     from dtnetpol.engine.analysis import Analyzer, PodClass
@@ -63,6 +63,28 @@ def domain_matches(pattern: str, host: str) -> bool:
     if pattern.startswith("*."):
         return host.endswith(pattern[1:]) and len(host) > len(pattern) - 1
     return fnmatch.fnmatchcase(host, pattern) if "*" in pattern else host == pattern
+
+
+def _selector(sel: LabelSelector | None, every: str, some: str) -> str:
+    return every if sel is None or sel.is_empty else \
+        f"{some} [{str(sel).replace(',', ', ')}]"
+
+
+def describe_peer(peer: AdminPeer) -> str:
+    """An admin peer in words, for ``explain``."""
+    kind = peer.kind
+    if kind is AdminPeerKind.NAMESPACES:
+        return "pods in " + _selector(peer.namespace_selector, "all namespaces", "namespaces")
+    if kind is AdminPeerKind.PODS:
+        return (_selector(peer.pod_selector, "all pods", "pods") + " in "
+                + _selector(peer.namespace_selector, "all namespaces", "namespaces"))
+    if kind is AdminPeerKind.NODES:
+        return _selector(peer.node_selector, "all nodes", "nodes") + \
+            " (and host-network pods on them)"
+    if kind is AdminPeerKind.NETWORKS:
+        return "addresses " + ", ".join(str(n) for n in peer.networks)
+    return ("hosts " + ", ".join(peer.domain_names)
+            + " (by DNS name: a conditional allow)")
 
 
 class AdminPolicyTier(Tier):
@@ -125,8 +147,25 @@ class AdminPolicyTier(Tier):
 
     def policy_names(self, an: Analyzer, subject: PodClass,
                      direction: Direction) -> tuple[str, ...]:
-        return tuple(f"{p.ref} (priority {p.priority})" for p in self.selecting(an, subject)
+        return tuple(p.ref if p.kind == "BaselineAdminNetworkPolicy" else
+                     f"{p.ref} (priority {p.priority})" for p in self.selecting(an, subject)
                      if p.rules(direction))
+
+    def layer_rules(self, an: Analyzer, subject: PodClass,
+                    direction: Direction) -> tuple[LayerRule, ...]:
+        """Every rule of the policies selecting ``subject``, by priority then as written:
+        the first that matches a connection decides it."""
+        out = []
+        for p in self.selecting(an, subject):
+            precedence = "-" if p.kind == "BaselineAdminNetworkPolicy" else \
+                f"priority {p.priority}"
+            for c in self._rules[(id(p), direction)]:
+                r = c.rule
+                out.append(LayerRule(
+                    p.short_kind, p.name, precedence, r.action.value, c.ref,
+                    tuple(describe_peer(x) for x in r.peers) or ("nobody",),
+                    tuple(str(pp) for pp in r.ports) or ("all ports",), r.name))
+        return tuple(out)
 
     # ------------------------------------------------------------------ peers
     def _nodes(self, peer: AdminPeer) -> AddressSet:

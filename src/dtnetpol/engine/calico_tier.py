@@ -19,6 +19,7 @@ from dtnetpol.engine.calico_eval import (
     CalicoEnd,
     Context,
     ServiceTarget,
+    _knp_key,
     applies,
     decide_tier,
     peer_side_matches,
@@ -29,10 +30,17 @@ from dtnetpol.engine.calico_eval import (
 from dtnetpol.engine.explain import Action as StepAction
 from dtnetpol.engine.explain import RuleRef, Step
 from dtnetpol.engine.intervals import IntervalSet
-from dtnetpol.engine.layers import Counterpart, Stage, Tier, TierDecision
+from dtnetpol.engine.layers import Counterpart, LayerRule, Stage, Tier, TierDecision
 from dtnetpol.engine.np_tier import network_policy_allows
 from dtnetpol.engine.ports import PortSet
-from dtnetpol.model.calico import DEFAULT_TIER, Action, CalicoPolicy, CalicoTier, EntityRule
+from dtnetpol.model.calico import (
+    DEFAULT_TIER,
+    Action,
+    CalicoPolicy,
+    CalicoRule,
+    CalicoTier,
+    EntityRule,
+)
 from dtnetpol.model.cluster import Cluster
 from dtnetpol.model.policy import Direction
 
@@ -87,6 +95,56 @@ def _entity_sets(ctx: Context, e: EntityRule) -> list[AddressSet]:
     if e.services is not None:
         out.extend(t.addresses for t in ctx.services.values() if t.addresses is not None)
     return out
+
+
+def _order(order: float | None) -> str:
+    if order is None:
+        return "order none (last)"
+    return f"order {int(order) if order == int(order) else order}"
+
+
+def describe_entity(policy: CalicoPolicy, ent: EntityRule) -> str:
+    """A rule's ``source`` or ``destination`` (the peer's side) in words, for ``explain``."""
+    parts = []
+    if ent.selector is not None:
+        where = f" in namespace {policy.namespace}" if policy.namespace is not None \
+            and ent.namespace_selector is None else ""
+        parts.append(f"selector {ent.selector}{where}")
+    if ent.not_selector is not None:
+        parts.append(f"not selector {ent.not_selector}")
+    if ent.namespace_selector is not None:
+        parts.append(f"namespaces [{ent.namespace_selector}]")
+    if ent.nets:
+        parts.append("nets " + ", ".join(str(n) for n in ent.nets))
+    if ent.not_nets:
+        parts.append("not nets " + ", ".join(str(n) for n in ent.not_nets))
+    sa = ent.service_accounts
+    if sa is not None:
+        names = ", ".join(sa.names)
+        parts.append("service accounts " + " and ".join(
+            x for x in (names, f"[{sa.selector}]" if sa.selector is not None else "") if x))
+    if ent.services is not None:
+        parts.append(f"service {ent.services.namespace or policy.namespace}/"
+                     f"{ent.services.name}")
+    return " and ".join(parts) or "everyone"
+
+
+def describe_ports(rule: CalicoRule) -> str:
+    """A rule's protocol and destination ports in words, for ``explain``."""
+    dst = rule.destination
+    ports = ", ".join(str(p) for p in dst.ports) or "all ports"
+    text = f"{rule.protocol} {ports}" if rule.protocol is not None else ports
+    if dst.not_ports:
+        text += " except " + ", ".join(str(p) for p in dst.not_ports)
+    if rule.not_protocol is not None:
+        text += f" (not {rule.not_protocol})"
+    if rule.has_icmp:
+        text += " (ICMP types only)"
+    if rule.has_http:
+        text += " (L7 http: only its ports are checked)"
+    if rule.source.ports:
+        text += " (source ports: matches nothing here)"
+    return text
 
 
 class CalicoLayer(Tier):
@@ -276,6 +334,43 @@ class CalicoLayer(Tier):
             return ()
         return tuple(f"{self.layer} {self.policies[i].ref}"
                      for i in self.applying(an, subject, direction))
+
+    def layer_rules(self, an: Analyzer, subject: PodClass,
+                    direction: Direction) -> tuple[LayerRule, ...]:
+        """The tier's policies that apply to ``subject``, by order (the Kubernetes
+        NetworkPolicies at 1000 in the default tier), their rules as written, then the
+        tier's end: the first rule that matches decides."""
+        if subject.host_network:
+            return ()
+        me = self._end(an, subject)
+        mine = sorted((p for p in self.policies if applies(p, me, direction)),
+                      key=lambda p: p.sort_key)
+        knp = self.includes_network_policies and bool(an._side(subject, direction).policies)
+        if not mine and not knp:
+            return ()
+        out: list[LayerRule] = []
+        knp_row = LayerRule(self.layer, "Kubernetes NetworkPolicies", "order 1000", "Allow",
+                            None, ("as their rules say (the NetworkPolicy table)",),
+                            ("their ports",))
+        for p in mine:
+            if knp and p.sort_key > _knp_key():
+                out.append(knp_row)
+                knp = False
+            if not p.rules(direction):
+                out.append(LayerRule(self.layer, p.ref, _order(p.order), "-", None,
+                                     ("no rules: the tier's end decides",), ("-",)))
+            for rule in p.rules(direction):
+                ent = rule.source if direction is Direction.INGRESS else rule.destination
+                out.append(LayerRule(
+                    self.layer, p.ref, _order(p.order), rule.action.value,
+                    RuleRef(f"{self.layer} {p.ref}", direction, rule.index, rule.location),
+                    (describe_entity(p, ent),), (describe_ports(rule),)))
+        if knp:
+            out.append(knp_row)
+        out.append(LayerRule(self.layer, "(end of tier)", _order(self.tier.order),
+                             self.tier.default_action.value, None,
+                             ("whatever no rule of the tier decided",), ("all ports",)))
+        return tuple(out)
 
 
 def build_calico_tiers(cluster: Cluster) -> list[Tier]:

@@ -339,6 +339,22 @@ def _in_cluster() -> bool:
         (SERVICE_ACCOUNT_DIR / "token").is_file()
 
 
+def _service_account() -> tuple[str, str] | None:
+    """(namespace, name) of the mounted token's ServiceAccount, from the token's own claim
+    (``sub``: ``system:serviceaccount:NS:NAME``; read, not verified: only to name it in a
+    message); None when the token is not such a JWT."""
+    import base64
+
+    try:
+        token = (SERVICE_ACCOUNT_DIR / "token").read_text(encoding="utf-8").strip()
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        kind, _, namespace, name = str(claims["sub"]).split(":")
+    except (OSError, ValueError, IndexError, KeyError, TypeError, UnicodeDecodeError):
+        return None
+    return (namespace, name) if kind == "system" and namespace and name else None
+
+
 class _Client:
     """The official client, configured as kubectl would be, asked only for raw JSON GETs."""
 
@@ -353,6 +369,7 @@ class _Client:
 
         self.spec = spec
         self.configuration = Configuration()
+        self.in_cluster = False
         path = kubeconfig_paths(spec)
         try:
             if path is not None:
@@ -383,6 +400,7 @@ class _Client:
                     cert_filename=str(SERVICE_ACCOUNT_DIR / "ca.crt"),
                 ).load_and_set(self.configuration)
                 self.context = "in-cluster"
+                self.in_cluster = True
             else:
                 raise ClusterError("no kubeconfig found (--kubeconfig, $KUBECONFIG, "
                                    "~/.kube/config) and not running in a pod; give PATHs "
@@ -399,6 +417,25 @@ class _Client:
         self.api = ApiClient(self.configuration)
         self.server = str(self.configuration.host).rstrip("/")
         self.user_agent = f"dtnetpol/{__version__} (read-only)"
+
+    def unauthorized(self) -> str:
+        """The message for a 401: what was rejected and how to fix it, for a kubeconfig or
+        for the service account token of the pod dtnetpol runs in (which kubelet renews by
+        itself: there, a 401 means the account or the pod is gone, or renewal failed)."""
+        if not self.in_cluster:
+            return (f"the API server at {self.server} rejected the credentials of context "
+                    f'"{self.context}" (401 Unauthorized): the token has expired or is not '
+                    "valid; log in again or renew the kubeconfig")
+        account = _service_account()
+        who = check = ""
+        if account is not None:
+            who = f" of ServiceAccount {account[0]}/{account[1]}"
+            check = f" (kubectl -n {account[0]} get serviceaccount {account[1]})"
+        return (f"the API server at {self.server} rejected the service account token{who} "
+                f"mounted in this pod ({SERVICE_ACCOUNT_DIR / 'token'}), in-cluster (401 "
+                "Unauthorized): it has expired, or its ServiceAccount or the pod was deleted "
+                f"since it was issued; check that the ServiceAccount exists{check}, then "
+                "restart the pod so that the kubelet mounts a fresh token")
 
     def headers(self) -> dict[str, str]:
         """Accept, User-Agent and the credentials (asking the configuration each time, so an
@@ -514,10 +551,7 @@ class Reader:
             if status == 410:
                 raise _Gone()
             if status == 401:
-                raise ClusterError(
-                    f"the API server at {self.client.server} rejected the credentials of "
-                    f'context "{self.client.context}" (401 Unauthorized): the token has '
-                    f"expired or is not valid; log in again or renew the kubeconfig")
+                raise ClusterError(self.client.unauthorized())
             if status in RETRY_STATUSES and attempt < self.spec.retries:
                 self._wait(attempt, _retry_after(headers), f"{what}: {status}")
                 attempt += 1
@@ -552,11 +586,7 @@ class Reader:
                         f"cannot reach the API server at {self.client.server} (context "
                         f'"{self.client.context}"): {_reason(e)}') from None
                 if status == 401:
-                    raise ClusterError(
-                        f"the API server at {self.client.server} rejected the credentials of "
-                        f'context "{self.client.context}" (401 Unauthorized): the token has '
-                        f"expired or is not valid; log in again or renew the kubeconfig"
-                    ) from None
+                    raise ClusterError(self.client.unauthorized()) from None
                 if status in RETRY_STATUSES and attempt < self.spec.retries:
                     self._wait(attempt, _retry_after(dict(e.headers or {})),
                                f"{what}: {status}")

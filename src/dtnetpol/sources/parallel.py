@@ -30,7 +30,7 @@ from dtnetpol.manifest.problems import Problem
 from dtnetpol.model.cluster import Cluster
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.safe_text import path_label
-from dtnetpol.sources.yaml_load import _budget, _manifest_files, _read_file, read_piece
+from dtnetpol.sources.yaml_load import _manifest_files, _read_file, read_piece
 
 # Inputs (files only) from this many bytes on are loaded in two processes.
 PARALLEL_MIN_BYTES = 8 << 20
@@ -204,8 +204,7 @@ def load_parallel(paths: Sequence[str], strict: bool,
         size = sum(os.path.getsize(f) for f in files)
         if size <= min_bytes:
             return None
-        budget = _budget()  # one budget for all files, as read_documents reads them
-        texts = [(f, _read_file(f, budget)) for f in files]
+        texts = [(f, _read_file(f)) for f in files]   # each bounded, as read_documents reads them
     except Exception:  # the single-process path reports it
         return None
     runs = cut(texts, CHUNKS)

@@ -13,16 +13,17 @@ import json
 import os
 import stat
 import sys
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
 import yaml
 
 from dtnetpol.errors import InputError
-from dtnetpol.manifest.marks import MarkedList, MarkedMap
+from dtnetpol.manifest.marks import LinedMap, MarkedList, MarkedMap
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.safe_text import path_label
 from dtnetpol.sources import yaml_fast
@@ -31,15 +32,18 @@ from dtnetpol.sources.yaml_fast import LINELESS_KINDS as _LINELESS_KINDS
 STDIN_NAME = "<stdin>"
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
-#: The most bytes one read of the input (all PATHs of a command) may hold; ``--max-input-size``
-#: sets it for a run, 0 lifts it. Loading takes about 5 times the input in memory.
+#: The most bytes one input (a file, standard input) may hold; ``--max-input-size`` sets it for
+#: a run, 0 lifts it. A file's text is held whole while it is parsed, so this bounds what one
+#: read can take (``/dev/zero`` on stdin, a stray log file); what stays is the model of the
+#: objects read, which grows with the cluster asked for (a snapshot of a big cluster is split
+#: into files far under this, see :mod:`dtnetpol.sources.snapshot`).
 DEFAULT_MAX_INPUT_BYTES = 256 << 20
 max_input_bytes: ContextVar[int] = ContextVar("max_input_bytes", default=DEFAULT_MAX_INPUT_BYTES)
 _BLOCK = 1 << 20
 
 
 def _budget() -> list[int]:
-    """Bytes a read may still take, shared by its files (0: none; no limit: 2**62)."""
+    """Bytes one input may take (0: none; no limit: 2**62)."""
     return [max_input_bytes.get() or 1 << 62]
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -383,7 +387,7 @@ def _fast_yaml(text: str, file: str) -> Iterator[Document]:
     given = 0   # non-empty documents yielded so far
     try:
         for fast, line, index, start, pieces in yaml_fast.runs(text, cut or []):
-            bodies = yaml_fast.parse_run(text, pieces) if fast else None
+            bodies = yaml_fast.parse_run(text, pieces, line) if fast else None
             if bodies is None:
                 # One document at a time, as _parse gives them (a run may be a whole file
                 # of policies: a list of all of them doubled the peak memory).
@@ -396,7 +400,14 @@ def _fast_yaml(text: str, file: str) -> Iterator[Document]:
                 if end[0] - index != len(pieces):
                     raise _Fallback
             else:
-                for i, (body, piece_) in enumerate(zip(bodies, pieces, strict=True)):
+                at = line
+                pos = start
+                for i, ((body, lines), piece_) in enumerate(zip(bodies, pieces, strict=True)):
+                    if lines is not None:
+                        at += text.count("\n", pos, piece_.start)
+                        pos = piece_.start
+                        body = _lined(body, lines, partial(
+                            _remark, text, piece_.start, piece_.end, file, index + i, at))
                     yield Document(file, index + i, body, piece_.line or line)
                     given += 1
         if cut is not None:
@@ -406,6 +417,22 @@ def _fast_yaml(text: str, file: str) -> Iterator[Document]:
     for i, doc in enumerate(_parse(text, file, 1, [1])):
         if i >= given:
             yield doc
+
+
+def _lined(body: dict[Any, Any], lines: list[int], remark: Callable[[], Any]) -> LinedMap:
+    out = LinedMap(body)
+    out.item_lines = lines
+    out.remark = remark
+    return out
+
+
+def _remark(text: str, start: int, end: int, file: str, index: int, line: int) -> Any:
+    """The one document ``text[start:end]`` (document ``index`` of ``file``, from its 1-based
+    ``line``) read by PyYAML with every mark: a :class:`LinedMap` has the lines of its
+    sequence items only, and problems name the line of any field."""
+    for doc in _parse("\n" * (line - 1) + text[start:end], file, index, [index]):
+        return doc.body
+    raise AssertionError("a document read by the compiled parser is not empty")
 
 
 def _too_large(limit: int) -> str:
@@ -448,8 +475,8 @@ def _read_file(path: str, budget: list[int] | None = None) -> str:
 
 def read_bytes(path: str, budget: list[int] | None = None) -> bytes:
     """The bytes of a regular file; a FIFO, device or socket is refused, never waited on
-    (opened without blocking), and a file larger than what is left of ``budget`` (one shared
-    count of bytes per read, default :data:`max_input_bytes`) is refused before it is read."""
+    (opened without blocking), and a file larger than ``budget`` (bytes, default
+    :data:`max_input_bytes`) is refused before it is read."""
     label = path_label(path)
     budget = budget if budget is not None else _budget()
     try:
@@ -519,27 +546,24 @@ def iter_documents(paths: Sequence[str], stdin: TextIO | None = None, *,
     problems in one run). None: the first error raises.
     """
     if errors is None:
-        yield from _iter_documents(paths, stdin, None, fast_json)
+        yield from _iter_documents(paths, stdin, fast_json)
         return
-    budget = _budget()
     for path in paths:
         files = _manifest_files(path) if path != "-" and os.path.isdir(path) else [path]
         for file in files or [path]:
             try:
-                yield from _iter_documents([file], stdin, budget, fast_json)
+                yield from _iter_documents([file], stdin, fast_json)
             except InputError as e:
                 errors.append(e)
 
 
 def _iter_documents(paths: Sequence[str], stdin: TextIO | None = None,
-                    budget: list[int] | None = None,
                     fast_json: bool = False) -> Iterator[Document]:
-    budget = _budget() if budget is None else budget
     for path in paths:
         if path == "-":
             stream = stdin if stdin is not None else sys.stdin
             try:
-                text = _read_stdin(stream, budget)
+                text = _read_stdin(stream, _budget())
             except (OSError, UnicodeDecodeError) as exc:
                 raise InputError(f"cannot read standard input: {exc}",
                                  SourceLocation(STDIN_NAME)) from None
@@ -550,8 +574,8 @@ def _iter_documents(paths: Sequence[str], stdin: TextIO | None = None,
                 raise InputError("folder holds no *.yaml, *.yml or *.json file",
                                  SourceLocation(path_label(path)))
             for file in files:
-                yield from _documents(_read_file(file, budget), path_label(file), fast_json)
+                yield from _documents(_read_file(file), path_label(file), fast_json)
         elif os.path.lexists(path):
-            yield from _documents(_read_file(path, budget), path_label(path), fast_json)
+            yield from _documents(_read_file(path), path_label(path), fast_json)
         else:
             raise InputError("no such file or folder", SourceLocation(path_label(path)))
