@@ -140,6 +140,8 @@ class Verdict:
     ingress: SideVerdict
     outcome: Outcome
     condition: str = ""
+    #: what Calico's staged policies (never enforced) would change, when the input has any
+    staged: str = ""
 
     @property
     def allowed(self) -> bool:

@@ -17,7 +17,12 @@ from typing import TYPE_CHECKING, Any, TypeAlias, cast
 from dtnetpol.errors import InputError, raise_all
 from dtnetpol.manifest._fields import Field, missing, opt_list, opt_str, root, type_name
 from dtnetpol.manifest.kinds import ADMIN_KINDS, CALICO_GLOBAL_KINDS, CILIUM_KINDS, is_calico
-from dtnetpol.manifest.networkpolicy import parse_network_policy_with_notes
+from dtnetpol.manifest.marks import LinedMap
+from dtnetpol.manifest.networkpolicy import (
+    LINED_API_VERSION,
+    parse_network_policy_with_notes,
+    plain_network_policy,
+)
 from dtnetpol.manifest.objects import (
     CLUSTER_SCOPED_KINDS,
     KIND_GROUPS,
@@ -33,6 +38,7 @@ from dtnetpol.manifest.objects import (
     parse_pod,
     parse_service,
     parse_workload,
+    plain_header,
     unserved_version,
 )
 from dtnetpol.manifest.problems import Problem
@@ -151,6 +157,18 @@ class _Builder:
 
     def _add(self, body: Any, loc: SourceLocation, kind: str | None,
              api_version: str | None, item: bool) -> None:
+        if type(body) is LinedMap:
+            # A NetworkPolicy read without marks: built straight from its values when it is
+            # valid and has nothing to report, else read again with marks, as usual.
+            top = root(body, loc)
+            header = plain_header(top, "NetworkPolicy", LINED_API_VERSION, self.lenient) if (
+                body.get("kind") == "NetworkPolicy"
+                and body.get("apiVersion") == LINED_API_VERSION) else None
+            policy = plain_network_policy(body, loc) if header is not None else None
+            if header is not None and policy is not None:
+                self._store(header, policy)
+                return
+            body = body.remark()
         top = root(body, loc)
         if not isinstance(body, Mapping):
             raise InputError(f"a Kubernetes object must be a mapping, not {type_name(body)}",

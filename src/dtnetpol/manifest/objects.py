@@ -151,6 +151,9 @@ def parse_header(top: Field, kind: str, api_version: str, lenient: Lenient = Non
     With ``lenient``, a name the API server rejects (``my_app``) is read as given and an
     ownerReference without kind or name is ignored, each noted there.
     """
+    header = plain_header(top, kind, api_version, lenient)
+    if header is not None:
+        return header
     meta = opt_map(top, "metadata")
     if meta is None:
         raise InputError("required field is missing", top.loc.at(top.child_path("metadata.name")))
@@ -174,6 +177,66 @@ def parse_header(top: Field, kind: str, api_version: str, lenient: Lenient = Non
                        OwnerRef(need_str(ref, "kind"), need_str(ref, "name"))))
     owner = next((o for c, o in owners if c), owners[0][1] if owners else None)
     return Header(api_version, kind, name, namespace, labels, owner, top.loc)
+
+
+def plain_header(top: Field, kind: str, api_version: str, lenient: Lenient) -> Header | None:
+    """:func:`parse_header` of ordinary metadata, read from the values without a
+    :class:`Field` per key; None for anything else (a missing or mistyped field, a name to
+    note), which :func:`parse_header` then reads and reports the usual way."""
+    body = top.value
+    meta = body.get("metadata") if isinstance(body, dict) else None
+    if not isinstance(meta, dict):
+        return None
+    name = meta.get("name")
+    if type(name) is not str or not name:
+        return None
+    if lenient is not None and kind != "NetworkPolicy" and dns1123_subdomain_error(name):
+        return None
+    namespace = meta.get("namespace")
+    if namespace is not None and type(namespace) is not str:
+        return None
+    labels: dict[str, str] = {}
+    raw = meta.get("labels")
+    if raw is not None:
+        if not isinstance(raw, dict):
+            return None
+        for k, v in raw.items():
+            if type(k) is not str:
+                return None
+            if type(v) is str:
+                labels[k] = v
+            elif v is None:
+                labels[k] = ""
+            else:
+                return None
+    raw = meta.get("annotations")
+    if raw is not None:
+        if not isinstance(raw, dict):
+            return None
+        for k, v in raw.items():
+            if type(k) is not str or (type(v) is not str and v is not None):
+                return None
+    owner: OwnerRef | None = None
+    refs = meta.get("ownerReferences")
+    if refs is not None:
+        if type(refs) is not list and not isinstance(refs, list):
+            return None
+        first: OwnerRef | None = None
+        for ref in refs:
+            if not isinstance(ref, dict):
+                return None
+            ref_kind, ref_name, controller = ref.get("kind"), ref.get("name"), \
+                ref.get("controller")
+            if type(ref_kind) is not str or type(ref_name) is not str or not ref_kind \
+                    or not ref_name or (controller is not None and type(controller) is not bool):
+                return None
+            found = OwnerRef(ref_kind, ref_name)
+            if first is None:
+                first = found
+            if controller and owner is None:
+                owner = found
+        owner = owner or first
+    return Header(api_version, kind, name, namespace or None, labels, owner, top.loc)
 
 
 def _namespace_of(h: Header) -> str:
