@@ -86,14 +86,17 @@ _SPELLINGS = "|".join([
 # where :data:`_CANDIDATE` finds something are checked (a whole-text search of these patterns
 # took 3 times as long as parsing).
 _RISKY_LINE = re.compile(rf"{_PRE}(?:{_SPELLINGS}){_POST}", re.MULTILINE)
-# Where a risky spelling may start: each found with one fast scan (a pattern that starts with
-# one character class, or a plain substring search); a search for the whole spellings at every
-# position of the text took longer than parsing it.
-_CANDIDATES = (
-    re.compile(r"[0-9][_:eE]"), re.compile(r"[_+][0-9]"), re.compile(r"[0-9]\.(?![0-9])"),
-    re.compile(r"\.(?<![0-9]\.)[0-9]"), re.compile(r"0(?<![\w.]0)[0-9bBoOxX_]"),
-    re.compile(r"\.(?:inf|Inf|INF|nan|NaN|NAN)"),
-)
+# Where a risky spelling may be: each found with one fast scan. A pattern that starts with one
+# literal character is scanned for that character many times faster than one that starts
+# with a character class (13 times on the policies of size L), so each starts with one and
+# looks back for what comes before it; a search for the whole spellings at every position
+# of the text took longer than parsing it.
+_CANDIDATES = tuple(re.compile(p) for p in (
+    r"_(?<=[0-9]_)", r":(?<=[0-9]:)", r"e(?<=[0-9]e)", r"E(?<=[0-9]E)",   # 1_0 1:2 1e3
+    r"_[0-9]", r"\+[0-9]", r"\.(?<=[0-9]\.)(?![0-9])", r"\.(?<![0-9]\.)[0-9]",
+    r"0(?<![\w.]0)[0-9bBoOxX_]", r"\.(?:inf|Inf|INF|nan|NaN|NAN)"))
+_FLOW_KEYS = (re.compile(r"\}[ \t]*:(?:[ \t]|$)", re.MULTILINE),
+              re.compile(r"\][ \t]*:(?:[ \t]|$)", re.MULTILINE))
 # The same spellings as whole strings (keys too) in the parser's output written as JSON: a
 # plain ``yes`` that YAML 1.2 reads as the string "yes" (a quoted "yes" is found too, and
 # left to PyYAML all the same).
@@ -107,18 +110,20 @@ _TAG_OR_ANCHOR = re.compile(r"[!&]")
 _TAG_OR_ANCHOR_AT = re.compile(r"(?:^|(?<=[\s\[{,]))[!&]", re.MULTILINE)
 _EXPLICIT_KEY = re.compile(r"\?")
 _EXPLICIT_KEY_LINE = re.compile(r"^[ \t]*(?:-[ \t]+)*\?(?:[ \t]|$)", re.MULTILINE)
-_FLOW_KEY = re.compile(r"[\]}][ \t]*:(?:[ \t]|$)", re.MULTILINE)
 _ODD_CHARS = re.compile(
     "[\t\r\x85\u2028\u2029\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f"
     "\ud800-\udfff\ufffe\uffff]")
 
 
 def _risky_any(text: str) -> bool:
-    if "<<" in text or text.startswith("%") or "\n%" in text or _FLOW_KEY.search(text):
+    # ``in`` first: a substring search is many times faster than a pattern's scan.
+    if "<<" in text or text.startswith("%") or "\n%" in text:
         return True
-    for m in _TAG_OR_ANCHOR.finditer(text):
-        if _TAG_OR_ANCHOR_AT.match(text, m.start()):
-            return True
+    if any(p.search(text) for p in _FLOW_KEYS):
+        return True
+    if ("!" in text or "&" in text) and any(
+            _TAG_OR_ANCHOR_AT.match(text, m.start()) for m in _TAG_OR_ANCHOR.finditer(text)):
+        return True
     for m in _EXPLICIT_KEY.finditer(text):
         start = text.rfind("\n", 0, m.start()) + 1
         if _EXPLICIT_KEY_LINE.match(text, start):
@@ -191,10 +196,28 @@ def item_lines(text: str, start: int, end: int, line: int) -> list[int] | None:
     return out
 
 
-_KIND = re.compile(r"^kind:[ \t]*(?:([A-Za-z]+)|\"([A-Za-z]+)\"|'([A-Za-z]+)')[ \t]*$",
-                   re.MULTILINE)
-_MARKER = re.compile(r"^---(?:[ \t]*(?:#.*)?)?$", re.MULTILINE)
-_ANY_MARKER = re.compile(r"^---(?:[ \t]|$)", re.MULTILINE)
+# Each at the start of a line: the text's start, or after a newline (a pattern that starts
+# with ``^`` is tried at every position of the text, one that starts with ``\n`` is not).
+_KIND = r"kind:[ \t]*(?:([A-Za-z]+)|\"([A-Za-z]+)\"|'([A-Za-z]+)')[ \t]*(?=\n|\Z)"
+_MARKER = r"---(?:[ \t]*(?:#[^\n]*)?)?(?=\n|\Z)"
+_ANY_MARKER = r"---(?=[ \t\n]|\Z)"
+
+
+def _at_line_starts(pattern: str) -> Callable[[str], list[re.Match[str]]]:
+    first, later = re.compile(pattern), re.compile("\n" + pattern)
+
+    def find(text: str) -> list[re.Match[str]]:
+        head = first.match(text)
+        return [*([head] if head else []), *later.finditer(text)]
+    return find
+
+
+def _line_start(m: re.Match[str]) -> int:
+    """Where the line of a match of :func:`_at_line_starts` starts."""
+    return m.start() + 1 if m.group(0).startswith("\n") else m.start()
+
+
+_kinds, _markers, _any_markers = (_at_line_starts(p) for p in (_KIND, _MARKER, _ANY_MARKER))
 _CONTENT = re.compile(r"^(?![ \t]*(?:#|$))", re.MULTILINE)
 
 
@@ -215,16 +238,15 @@ def split(text: str) -> list[Piece] | None:
     (``...`` ends, directives, content on a ``---`` line)."""
     if "\n..." in text or text.startswith(("...", "%")) or "\r" in text:
         return None
-    bounds = [m.start() for m in _MARKER.finditer(text)]
-    if len(bounds) != sum(1 for _ in _ANY_MARKER.finditer(text)):
+    bounds = [_line_start(m) for m in _markers(text)]
+    if len(bounds) != len(_any_markers(text)):
         return None   # a ``--- value`` line: content on the marker line
     pieces: list[Piece] = []
     starts = bounds if bounds and not _has_content(text, 0, bounds[0]) else [0, *bounds]
     if not bounds and not _has_content(text, 0, len(text)):
         return []
     bounds_set = set(bounds)
-    kinds = [(m.start(), m.group(1) or m.group(2) or m.group(3))
-             for m in _KIND.finditer(text)]
+    kinds = [(_line_start(m), m.group(1) or m.group(2) or m.group(3)) for m in _kinds(text)]
     k = 0
     line = 1
     pos = 0
