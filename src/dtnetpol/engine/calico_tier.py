@@ -22,6 +22,7 @@ from dtnetpol.engine.calico_eval import (
     _knp_key,
     applies,
     decide_tier,
+    peer_side_matches,
     peer_signature,
     subject_key,
     tier_order,
@@ -160,11 +161,54 @@ class CalicoLayer(Tier):
         self.includes_network_policies = tier.name == DEFAULT_TIER
         self.layer = f"Calico {tier.name}"
         self._sets: list[AddressSet] | None = None
+        # Namespaced policies apply in their namespace only: each class is tested against
+        # those of its namespace and the global ones, not every policy of the tier.
+        self._global = [i for i, p in enumerate(self.policies) if p.namespace is None]
+        self._namespaced: dict[str, list[int]] = {}
+        for i, p in enumerate(self.policies):
+            if p.namespace is not None:
+                self._namespaced.setdefault(p.namespace, []).append(i)
+        self._candidates: dict[str, tuple[int, ...]] = {}
+        self._applying: dict[tuple[int, Direction], tuple[int, ...]] = {}
+        self._peer_matches: dict[tuple[int, int, Direction, int], bool] = {}
+        self._ends: dict[int, CalicoEnd] = {}
+        self._allowing = {d: frozenset(i for i, p in enumerate(self.policies)
+                                       if any(r.action is Action.ALLOW for r in p.rules(d)))
+                          for d in Direction}
+
+    def candidates(self, namespace: str) -> tuple[int, ...]:
+        """Indices of the policies that may apply to a pod of ``namespace``, in order."""
+        hit = self._candidates.get(namespace)
+        if hit is None:
+            hit = self._candidates[namespace] = tuple(sorted(
+                (*self._global, *self._namespaced.get(namespace, ()))))
+        return hit
+
+    def applying(self, an: Analyzer, subject: PodClass, direction: Direction
+                 ) -> tuple[int, ...]:
+        """Indices of the policies that apply to ``subject``'s side."""
+        key = (subject.index, direction)
+        owned = an._owns(subject)
+        hit = self._applying.get(key) if owned else None
+        if hit is None:
+            me = self._end(an, subject)
+            policies = self.policies
+            hit = tuple(i for i in self.candidates(subject.namespace)
+                        if applies(policies[i], me, direction))
+            if owned:
+                self._applying[key] = hit
+        return hit
 
     def _end(self, an: Analyzer, cls: PodClass) -> CalicoEnd:
-        accounts = [p.service_account for p in cls.pods]
-        return CalicoEnd(cls.namespace, cls.labels, an.namespace_labels(cls.namespace),
-                         accounts[0] if accounts else None, None, cls.ports)
+        owned = an._owns(cls)
+        hit = self._ends.get(cls.index) if owned else None
+        if hit is None:
+            accounts = [p.service_account for p in cls.pods]
+            hit = CalicoEnd(cls.namespace, cls.labels, an.namespace_labels(cls.namespace),
+                            accounts[0] if accounts else None, None, cls.ports)
+            if owned:
+                self._ends[cls.index] = hit
+        return hit
 
     def _other(self, an: Analyzer, other: Counterpart) -> CalicoEnd:
         from dtnetpol.engine.analysis import PodClass
@@ -191,8 +235,8 @@ class CalicoLayer(Tier):
                 k8s_steps.extend(steps)
                 k8s_notes.extend(notes)
                 return isolated, allowed
-        r = decide_tier(self.ctx, self.tier, self.policies, me, direction, you, undecided,
-                        kube)
+        mine = [self.policies[i] for i in self.candidates(subject.namespace)]
+        r = decide_tier(self.ctx, self.tier, mine, me, direction, you, undecided, kube)
         if r is None:
             return None
         steps: list[Step] = []
@@ -215,7 +259,43 @@ class CalicoLayer(Tier):
                     ) -> Hashable | None:
         if subject.host_network:
             return None
-        return subject_key(self.ctx, self.policies, self._end(an, subject), direction)
+        return subject_key(self.ctx, self.policies, self._end(an, subject), direction,
+                           self.applying(an, subject, direction))
+
+    def join_key(self, an: Analyzer, subject: PodClass, direction: Direction,
+                 other: PodClass) -> Hashable | None:
+        """Which rules of the policies that apply to ``subject`` ``other`` satisfies on the
+        other end's side: :meth:`peer_signature` cut to the policies :meth:`subject_key`
+        names."""
+        if other.host_network or subject.host_network or not an._owns(other):
+            return None
+        cache = self._peer_matches
+        you: CalicoEnd | None = None
+        out: list[tuple[int, int]] = []
+        for i in self.applying(an, subject, direction):
+            p = self.policies[i]
+            for j, rule in enumerate(p.rules(direction)):
+                key = (i, j, direction, other.index)
+                hit = cache.get(key)
+                if hit is None:
+                    if you is None:
+                        you = self._other(an, Counterpart(other, None, None))
+                    hit = cache[key] = peer_side_matches(self.ctx, p, rule, direction, you)
+                if hit:
+                    out.append((i, j))
+        return tuple(out)
+
+    def may_allow(self, an: Analyzer, subject: PodClass, direction: Direction) -> bool:
+        """An Allow rule of a policy that applies, an end of tier that allows, or (the
+        default tier) an end that passes ports the NetworkPolicies leave undecided."""
+        if subject.host_network:
+            return False
+        default = self.tier.default_action
+        if default is Action.ALLOW or (self.includes_network_policies and
+                                       default is not Action.DENY):
+            return True
+        allowing = self._allowing[direction]
+        return any(i in allowing for i in self.applying(an, subject, direction))
 
     def peer_signature(self, an: Analyzer, other: PodClass, direction: Direction
                        ) -> Hashable | None:
@@ -244,8 +324,7 @@ class CalicoLayer(Tier):
     def selects(self, an: Analyzer, subject: PodClass, direction: Direction) -> bool:
         if subject.host_network:
             return False
-        me = self._end(an, subject)
-        if any(applies(p, me, direction) for p in self.policies):
+        if self.applying(an, subject, direction):
             return True
         return self.includes_network_policies and bool(an._side(subject, direction).policies)
 
@@ -253,10 +332,8 @@ class CalicoLayer(Tier):
                      direction: Direction) -> tuple[str, ...]:
         if subject.host_network:
             return ()
-        me = self._end(an, subject)
-        return tuple(f"{self.layer} {p.ref}" for p in self.policies
-                     if applies(p, me, direction))
-
+        return tuple(f"{self.layer} {self.policies[i].ref}"
+                     for i in self.applying(an, subject, direction))
 
     def layer_rules(self, an: Analyzer, subject: PodClass,
                     direction: Direction) -> tuple[LayerRule, ...]:

@@ -153,6 +153,15 @@ class CiliumIndex:
                 self.specs.append((p, s, normalise(s.endpoint_selector)))
         self.notes: tuple[str, ...] = (
             (HOST_POLICY_NOTE.format(names=", ".join(dict.fromkeys(host))),) if host else ())
+        self._namespaced: dict[str | None, list[int]] = {}
+        self._clusterwide: list[int] = []
+        for i, (p, _, _) in enumerate(self.specs):
+            if p.kind == CNP:
+                self._namespaced.setdefault(p.namespace, []).append(i)
+            else:
+                self._clusterwide.append(i)
+        self._selected_ids: dict[int, tuple[int, ...]] = {}
+        self._rule_matches: dict[tuple[int, int, int], tuple[bool, bool]] = {}
         self._labels: dict[int, dict[str, str]] = {}
         self._selecting: dict[int, tuple[tuple[CiliumPolicy, CiliumSpec], ...]] = {}
         self._ports: dict[int, PortSpec] = {}
@@ -183,11 +192,24 @@ class CiliumIndex:
                   ) -> tuple[tuple[CiliumPolicy, CiliumSpec], ...]:
         hit = self._selecting.get(cls.index) if an._owns(cls) else None
         if hit is None:
-            hit = tuple((p, s) for p, s, sel in self.specs
-                        if (p.kind != CNP or cls.namespace == p.namespace)
-                        and self._sel_matches(an, sel, None, cls))
+            specs = self.specs
+            hit = tuple((specs[i][0], specs[i][1]) for i in self._selected(an, cls))
             if an._owns(cls):
                 self._selecting[cls.index] = hit
+        return hit
+
+    def _selected(self, an: Analyzer, cls: PodClass) -> tuple[int, ...]:
+        """Indices (in ``specs``) of the specs that select ``cls``. A CiliumNetworkPolicy
+        selects in its own namespace only: the specs of the class's namespace and the
+        clusterwide ones are tested, not every spec of the cluster."""
+        owned = an._owns(cls)
+        hit = self._selected_ids.get(cls.index) if owned else None
+        if hit is None:
+            specs = self.specs
+            candidates = sorted((*self._namespaced.get(cls.namespace, ()), *self._clusterwide))
+            hit = tuple(i for i in candidates if self._sel_matches(an, specs[i][2], None, cls))
+            if owned:
+                self._selected_ids[cls.index] = hit
         return hit
 
     # ------------------------------------------------------------------ peers
@@ -312,8 +334,7 @@ class CiliumIndex:
     def subject_key(self, an: Analyzer, subject: PodClass) -> tuple[int, ...]:
         """The specs that select ``subject``: :meth:`share` reads the subject through them
         alone (their rules, their default deny, the DNS rules among them)."""
-        selected = {id(s) for _, s in self.selecting(an, subject)}
-        return tuple(i for i, (_, s, _) in enumerate(self.specs) if id(s) in selected)
+        return self._selected(an, subject)
 
     def peer_signature(self, an: Analyzer, other: PodClass, direction: Direction
                        ) -> tuple[tuple[int, bool], ...]:
@@ -331,6 +352,25 @@ class CiliumIndex:
             hit, conditional = self.matches(an, p, r, other, piece)
             if hit:
                 out.append((i, conditional))
+        return tuple(out)
+
+    def join_key(self, an: Analyzer, subject: PodClass, direction: Direction,
+                 other: PodClass) -> tuple[tuple[bool, bool], ...] | None:
+        """:meth:`peer_signature` over the rules of the specs that select ``subject`` only
+        (which of them match ``other``, and whether only conditionally): :meth:`share`
+        reads no other rule, and :meth:`subject_key` fixes which these are."""
+        if not an._owns(other) or other.host_network:
+            return None
+        piece = Counterpart(other, None, None)
+        cache = self._rule_matches
+        out: list[tuple[bool, bool]] = []
+        for p, s in self.selecting(an, subject):
+            for r in (*s.denies(direction), *s.allows(direction)):
+                key = (id(p), id(r), other.index)
+                hit = cache.get(key)
+                if hit is None:
+                    hit = cache[key] = self.matches(an, p, r, other, piece)
+                out.append(hit)
         return tuple(out)
 
     # ------------------------------------------------------------------ explain

@@ -158,6 +158,26 @@ class Tier(ABC):
         whoever they belong to, match ``other``). None: cannot tell."""
         return None
 
+    def join_key(self, an: Analyzer, subject: PodClass, direction: Direction,
+                 other: PodClass) -> Hashable | None:
+        """:meth:`peer_signature` cut down to the rules of the policies that select
+        ``subject``: a key such that ``decide`` for the ``direction`` side of any subject of
+        ``subject``'s :meth:`subject_key` towards any pod class of the pod network with an
+        equal key (and the same destination ports and ``Counterpart.np_allowed``) decides
+        alike. Its cost follows the subject's policies, not the whole tier (the layered
+        connection list asks it once per pair the NetworkPolicy join finds). The default,
+        the whole signature, is exact but as long as the tier's rule list."""
+        return self.peer_signature(an, other, direction)
+
+    def may_allow(self, an: Analyzer, subject: PodClass, direction: Direction) -> bool:
+        """Whether the tier may allow a port of ``subject``'s side on its own, without the
+        Kubernetes NetworkPolicies' share: an allow rule of a policy that selects it, or, for
+        a tier that evaluates the NetworkPolicies, an end that lets ports go on once they
+        isolate the side. When no tier may, a side the NetworkPolicies isolate allows only
+        what they allow (cut by the tiers), so the layered connection list needs only the
+        pairs the NetworkPolicy join finds. The safe default is True."""
+        return True
+
     def touches(self, an: Analyzer, subject: PodClass, direction: Direction) -> bool:
         """Whether a policy of this tier other than a Kubernetes NetworkPolicy may decide
         ``subject``'s side. A side no tier touches is decided by NetworkPolicies alone, on

@@ -135,6 +135,19 @@ class NetworkPolicyTier(Tier):
         return network_policy_key(an, subject, direction, other) \
             if self.cilium is None else None
 
+    def join_key(self, an: Analyzer, subject: PodClass, direction: Direction,
+                 other: PodClass) -> Hashable | None:
+        """The NetworkPolicies' share is given; Cilium's reads a pod peer through the rules
+        of the specs that select ``subject``."""
+        return () if self.cilium is None else \
+            self.cilium.join_key(an, subject, direction, other)
+
+    def may_allow(self, an: Analyzer, subject: PodClass, direction: Direction) -> bool:
+        """Only a Cilium allow rule allows on its own: once NetworkPolicies isolate the side,
+        this tier denies whatever neither kind allows."""
+        return self.cilium is not None and any(
+            s.allows(direction) for _, s in self.cilium.selecting(an, subject))
+
     def subject_key(self, an: Analyzer, subject: PodClass, direction: Direction
                     ) -> Hashable | None:
         """The NetworkPolicies' share is given (``np_allowed``); Cilium's reads the subject

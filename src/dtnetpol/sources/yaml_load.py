@@ -13,16 +13,17 @@ import json
 import os
 import stat
 import sys
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
 import yaml
 
 from dtnetpol.errors import InputError
-from dtnetpol.manifest.marks import MarkedList, MarkedMap
+from dtnetpol.manifest.marks import LinedMap, MarkedList, MarkedMap
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.safe_text import path_label
 from dtnetpol.sources import yaml_fast
@@ -386,7 +387,7 @@ def _fast_yaml(text: str, file: str) -> Iterator[Document]:
     given = 0   # non-empty documents yielded so far
     try:
         for fast, line, index, start, pieces in yaml_fast.runs(text, cut or []):
-            bodies = yaml_fast.parse_run(text, pieces) if fast else None
+            bodies = yaml_fast.parse_run(text, pieces, line) if fast else None
             if bodies is None:
                 # One document at a time, as _parse gives them (a run may be a whole file
                 # of policies: a list of all of them doubled the peak memory).
@@ -399,7 +400,14 @@ def _fast_yaml(text: str, file: str) -> Iterator[Document]:
                 if end[0] - index != len(pieces):
                     raise _Fallback
             else:
-                for i, (body, piece_) in enumerate(zip(bodies, pieces, strict=True)):
+                at = line
+                pos = start
+                for i, ((body, lines), piece_) in enumerate(zip(bodies, pieces, strict=True)):
+                    if lines is not None:
+                        at += text.count("\n", pos, piece_.start)
+                        pos = piece_.start
+                        body = _lined(body, lines, partial(
+                            _remark, text, piece_.start, piece_.end, file, index + i, at))
                     yield Document(file, index + i, body, piece_.line or line)
                     given += 1
         if cut is not None:
@@ -409,6 +417,22 @@ def _fast_yaml(text: str, file: str) -> Iterator[Document]:
     for i, doc in enumerate(_parse(text, file, 1, [1])):
         if i >= given:
             yield doc
+
+
+def _lined(body: dict[Any, Any], lines: list[int], remark: Callable[[], Any]) -> LinedMap:
+    out = LinedMap(body)
+    out.item_lines = lines
+    out.remark = remark
+    return out
+
+
+def _remark(text: str, start: int, end: int, file: str, index: int, line: int) -> Any:
+    """The one document ``text[start:end]`` (document ``index`` of ``file``, from its 1-based
+    ``line``) read by PyYAML with every mark: a :class:`LinedMap` has the lines of its
+    sequence items only, and problems name the line of any field."""
+    for doc in _parse("\n" * (line - 1) + text[start:end], file, index, [index]):
+        return doc.body
+    raise AssertionError("a document read by the compiled parser is not empty")
 
 
 def _too_large(limit: int) -> str:
