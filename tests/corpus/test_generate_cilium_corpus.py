@@ -34,10 +34,10 @@ from dtnetpol.model.cilium import CCNP, CiliumPolicy
 from dtnetpol.model.cluster import Cluster
 from dtnetpol.model.location import SourceLocation
 
-# OpenShift is left out: its cluster DNS listens on 5353 (dns-default), so the generated DNS
-# rule (``rules.dns`` on port 5353) is one the Cilium agent rejects (DNS rules need port 53);
-# see the README's "Not modelled" list.
-PLATFORMS = [p.value for p in Platform if p is not Platform.OPENSHIFT]
+# Every platform, OpenShift included: its cluster DNS listens on 5353 (dns-default), and the
+# generated DNS rule (``rules.dns`` on port 5353) is one the Cilium agent accepts (a DNS rule
+# needs a single port, not port 53: ``L7Rules.sanitize`` in cilium/cilium).
+PLATFORMS = [p.value for p in Platform]
 
 needs_corpus = pytest.mark.skipif(not SAMPLE_FILES, reason=missing(SAMPLES))
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from dtnetpol.cli import main
@@ -84,3 +86,49 @@ def test_connlist_says_what_staged_policies_would_change(tmp_path: Path) -> None
     assert ("warning: staged policies (not enforced): shop/web[Deployment] -> "
             "shop/cart[Deployment]: would block TCP 9000") in staged
     assert any("would allow" in line for line in staged)
+
+
+def test_can_reach_keeps_the_enforced_verdict_and_notes_the_staged_one(
+        tmp_path: Path, golden: Callable[[str, str], None]) -> None:
+    (tmp_path / "staged.yaml").write_text(STAGED, encoding="utf-8")
+    argv = ("can-reach", "examples/calico", str(tmp_path / "staged.yaml"), "--from",
+            "shop/web", "--to", "shop/cart", "--port", "9000")
+    code, out, _ = run(*argv)
+    assert code == 0   # lock-cart is staged: today web -> cart is allowed
+    golden("cli/calico/can-reach-staged.txt", out.replace(str(tmp_path), "TMP"))
+    code, out, _ = run(*argv, "-o", "json")
+    doc = json.loads(out)
+    jsonschema.validate(doc, json.loads(resources.files("dtnetpol").joinpath(
+        "data/dtnetpol-v1.schema.json").read_text()), cls=jsonschema.Draft202012Validator)
+    assert doc["verdict"] == "allowed"
+    assert doc["staged"] == (
+        "staged policies (not enforced): applied, they would make it BLOCKED (ingress "
+        "[Calico platform platform.shop-ingress] Pass -> [Calico default shop/lock-cart] "
+        "Deny); today it is ALLOWED")
+    # once enforced, the note told the truth
+    (tmp_path / "staged.yaml").write_text(
+        STAGED.replace("StagedNetworkPolicy", "NetworkPolicy"), encoding="utf-8")
+    code, out, _ = run(*argv, "-o", "json")
+    assert code == 1 and json.loads(out)["ingress"]["chain"] == \
+        "[Calico platform platform.shop-ingress] Pass -> [Calico default shop/lock-cart] Deny"
+
+
+def test_can_reach_without_staged_policies_has_no_staged_note() -> None:
+    _, out, _ = run("can-reach", "examples/calico", "--from", "shop/web", "--to", "shop/cart",
+                    "--port", "9000", "-o", "json")
+    assert json.loads(out)["staged"] is None
+
+
+def test_explain_notes_what_staged_policies_would_change(tmp_path: Path) -> None:
+    (tmp_path / "staged.yaml").write_text(STAGED, encoding="utf-8")
+    code, out, _ = run("explain", "examples/calico", str(tmp_path / "staged.yaml"),
+                       "-o", "json")
+    assert code == 0
+    notes = {w["workload"]: w["notes"] for w in json.loads(out)["workloads"]}
+    assert ("staged policies (not enforced): shop/web[Deployment] -> shop/cart[Deployment]: "
+            "would block TCP 9000") in notes["shop/cart[Deployment]"]
+    # enforced rules stay as they are: the staged lock-cart is not among the layer rules
+    code, out, _ = run("explain", "examples/calico", str(tmp_path / "staged.yaml"),
+                       "--workload", "shop/cart")
+    assert "lock-cart" not in out.split("note: staged")[0]
+    assert "note: staged policies (not enforced)" in out

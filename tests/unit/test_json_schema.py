@@ -37,6 +37,11 @@ def output(*argv: str) -> dict[str, Any]:
     ("can-reach", "--skip-invalid", "examples/cluster", "--from", "shop/frontend", "--to",
      "8.8.8.8"),
     ("explain", "--skip-invalid", "examples/cluster"),
+    ("explain", "examples/mixed"),
+    ("explain", "examples/layers"),
+    ("explain", "examples/calico"),
+    ("can-reach", "examples/mixed", "--from", "monitoring/prometheus", "--to", "shop/web",
+     "--port", "8080"),
     ("diff", "--skip-invalid", "examples/cluster", "examples/cluster"),
     ("check", "--skip-invalid", "examples/cluster"),
 ])

@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from dtnetpol.commands import _types as flag_types
 from dtnetpol.commands._settings import excluded
@@ -25,10 +25,13 @@ from dtnetpol.model.location import SourceLocation
 from dtnetpol.render.progress import progress
 from dtnetpol.safe_text import path_label
 from dtnetpol.sources import iter_documents, load_cluster, read_documents, with_file_errors
-from dtnetpol.sources.cluster import ClusterSpec, LiveRead, load_live, read_cluster
 from dtnetpol.sources.snapshot import snapshot_warnings
 from dtnetpol.sources.yaml_load import DEFAULT_MAX_INPUT_BYTES
 from dtnetpol.sources.yaml_load import _manifest_files as manifest_files
+
+if TYPE_CHECKING:
+    # The live reader is imported when a command reads a live cluster, not to read files.
+    from dtnetpol.sources.cluster import ClusterSpec, LiveRead
 
 # Kinds whose bodies lint never looks into (its rules point at policies and namespaces).
 _NOT_KEPT = frozenset({"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job",
@@ -220,6 +223,7 @@ def reads_live(args: argparse.Namespace, paths: Sequence[str] | None = None) -> 
 
 def cluster_spec(args: argparse.Namespace) -> ClusterSpec:
     """The live-cluster flags as a :class:`ClusterSpec`."""
+    from dtnetpol.sources.cluster import ClusterSpec
     return ClusterSpec(kubeconfig=getattr(args, "kubeconfig", None),
                        context=getattr(args, "context", None),
                        request_timeout=getattr(args, "request_timeout", 30.0),
@@ -230,6 +234,8 @@ def read_live(args: argparse.Namespace, err: TextIO | None, *, bodies: bool = Tr
               ) -> LiveRead:
     """Read the live cluster, with a progress line on a terminal (not with ``-q``).
     ``bodies=False``: only the model is wanted; pods go into it page by page."""
+    from dtnetpol.sources.cluster import read_cluster
+
     quiet = getattr(args, "quiet", False) or err is None
     with progress(err or sys.stderr, "reading the cluster", quiet=quiet) as status:
         return read_cluster(cluster_spec(args), status.update, bodies=bodies)
@@ -332,6 +338,7 @@ def load(args: argparse.Namespace, err: TextIO | None, *,
     if reads_live(args, chosen):
         # the bodies are kept only for commands that read them (lint, diagnose, probe)
         live = read_live(args, err, bodies=keep_documents or getattr(args, "live_bodies", False))
+        from dtnetpol.sources.cluster import load_live
         cluster, problems = load_live(live, strict=not keep_documents and not getattr(
             args, "skip_invalid", False))
         documents = {(loc.file, loc.document): b

@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from dtnetpol.commands import _types as flag_types
 from dtnetpol.commands._inputs import (
@@ -41,7 +41,9 @@ from dtnetpol.generate import CalicoEdition, Flavor, monitored_namespaces
 from dtnetpol.manifest.marks import item_line, key_line
 from dtnetpol.model import Cluster, Direction, SourceLocation
 from dtnetpol.sources import read_documents
-from dtnetpol.sources.cluster import LiveRead
+
+if TYPE_CHECKING:
+    from dtnetpol.sources.cluster import LiveRead
 
 
 @dataclass(frozen=True)

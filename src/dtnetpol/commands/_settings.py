@@ -28,7 +28,6 @@ from dtnetpol.dynatrace import Platform
 from dtnetpol.errors import InputError
 from dtnetpol.lint.config import CONFIG_FILE, LintConfig, parse_config
 from dtnetpol.lint.finding import Severity
-from dtnetpol.lint.linter import path_matches
 from dtnetpol.manifest.marks import key_line
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.safe_text import path_label
@@ -51,6 +50,8 @@ class Exclude:
     base: str
 
     def matches(self, file: str) -> bool:
+        from dtnetpol.lint.linter import path_matches  # the linter: only when excluding
+
         rel = os.path.relpath(os.path.abspath(file), self.base).replace(os.sep, "/")
         return not rel.startswith("../") and path_matches(self.pattern, rel)
 

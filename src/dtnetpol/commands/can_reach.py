@@ -6,12 +6,14 @@ Exit 0 when allowed, 1 when blocked, 2 on bad input.
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from typing import Any, TextIO
 
 from dtnetpol.commands import _types as flag_types
 from dtnetpol.commands._help import examples
 from dtnetpol.commands._inputs import add_input_flags, analyzer, load
 from dtnetpol.engine.analysis import Analyzer, Endpoint
+from dtnetpol.engine.calico_staged import has_staged, staged_verdict_note, with_staged
 from dtnetpol.engine.explain import Outcome
 from dtnetpol.engine.ports import parse_port_query
 from dtnetpol.errors import UsageError
@@ -56,10 +58,17 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             port, protocol = parse_port_query(args.port)
         except ValueError as e:
             raise UsageError(f"--port {args.port!r}: {e}; expected e.g. 8443 or 53/UDP") from None
-    an = analyzer(args, load(args, err).cluster)
+    cluster = load(args, err).cluster
+    an = analyzer(args, cluster)
     src = endpoint(an, args.src, "--from")
     dst = endpoint(an, args.dst, "--to")
     verdict = an.can_reach(src, dst, port, protocol)
+    if has_staged(cluster):
+        # the verdict stays the enforced one; a note says what the staged policies would do
+        staged_an = analyzer(args, with_staged(cluster))
+        staged = staged_an.can_reach(endpoint(staged_an, args.src, "--from"),
+                                     endpoint(staged_an, args.dst, "--to"), port, protocol)
+        verdict = replace(verdict, staged=staged_verdict_note(verdict, staged))
     if args.output in DATA_FORMATS:
         out.write(data_text(args.output, engine_json.verdict_json(verdict)))
     elif args.output == "md":

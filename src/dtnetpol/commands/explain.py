@@ -4,12 +4,14 @@ isolated, and what each direction allows."""
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from typing import Any, TextIO
 
 from dtnetpol.commands._help import examples
 from dtnetpol.commands._inputs import add_input_flags, analyzer, in_namespace, load
 from dtnetpol.commands.can_reach import endpoint
 from dtnetpol.engine.analysis import PodClass
+from dtnetpol.engine.calico_staged import has_staged, staged_changes, staged_changes_of
 from dtnetpol.engine.posture import WorkloadPosture, workload_posture
 from dtnetpol.errors import UsageError
 from dtnetpol.render import engine_json, engine_table, markdown
@@ -34,7 +36,8 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Handler of ``dtnetpol explain``."""
-    an = analyzer(args, load(args, err).cluster)
+    cluster = load(args, err).cluster
+    an = analyzer(args, cluster)
     postures: list[WorkloadPosture] = []
     if args.workload:
         cls = endpoint(an, args.workload, "--workload")
@@ -49,6 +52,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if in_namespace(c.namespace + "/", args.namespace):
                 postures.extend(workload_posture(an, c))
         postures.sort(key=lambda p: p.workload)
+    if has_staged(cluster):
+        # not enforced: each workload's notes say what the staged policies would change
+        changes = staged_changes(cluster, lambda c: analyzer(args, c))
+        postures = [replace(p, notes=(*p.notes, *(staged_changes_of(changes, p.workload) or (
+            "staged policies (not enforced): applied, they would change no connection "
+            "of it",)))) for p in postures]
     if args.output in DATA_FORMATS:
         out.write(data_text(args.output, engine_json.posture_json(postures)))
     elif args.output == "md":

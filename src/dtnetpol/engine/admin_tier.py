@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING
 
 from dtnetpol.engine.addresses import AddressSet
 from dtnetpol.engine.explain import Action, RuleRef, Step
-from dtnetpol.engine.layers import Counterpart, Stage, Tier, TierDecision
+from dtnetpol.engine.layers import Counterpart, LayerRule, Stage, Tier, TierDecision
 from dtnetpol.engine.ports import PortSet, PortSpec
 from dtnetpol.engine.selectors import compile_selector
 from dtnetpol.model.admin import AdminAction, AdminPeer, AdminPeerKind, AdminPolicy, AdminRule
 from dtnetpol.model.admin import AdminTier as TierName
 from dtnetpol.model.cluster import Cluster
-from dtnetpol.model.policy import Direction
+from dtnetpol.model.policy import Direction, LabelSelector
 
 if TYPE_CHECKING:
     from dtnetpol.engine.analysis import Analyzer, PodClass
@@ -65,6 +65,28 @@ def domain_matches(pattern: str, host: str) -> bool:
     return fnmatch.fnmatchcase(host, pattern) if "*" in pattern else host == pattern
 
 
+def _selector(sel: LabelSelector | None, every: str, some: str) -> str:
+    return every if sel is None or sel.is_empty else \
+        f"{some} [{str(sel).replace(',', ', ')}]"
+
+
+def describe_peer(peer: AdminPeer) -> str:
+    """An admin peer in words, for ``explain``."""
+    kind = peer.kind
+    if kind is AdminPeerKind.NAMESPACES:
+        return "pods in " + _selector(peer.namespace_selector, "all namespaces", "namespaces")
+    if kind is AdminPeerKind.PODS:
+        return (_selector(peer.pod_selector, "all pods", "pods") + " in "
+                + _selector(peer.namespace_selector, "all namespaces", "namespaces"))
+    if kind is AdminPeerKind.NODES:
+        return _selector(peer.node_selector, "all nodes", "nodes") + \
+            " (and host-network pods on them)"
+    if kind is AdminPeerKind.NETWORKS:
+        return "addresses " + ", ".join(str(n) for n in peer.networks)
+    return ("hosts " + ", ".join(peer.domain_names)
+            + " (by DNS name: a conditional allow)")
+
+
 class AdminPolicyTier(Tier):
     """The Admin or the Baseline tier: first matching rule wins, by priority."""
 
@@ -81,21 +103,41 @@ class AdminPolicyTier(Tier):
         self._all_rules = {d: tuple(c for p in self.policies for c in self._rules[(id(p), d)])
                            for d in Direction}
         self._selecting: dict[int, tuple[AdminPolicy, ...]] = {}
+        self._indexed: Analyzer | None = None   # whose classes ``_selecting`` holds
+        self._allowing = {d: frozenset(id(p) for p in self.policies
+                                       if any(r.action is AdminAction.ALLOW
+                                              for r in p.rules(d)))
+                          for d in Direction}
         self._node_addresses: dict[object, AddressSet] = {}
         self._pod_matches: dict[tuple[int, int], bool] = {}
         self.cluster = cluster
 
     # ------------------------------------------------------------------ subjects
     def selecting(self, an: Analyzer, subject: PodClass) -> tuple[AdminPolicy, ...]:
-        hit = self._selecting.get(subject.index) if an._owns(subject) else None
-        if hit is None:
-            hit = tuple(p for p in self.policies if not subject.host_network and
-                        an.namespace_matches(p.subject.namespace_selector, subject.namespace)
-                        and (p.subject.pod_selector is None or
-                             compile_selector(p.subject.pod_selector)(subject.labels)))
-            if an._owns(subject):
-                self._selecting[subject.index] = hit
-        return hit
+        if an._owns(subject):
+            if self._indexed is not an:
+                self._select_all(an)
+            return self._selecting[subject.index]
+        return tuple(p for p in self.policies if not subject.host_network and
+                     an.namespace_matches(p.subject.namespace_selector, subject.namespace)
+                     and (p.subject.pod_selector is None or
+                          compile_selector(p.subject.pod_selector)(subject.labels)))
+
+    def _select_all(self, an: Analyzer) -> None:
+        """Which policies select each class, for all classes at once: each policy's subject
+        namespaces through the analyzer's namespace label index, then its pod selector on
+        their classes only (not every policy tested against every class)."""
+        found: dict[int, list[AdminPolicy]] = {c.index: [] for c in an.classes}
+        namespaces = an._indexes()[0]
+        for p in self.policies:   # in priority order, as ``decide`` takes them
+            pods = p.subject.pod_selector
+            match = compile_selector(pods) if pods is not None else None
+            for ns in namespaces.select(p.subject.namespace_selector):
+                for c in an.classes_in(ns):
+                    if not c.host_network and (match is None or match(c.labels)):
+                        found[c.index].append(p)
+        self._selecting = {i: tuple(ps) for i, ps in found.items()}
+        self._indexed = an
 
     def selects(self, an: Analyzer, subject: PodClass, direction: Direction) -> bool:
         return any(p.rules(direction) for p in self.selecting(an, subject))
@@ -105,8 +147,25 @@ class AdminPolicyTier(Tier):
 
     def policy_names(self, an: Analyzer, subject: PodClass,
                      direction: Direction) -> tuple[str, ...]:
-        return tuple(f"{p.ref} (priority {p.priority})" for p in self.selecting(an, subject)
+        return tuple(p.ref if p.kind == "BaselineAdminNetworkPolicy" else
+                     f"{p.ref} (priority {p.priority})" for p in self.selecting(an, subject)
                      if p.rules(direction))
+
+    def layer_rules(self, an: Analyzer, subject: PodClass,
+                    direction: Direction) -> tuple[LayerRule, ...]:
+        """Every rule of the policies selecting ``subject``, by priority then as written:
+        the first that matches a connection decides it."""
+        out = []
+        for p in self.selecting(an, subject):
+            precedence = "-" if p.kind == "BaselineAdminNetworkPolicy" else \
+                f"priority {p.priority}"
+            for c in self._rules[(id(p), direction)]:
+                r = c.rule
+                out.append(LayerRule(
+                    p.short_kind, p.name, precedence, r.action.value, c.ref,
+                    tuple(describe_peer(x) for x in r.peers) or ("nobody",),
+                    tuple(str(pp) for pp in r.ports) or ("all ports",), r.name))
+        return tuple(out)
 
     # ------------------------------------------------------------------ peers
     def _nodes(self, peer: AdminPeer) -> AddressSet:
@@ -167,6 +226,18 @@ class AdminPolicyTier(Tier):
                                            for peer in c.rule.peers)
                 out.append(hit)
         return tuple(out)
+
+    def join_key(self, an: Analyzer, subject: PodClass, direction: Direction,
+                 other: PodClass) -> Hashable | None:
+        """Which rules of the policies that select ``subject`` match ``other``: the rules
+        ``decide`` reads, fixed by :meth:`subject_key` (policies without rules in
+        ``direction`` add nothing to the key)."""
+        return self.peer_key(an, subject, direction, other)
+
+    def may_allow(self, an: Analyzer, subject: PodClass, direction: Direction) -> bool:
+        """Whether a policy that selects ``subject`` has an Allow rule in ``direction``."""
+        allowing = self._allowing[direction]
+        return any(id(p) in allowing for p in self.selecting(an, subject))
 
     def subject_key(self, an: Analyzer, subject: PodClass, direction: Direction
                     ) -> Hashable | None:

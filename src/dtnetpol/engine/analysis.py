@@ -439,8 +439,9 @@ class Analyzer:
             return SideVerdict(direction, subject.name, SideStatus.NOT_A_POD), PortSet.all()
         name = subject.name
         if subject.host_network:
+            extra = self.layers.host_notes if self.layers is not None else ()
             return (SideVerdict(direction, name, SideStatus.NOT_GOVERNED,
-                                notes=(HOST_NETWORK_NOTE,)), PortSet.all())
+                                notes=(HOST_NETWORK_NOTE, *extra)), PortSet.all())
         layers = self.layers
         if layers is not None and layers.touches(self, subject, direction):
             query = PortSet.all() if port is None or protocol is None \

@@ -53,7 +53,7 @@ Matching of a rule's ``source`` and ``destination`` (every given field must hold
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from dtnetpol.engine.addresses import AddressSet
@@ -407,11 +407,15 @@ def rule_ports(ctx: Context, policy: CalicoPolicy, rule: CalicoRule, subject: Ca
 
 
 def subject_key(ctx: Context, policies: Sequence[CalicoPolicy], subject: CalicoEnd,
-                direction: Direction) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
+                direction: Direction, among: Iterable[int] | None = None
+                ) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
     """What :func:`decide_tier` reads of a pod ``subject`` besides its container ports: which
     of ``policies`` apply to it, and which of their rules' subject-side entity (the
-    destination of an ingress rule, the source of an egress rule) it satisfies."""
-    applying = tuple(i for i, p in enumerate(policies) if applies(p, subject, direction))
+    destination of an ingress rule, the source of an egress rule) it satisfies. ``among``:
+    the indices of the only policies that may apply (e.g. those of its namespace and the
+    global ones), in order; None: all."""
+    indices = range(len(policies)) if among is None else among
+    applying = tuple(i for i in indices if applies(policies[i], subject, direction))
     notes: list[str] = []
     matched = tuple(
         (i, j) for i in applying
@@ -419,6 +423,14 @@ def subject_key(ctx: Context, policies: Sequence[CalicoPolicy], subject: CalicoE
         if _entity_match(ctx, policies[i], rule.destination if direction is Direction.INGRESS
                          else rule.source, subject, notes))
     return applying, matched
+
+
+def peer_side_matches(ctx: Context, policy: CalicoPolicy, rule: CalicoRule,
+                      direction: Direction, other: CalicoEnd) -> bool:
+    """Whether a pod ``other`` satisfies ``rule``'s entity on the other end's side (the
+    source of an ingress rule, the destination of an egress rule)."""
+    return _entity_match(ctx, policy, rule.source if direction is Direction.INGRESS
+                         else rule.destination, other, [])
 
 
 def peer_signature(ctx: Context, policies: Sequence[CalicoPolicy], other: CalicoEnd,

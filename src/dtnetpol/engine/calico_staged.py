@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from dtnetpol.engine.analysis import Analyzer
 from dtnetpol.engine.connlist import Connection, connection_list
+from dtnetpol.engine.explain import SideVerdict, Verdict
 from dtnetpol.engine.ports import PortSet
 from dtnetpol.model.calico import CalicoKind, CalicoPolicy
 from dtnetpol.model.cluster import Cluster
@@ -87,3 +88,36 @@ def staged_changes(cluster: Cluster, analyze: Callable[[Cluster], Analyzer]
 
 def _by_pair(conns: list[Connection]) -> dict[tuple[str, str], Connection]:
     return {(c.src, c.dst): c for c in conns}
+
+
+def has_staged(cluster: Cluster) -> bool:
+    """Whether the input holds staged policies of any kind."""
+    return bool(cluster.calico.staged or cluster.calico.staged_kubernetes)
+
+
+def _side_text(side: SideVerdict) -> str:
+    return side.chain or side.status.value
+
+
+def staged_verdict_note(today: Verdict, staged: Verdict) -> str:
+    """What applying the staged policies would change in one connection's verdict, in one
+    sentence (``today`` stays the verdict: staged policies are not enforced)."""
+    head = "staged policies (not enforced): "
+    sides = [f"{t.direction.word} {_side_text(s)}" for t, s in
+             ((today.egress, staged.egress), (today.ingress, staged.ingress))
+             if _side_text(t) != _side_text(s)]
+    how = f" ({'; '.join(sides)})" if sides else ""
+    if staged.outcome is not today.outcome:
+        return (f"{head}applied, they would make it {staged.outcome.value.upper()}{how}; "
+                f"today it is {today.outcome.value.upper()}")
+    if sides:
+        return f"{head}applied, they would decide it otherwise, still " \
+               f"{staged.outcome.value.upper()}{how}"
+    return f"{head}applied, they would not change this verdict"
+
+
+def staged_changes_of(changes: list[StagedChange], workload: str) -> tuple[str, ...]:
+    """The staged changes (see :func:`staged_changes`) of connections from or to
+    ``workload``, as notes."""
+    return tuple(f"staged policies (not enforced): {c}" for c in changes
+                 if workload in (c.src, c.dst))

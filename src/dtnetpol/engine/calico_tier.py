@@ -19,8 +19,10 @@ from dtnetpol.engine.calico_eval import (
     CalicoEnd,
     Context,
     ServiceTarget,
+    _knp_key,
     applies,
     decide_tier,
+    peer_side_matches,
     peer_signature,
     subject_key,
     tier_order,
@@ -28,10 +30,17 @@ from dtnetpol.engine.calico_eval import (
 from dtnetpol.engine.explain import Action as StepAction
 from dtnetpol.engine.explain import RuleRef, Step
 from dtnetpol.engine.intervals import IntervalSet
-from dtnetpol.engine.layers import Counterpart, Stage, Tier, TierDecision
+from dtnetpol.engine.layers import Counterpart, LayerRule, Stage, Tier, TierDecision
 from dtnetpol.engine.np_tier import network_policy_allows
 from dtnetpol.engine.ports import PortSet
-from dtnetpol.model.calico import DEFAULT_TIER, Action, CalicoPolicy, CalicoTier, EntityRule
+from dtnetpol.model.calico import (
+    DEFAULT_TIER,
+    Action,
+    CalicoPolicy,
+    CalicoRule,
+    CalicoTier,
+    EntityRule,
+)
 from dtnetpol.model.cluster import Cluster
 from dtnetpol.model.policy import Direction
 
@@ -88,6 +97,56 @@ def _entity_sets(ctx: Context, e: EntityRule) -> list[AddressSet]:
     return out
 
 
+def _order(order: float | None) -> str:
+    if order is None:
+        return "order none (last)"
+    return f"order {int(order) if order == int(order) else order}"
+
+
+def describe_entity(policy: CalicoPolicy, ent: EntityRule) -> str:
+    """A rule's ``source`` or ``destination`` (the peer's side) in words, for ``explain``."""
+    parts = []
+    if ent.selector is not None:
+        where = f" in namespace {policy.namespace}" if policy.namespace is not None \
+            and ent.namespace_selector is None else ""
+        parts.append(f"selector {ent.selector}{where}")
+    if ent.not_selector is not None:
+        parts.append(f"not selector {ent.not_selector}")
+    if ent.namespace_selector is not None:
+        parts.append(f"namespaces [{ent.namespace_selector}]")
+    if ent.nets:
+        parts.append("nets " + ", ".join(str(n) for n in ent.nets))
+    if ent.not_nets:
+        parts.append("not nets " + ", ".join(str(n) for n in ent.not_nets))
+    sa = ent.service_accounts
+    if sa is not None:
+        names = ", ".join(sa.names)
+        parts.append("service accounts " + " and ".join(
+            x for x in (names, f"[{sa.selector}]" if sa.selector is not None else "") if x))
+    if ent.services is not None:
+        parts.append(f"service {ent.services.namespace or policy.namespace}/"
+                     f"{ent.services.name}")
+    return " and ".join(parts) or "everyone"
+
+
+def describe_ports(rule: CalicoRule) -> str:
+    """A rule's protocol and destination ports in words, for ``explain``."""
+    dst = rule.destination
+    ports = ", ".join(str(p) for p in dst.ports) or "all ports"
+    text = f"{rule.protocol} {ports}" if rule.protocol is not None else ports
+    if dst.not_ports:
+        text += " except " + ", ".join(str(p) for p in dst.not_ports)
+    if rule.not_protocol is not None:
+        text += f" (not {rule.not_protocol})"
+    if rule.has_icmp:
+        text += " (ICMP types only)"
+    if rule.has_http:
+        text += " (L7 http: only its ports are checked)"
+    if rule.source.ports:
+        text += " (source ports: matches nothing here)"
+    return text
+
+
 class CalicoLayer(Tier):
     """One Calico tier."""
 
@@ -102,11 +161,54 @@ class CalicoLayer(Tier):
         self.includes_network_policies = tier.name == DEFAULT_TIER
         self.layer = f"Calico {tier.name}"
         self._sets: list[AddressSet] | None = None
+        # Namespaced policies apply in their namespace only: each class is tested against
+        # those of its namespace and the global ones, not every policy of the tier.
+        self._global = [i for i, p in enumerate(self.policies) if p.namespace is None]
+        self._namespaced: dict[str, list[int]] = {}
+        for i, p in enumerate(self.policies):
+            if p.namespace is not None:
+                self._namespaced.setdefault(p.namespace, []).append(i)
+        self._candidates: dict[str, tuple[int, ...]] = {}
+        self._applying: dict[tuple[int, Direction], tuple[int, ...]] = {}
+        self._peer_matches: dict[tuple[int, int, Direction, int], bool] = {}
+        self._ends: dict[int, CalicoEnd] = {}
+        self._allowing = {d: frozenset(i for i, p in enumerate(self.policies)
+                                       if any(r.action is Action.ALLOW for r in p.rules(d)))
+                          for d in Direction}
+
+    def candidates(self, namespace: str) -> tuple[int, ...]:
+        """Indices of the policies that may apply to a pod of ``namespace``, in order."""
+        hit = self._candidates.get(namespace)
+        if hit is None:
+            hit = self._candidates[namespace] = tuple(sorted(
+                (*self._global, *self._namespaced.get(namespace, ()))))
+        return hit
+
+    def applying(self, an: Analyzer, subject: PodClass, direction: Direction
+                 ) -> tuple[int, ...]:
+        """Indices of the policies that apply to ``subject``'s side."""
+        key = (subject.index, direction)
+        owned = an._owns(subject)
+        hit = self._applying.get(key) if owned else None
+        if hit is None:
+            me = self._end(an, subject)
+            policies = self.policies
+            hit = tuple(i for i in self.candidates(subject.namespace)
+                        if applies(policies[i], me, direction))
+            if owned:
+                self._applying[key] = hit
+        return hit
 
     def _end(self, an: Analyzer, cls: PodClass) -> CalicoEnd:
-        accounts = [p.service_account for p in cls.pods]
-        return CalicoEnd(cls.namespace, cls.labels, an.namespace_labels(cls.namespace),
-                         accounts[0] if accounts else None, None, cls.ports)
+        owned = an._owns(cls)
+        hit = self._ends.get(cls.index) if owned else None
+        if hit is None:
+            accounts = [p.service_account for p in cls.pods]
+            hit = CalicoEnd(cls.namespace, cls.labels, an.namespace_labels(cls.namespace),
+                            accounts[0] if accounts else None, None, cls.ports)
+            if owned:
+                self._ends[cls.index] = hit
+        return hit
 
     def _other(self, an: Analyzer, other: Counterpart) -> CalicoEnd:
         from dtnetpol.engine.analysis import PodClass
@@ -133,8 +235,8 @@ class CalicoLayer(Tier):
                 k8s_steps.extend(steps)
                 k8s_notes.extend(notes)
                 return isolated, allowed
-        r = decide_tier(self.ctx, self.tier, self.policies, me, direction, you, undecided,
-                        kube)
+        mine = [self.policies[i] for i in self.candidates(subject.namespace)]
+        r = decide_tier(self.ctx, self.tier, mine, me, direction, you, undecided, kube)
         if r is None:
             return None
         steps: list[Step] = []
@@ -157,7 +259,43 @@ class CalicoLayer(Tier):
                     ) -> Hashable | None:
         if subject.host_network:
             return None
-        return subject_key(self.ctx, self.policies, self._end(an, subject), direction)
+        return subject_key(self.ctx, self.policies, self._end(an, subject), direction,
+                           self.applying(an, subject, direction))
+
+    def join_key(self, an: Analyzer, subject: PodClass, direction: Direction,
+                 other: PodClass) -> Hashable | None:
+        """Which rules of the policies that apply to ``subject`` ``other`` satisfies on the
+        other end's side: :meth:`peer_signature` cut to the policies :meth:`subject_key`
+        names."""
+        if other.host_network or subject.host_network or not an._owns(other):
+            return None
+        cache = self._peer_matches
+        you: CalicoEnd | None = None
+        out: list[tuple[int, int]] = []
+        for i in self.applying(an, subject, direction):
+            p = self.policies[i]
+            for j, rule in enumerate(p.rules(direction)):
+                key = (i, j, direction, other.index)
+                hit = cache.get(key)
+                if hit is None:
+                    if you is None:
+                        you = self._other(an, Counterpart(other, None, None))
+                    hit = cache[key] = peer_side_matches(self.ctx, p, rule, direction, you)
+                if hit:
+                    out.append((i, j))
+        return tuple(out)
+
+    def may_allow(self, an: Analyzer, subject: PodClass, direction: Direction) -> bool:
+        """An Allow rule of a policy that applies, an end of tier that allows, or (the
+        default tier) an end that passes ports the NetworkPolicies leave undecided."""
+        if subject.host_network:
+            return False
+        default = self.tier.default_action
+        if default is Action.ALLOW or (self.includes_network_policies and
+                                       default is not Action.DENY):
+            return True
+        allowing = self._allowing[direction]
+        return any(i in allowing for i in self.applying(an, subject, direction))
 
     def peer_signature(self, an: Analyzer, other: PodClass, direction: Direction
                        ) -> Hashable | None:
@@ -186,8 +324,7 @@ class CalicoLayer(Tier):
     def selects(self, an: Analyzer, subject: PodClass, direction: Direction) -> bool:
         if subject.host_network:
             return False
-        me = self._end(an, subject)
-        if any(applies(p, me, direction) for p in self.policies):
+        if self.applying(an, subject, direction):
             return True
         return self.includes_network_policies and bool(an._side(subject, direction).policies)
 
@@ -195,9 +332,45 @@ class CalicoLayer(Tier):
                      direction: Direction) -> tuple[str, ...]:
         if subject.host_network:
             return ()
+        return tuple(f"{self.layer} {self.policies[i].ref}"
+                     for i in self.applying(an, subject, direction))
+
+    def layer_rules(self, an: Analyzer, subject: PodClass,
+                    direction: Direction) -> tuple[LayerRule, ...]:
+        """The tier's policies that apply to ``subject``, by order (the Kubernetes
+        NetworkPolicies at 1000 in the default tier), their rules as written, then the
+        tier's end: the first rule that matches decides."""
+        if subject.host_network:
+            return ()
         me = self._end(an, subject)
-        return tuple(f"{self.layer} {p.ref}" for p in self.policies
-                     if applies(p, me, direction))
+        mine = sorted((p for p in self.policies if applies(p, me, direction)),
+                      key=lambda p: p.sort_key)
+        knp = self.includes_network_policies and bool(an._side(subject, direction).policies)
+        if not mine and not knp:
+            return ()
+        out: list[LayerRule] = []
+        knp_row = LayerRule(self.layer, "Kubernetes NetworkPolicies", "order 1000", "Allow",
+                            None, ("as their rules say (the NetworkPolicy table)",),
+                            ("their ports",))
+        for p in mine:
+            if knp and p.sort_key > _knp_key():
+                out.append(knp_row)
+                knp = False
+            if not p.rules(direction):
+                out.append(LayerRule(self.layer, p.ref, _order(p.order), "-", None,
+                                     ("no rules: the tier's end decides",), ("-",)))
+            for rule in p.rules(direction):
+                ent = rule.source if direction is Direction.INGRESS else rule.destination
+                out.append(LayerRule(
+                    self.layer, p.ref, _order(p.order), rule.action.value,
+                    RuleRef(f"{self.layer} {p.ref}", direction, rule.index, rule.location),
+                    (describe_entity(p, ent),), (describe_ports(rule),)))
+        if knp:
+            out.append(knp_row)
+        out.append(LayerRule(self.layer, "(end of tier)", _order(self.tier.order),
+                             self.tier.default_action.value, None,
+                             ("whatever no rule of the tier decided",), ("all ports",)))
+        return tuple(out)
 
 
 def build_calico_tiers(cluster: Cluster) -> list[Tier]:

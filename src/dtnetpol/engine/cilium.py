@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 
 from dtnetpol.engine.addresses import AddressSet
 from dtnetpol.engine.explain import Action, RuleRef, Step
-from dtnetpol.engine.layers import Counterpart
+from dtnetpol.engine.layers import Counterpart, LayerRule
 from dtnetpol.engine.ports import PortSet, PortSpec
 from dtnetpol.engine.selectors import compile_selector
 from dtnetpol.model.cilium import CNP, CiliumPolicy, CiliumRule, CiliumSpec, FQDNSelector
@@ -53,8 +53,9 @@ _DNS_NAME = re.compile(r"(?=.*[a-zA-Z])[a-zA-Z0-9*_-]+(\.[a-zA-Z0-9*_-]+)+\.?\Z"
 
 L7_NOTE = ("Cilium L7 rules ({kinds}) restrict requests further; only the L4 part "
            "(ports) is checked")
-FQDN_NO_DNS = ("toFQDNs needs a DNS rule (toPorts port 53 with rules.dns) so that Cilium's DNS "
-               "proxy learns the addresses; without one it matches nothing")
+FQDN_NO_DNS = ("toFQDNs needs a DNS rule (toPorts on the cluster DNS port, 53 or OpenShift's "
+               "5353, with rules.dns) so that Cilium's DNS proxy learns the addresses; "
+               "without one it matches nothing")
 HOST_POLICY_NOTE = ("Cilium host policies (nodeSelector) are not modelled: {names}")
 UNMODELLED_NOTE = "Cilium fields not modelled (their rules match nothing here): {fields}"
 
@@ -152,6 +153,15 @@ class CiliumIndex:
                 self.specs.append((p, s, normalise(s.endpoint_selector)))
         self.notes: tuple[str, ...] = (
             (HOST_POLICY_NOTE.format(names=", ".join(dict.fromkeys(host))),) if host else ())
+        self._namespaced: dict[str | None, list[int]] = {}
+        self._clusterwide: list[int] = []
+        for i, (p, _, _) in enumerate(self.specs):
+            if p.kind == CNP:
+                self._namespaced.setdefault(p.namespace, []).append(i)
+            else:
+                self._clusterwide.append(i)
+        self._selected_ids: dict[int, tuple[int, ...]] = {}
+        self._rule_matches: dict[tuple[int, int, int], tuple[bool, bool]] = {}
         self._labels: dict[int, dict[str, str]] = {}
         self._selecting: dict[int, tuple[tuple[CiliumPolicy, CiliumSpec], ...]] = {}
         self._ports: dict[int, PortSpec] = {}
@@ -182,11 +192,24 @@ class CiliumIndex:
                   ) -> tuple[tuple[CiliumPolicy, CiliumSpec], ...]:
         hit = self._selecting.get(cls.index) if an._owns(cls) else None
         if hit is None:
-            hit = tuple((p, s) for p, s, sel in self.specs
-                        if (p.kind != CNP or cls.namespace == p.namespace)
-                        and self._sel_matches(an, sel, None, cls))
+            specs = self.specs
+            hit = tuple((specs[i][0], specs[i][1]) for i in self._selected(an, cls))
             if an._owns(cls):
                 self._selecting[cls.index] = hit
+        return hit
+
+    def _selected(self, an: Analyzer, cls: PodClass) -> tuple[int, ...]:
+        """Indices (in ``specs``) of the specs that select ``cls``. A CiliumNetworkPolicy
+        selects in its own namespace only: the specs of the class's namespace and the
+        clusterwide ones are tested, not every spec of the cluster."""
+        owned = an._owns(cls)
+        hit = self._selected_ids.get(cls.index) if owned else None
+        if hit is None:
+            specs = self.specs
+            candidates = sorted((*self._namespaced.get(cls.namespace, ()), *self._clusterwide))
+            hit = tuple(i for i in candidates if self._sel_matches(an, specs[i][2], None, cls))
+            if owned:
+                self._selected_ids[cls.index] = hit
         return hit
 
     # ------------------------------------------------------------------ peers
@@ -311,8 +334,7 @@ class CiliumIndex:
     def subject_key(self, an: Analyzer, subject: PodClass) -> tuple[int, ...]:
         """The specs that select ``subject``: :meth:`share` reads the subject through them
         alone (their rules, their default deny, the DNS rules among them)."""
-        selected = {id(s) for _, s in self.selecting(an, subject)}
-        return tuple(i for i, (_, s, _) in enumerate(self.specs) if id(s) in selected)
+        return self._selected(an, subject)
 
     def peer_signature(self, an: Analyzer, other: PodClass, direction: Direction
                        ) -> tuple[tuple[int, bool], ...]:
@@ -331,6 +353,49 @@ class CiliumIndex:
             if hit:
                 out.append((i, conditional))
         return tuple(out)
+
+    def join_key(self, an: Analyzer, subject: PodClass, direction: Direction,
+                 other: PodClass) -> tuple[tuple[bool, bool], ...] | None:
+        """:meth:`peer_signature` over the rules of the specs that select ``subject`` only
+        (which of them match ``other``, and whether only conditionally): :meth:`share`
+        reads no other rule, and :meth:`subject_key` fixes which these are."""
+        if not an._owns(other) or other.host_network:
+            return None
+        piece = Counterpart(other, None, None)
+        cache = self._rule_matches
+        out: list[tuple[bool, bool]] = []
+        for p, s in self.selecting(an, subject):
+            for r in (*s.denies(direction), *s.allows(direction)):
+                key = (id(p), id(r), other.index)
+                hit = cache.get(key)
+                if hit is None:
+                    hit = cache[key] = self.matches(an, p, r, other, piece)
+                out.append(hit)
+        return tuple(out)
+
+    # ------------------------------------------------------------------ explain
+    def layer_rules(self, an: Analyzer, subject: PodClass,
+                    direction: Direction) -> tuple[LayerRule, ...]:
+        """The deny rules, then the allow rules, then the default deny, of every spec that
+        selects ``subject`` (a deny wins over any allow; the allows add up)."""
+        specs = [(p, s) for p, s in self.selecting(an, subject)
+                 if s.allows(direction) or s.denies(direction) or s.default_deny(direction)]
+        out: list[LayerRule] = []
+        for deny in (True, False):
+            for p, s in specs:
+                for rule in s.denies(direction) if deny else s.allows(direction):
+                    label = p.ref + (f" specs[{s.index}]" if s.index is not None else "") + \
+                        (" deny" if deny else "")
+                    out.append(LayerRule(
+                        p.kind, p.display, "-", "Deny" if deny else "Allow",
+                        RuleRef(label, direction, rule.index, rule.location),
+                        describe_rule_peers(p, rule), _cilium_ports(rule)))
+        for p, s in specs:
+            if s.default_deny(direction):
+                out.append(LayerRule(p.kind, p.display + " (default deny)", "-", "Deny", None,
+                                     ("whatever no allow rule of this stage allows",),
+                                     ("all ports",)))
+        return tuple(dict.fromkeys(out))
 
     # ------------------------------------------------------------------ a side
     def share(self, an: Analyzer, subject: PodClass, direction: Direction,
@@ -382,6 +447,62 @@ class CiliumIndex:
         isolating = tuple(dict.fromkeys(p.ref for p, s in specs if s.default_deny(direction)))
         return CiliumShare(True, isolating, denied, tuple(deny_steps), allowed,
                            tuple(allow_steps), tuple(notes))
+
+
+def _cilium_ports(rule: CiliumRule) -> tuple[str, ...]:
+    """A rule's ``toPorts`` in words (``443/TCP``, ``53/ANY``, ``8080-8090/TCP``), with the
+    L7 kinds that restrict them further."""
+    if not rule.to_ports or any(not pr.ports for pr in rule.to_ports):
+        return ("all ports",)
+    out = []
+    for pr in rule.to_ports:
+        l7 = f" (L7 {', '.join(pr.l7)})" if pr.l7 else ""
+        for p in pr.ports:
+            number = "all" if p.port is None else str(p.port)
+            if p.end_port:
+                number += f"-{p.end_port}"
+            proto = p.other_protocol or ("ANY" if len(p.protocols) == 3 else
+                                         "+".join(x.value for x in p.protocols))
+            out.append(f"{number}/{proto}{l7}")
+    return tuple(out)
+
+
+def _endpoint_text(sel: LabelSelector, namespace: str | None) -> str:
+    n = normalise(sel)
+    if n.entities:
+        return "entity " + ", ".join(n.entities)
+    pods = "all pods" if n.selector.is_empty else \
+        f"pods [{str(n.selector).replace(',', ', ')}]"
+    if namespace is not None and not n.names_namespace:
+        return f"{pods} in namespace {namespace}"
+    return pods if namespace is not None or n.names_namespace else \
+        f"{pods} in all namespaces"
+
+
+def describe_rule_peers(policy: CiliumPolicy, rule: CiliumRule) -> tuple[str, ...]:
+    """A Cilium rule's peers in words, for ``explain``."""
+    if not rule.has_peer:
+        return ("every peer",) if rule.to_ports else ("nobody (an empty rule allows nothing)",)
+    namespace = policy.namespace if policy.kind == CNP else None
+    out: list[str] = []
+    for sel in rule.endpoints or ():
+        out.append(_endpoint_text(sel, namespace))
+    if rule.endpoints == ():
+        out.append("nobody (an empty endpoint list)")
+    if rule.entities:
+        out.append("entities " + ", ".join(rule.entities))
+    out.extend(f"CIDR {b} (outside the cluster)" for b in rule.cidrs)
+    for svc in rule.services:
+        what = svc.name if svc.name is not None else f"[{svc.selector}]"
+        out.append(f"backends of service {svc.namespace}/{what}")
+    if rule.fqdns:
+        out.append("hosts " + ", ".join(str(f) for f in rule.fqdns)
+                   + " (by DNS name through the DNS proxy: a conditional allow)")
+    for node in rule.nodes or ():
+        out.append("nodes" if node.is_empty else f"nodes [{normalise(node).selector}]")
+    if rule.unmodelled:
+        out.append("not modelled: " + ", ".join(rule.unmodelled))
+    return tuple(out)
 
 
 def _add(notes: list[str], note: str) -> None:

@@ -54,6 +54,8 @@ class Step:
     ``rule`` names the rule when one decided (a default deny or a tier's end-of-tier drop
     has none); ``conditional`` marks an allow that holds only under a condition (a Cilium
     ``toFQDNs`` or an admin ``domainNames`` peer: the host's addresses are learnt from DNS).
+    ``policies`` lists each policy (``Kind name``) of a step that stands for several, such as
+    the default deny of every policy isolating a direction, so that reports name each once.
     """
 
     layer: str
@@ -62,6 +64,15 @@ class Step:
     ports: PortSet
     rule: RuleRef | None = None
     conditional: bool = False
+    policies: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The policies of this step, each as ``Kind name`` (the layer alone for a step of no
+        policy, such as a tier's end)."""
+        if self.policies:
+            return self.policies
+        return (f"{self.layer} {self.policy}" if self.policy else self.layer,)
 
     def __str__(self) -> str:
         head = f"{self.layer} {self.policy}" if self.policy else self.layer
@@ -129,6 +140,8 @@ class Verdict:
     ingress: SideVerdict
     outcome: Outcome
     condition: str = ""
+    #: what Calico's staged policies (never enforced) would change, when the input has any
+    staged: str = ""
 
     @property
     def allowed(self) -> bool:

@@ -88,131 +88,118 @@ class _Pairwise:
         return allowed
 
 
-# A side's tiers as a function of the NetworkPolicies' share X (what the plain join gives
-# for the pair: their allowed ports when they isolate the side, every port when not):
-# allowed = F0 ∪ (F1 ∩ X). None: not of that form (the pair is decided pair by pair).
-_Form = tuple[PortSet, PortSet] | None
-
-
 class _Join:
     """The layered pairs through the NetworkPolicy join, so that the cost follows the
     connections rather than the pairs of classes.
 
-    Every tier decides port by port, and a side reads the other end only through the
-    tiers' :meth:`~dtnetpol.engine.layers.Tier.peer_signature`, its container ports and
-    the NetworkPolicies' share X; and the subject only through the tiers'
-    :meth:`~dtnetpol.engine.layers.Tier.subject_key`, whether a tier touches it, whether
-    NetworkPolicies isolate it and its ports. A side is then ``F0 ∪ (F1 ∩ X)`` with F0 and
-    F1 found once per (subject key, peer signature) by evaluating with X = nothing and X =
-    everything. Classes fall into few (subject key, signature) *types*; for a source type
-    and a destination type:
+    Every tier decides port by port, so a side is a function of the NetworkPolicies' share X
+    (what the plain join gives for the pair: their allowed ports when they isolate the side,
+    every port when not): ``F0 ∪ (F1 ∩ X)``, F0 being what the tiers allow with X = nothing
+    and F1 with X = everything. F0 is empty unless the NetworkPolicies isolate the side and
+    a tier may allow on its own (:meth:`~dtnetpol.engine.layers.Tier.may_allow`: an allow
+    rule, an end of tier that lets ports go on). Then:
 
-    - the layers add nothing of their own (F0 of both sides meets nothing the other side
-      may allow): the pair allows ``F1ₑ ∩ F1ᵢ ∩ Xₑ ∩ Xᵢ``, the NetworkPolicy join's pairs
-      cut by one mask, so only pairs the join finds cost anything;
-    - otherwise (a layer allows on its own, e.g. a Calico or Cilium allow, or an admin
-      Allow under a NetworkPolicy default deny): every pair of the two types is decided
-      pair by pair (:class:`_Pairwise`), as are pairs with a host-network class.
+    - a pair whose two sides have F0 empty allows ``F1ₑ ∩ F1ᵢ ∩ Xₑ ∩ Xᵢ``: only pairs the
+      NetworkPolicy join finds cost anything, one F1 per side each;
+    - a side that may allow on its own is decided pair by pair (:class:`_Pairwise`) towards
+      every class, as are pairs with a host-network class.
+
+    F1 reads the subject only through the tiers'
+    :meth:`~dtnetpol.engine.layers.Tier.subject_key` (and its isolation and ports) and the
+    peer through :meth:`~dtnetpol.engine.layers.Tier.join_key` (which rules of the subject's
+    policies match it) and the destination ports: it is evaluated once per distinct
+    (subject key, join key, ports), and those keys cost what the subject's own policies
+    cost, not what the whole tier's do.
     """
 
     def __init__(self, an: Analyzer, keys: dict[Direction, list[int]],
-                 sigs: dict[Direction, list[int]],
-                 reps: dict[tuple[Direction, str, int], PodClass]) -> None:
+                 touched: dict[Direction, list[bool]]) -> None:
         self.an = an
         self.keys = keys
-        self.sigs = sigs
-        self.reps = reps
-        self.forms: dict[tuple[Direction, int, int], _Form] = {}
+        self.touched = touched
+        canonical: dict[object, int] = {}
+        self.port_ids = [canonical.setdefault(c.ports, len(canonical)) for c in an.classes]
+        self.f1s: dict[tuple[object, ...], PortSet] = {}
 
     @classmethod
     def build(cls, an: Analyzer) -> _Join | None:
         layers = an.layers
         assert layers is not None
         keys: dict[Direction, list[int]] = {}
-        sigs: dict[Direction, list[int]] = {}
-        reps: dict[tuple[Direction, str, int], PodClass] = {}
+        touched: dict[Direction, list[bool]] = {}
         for direction in Direction:
             key_ids: dict[object, int] = {}
-            sig_ids: dict[object, int] = {}
             ks: list[int] = []
-            ss: list[int] = []
+            ts: list[bool] = []
             for c in an.classes:
                 if c.host_network:
                     ks.append(-1)
-                    ss.append(-1)
+                    ts.append(False)
                     continue
                 key = _subject_key(an, c, direction)
-                sig = _peer_signature(an, c, direction)
-                if key is None or sig is None:
+                if key is None:
                     return None
-                k = key_ids.setdefault(key, len(key_ids))
-                g = sig_ids.setdefault(sig, len(sig_ids))
-                reps.setdefault((direction, "subject", k), c)
-                reps.setdefault((direction, "peer", g), c)
-                ks.append(k)
-                ss.append(g)
+                ks.append(key_ids.setdefault(key, len(key_ids)))
+                ts.append(layers.touches(an, c, direction))
             keys[direction] = ks
-            sigs[direction] = ss
-        return cls(an, keys, sigs, reps)
+            touched[direction] = ts
+        return cls(an, keys, touched)
 
-    def form(self, direction: Direction, key: int, sig: int) -> _Form:
-        """F0 and F1 of a subject of key ``key`` towards a peer of signature ``sig``."""
-        k = (direction, key, sig)
-        if k in self.forms:
-            return self.forms[k]
+    def alone(self, subject: PodClass, direction: Direction) -> bool:
+        """Whether ``subject``'s side may allow what its NetworkPolicies do not (F0 may be
+        more than nothing): they isolate it and a tier may allow on its own."""
         an = self.an
         layers = an.layers
         assert layers is not None
-        subject = self.reps[(direction, "subject", key)]
-        other = self.reps[(direction, "peer", sig)]
-        out: _Form
-        if not layers.touches(an, subject, direction):
-            out = (PortSet.none(), PortSet.all())    # the NetworkPolicies alone: X
-        else:
-            dst_ports = other.ports if direction is Direction.EGRESS else subject.ports
-            f0, f1 = (layers.evaluate(an, subject, direction,
-                                      Counterpart(other, None, dst_ports, x),
-                                      PortSet.all()).allowed
-                      for x in (PortSet.none(), PortSet.all()))
-            if not an.is_isolated(subject, direction):
-                out = (PortSet.none(), f1)   # X is every port; F does not read it
-            elif f0.difference(f1):
-                out = None   # not monotone in X: never expected, but then pair by pair
-            else:
-                out = (f0, f1)
-        self.forms[k] = out
-        return out
+        return self.touched[direction][subject.index] and \
+            an.is_isolated(subject, direction) and \
+            any(t.may_allow(an, subject, direction) for t in layers.tiers)
+
+    def f1(self, subject: PodClass, direction: Direction, other: PodClass) -> PortSet:
+        """What ``subject``'s side allows towards ``other`` (both of the pod network) when
+        the NetworkPolicies' share is every port."""
+        everything = PortSet.all()
+        i = subject.index
+        if not self.touched[direction][i]:
+            return everything   # the NetworkPolicies alone: X
+        an = self.an
+        layers = an.layers
+        assert layers is not None
+        egress = direction is Direction.EGRESS
+        parts: list[object] = [direction, self.keys[direction][i],
+                               self.port_ids[other.index if egress else i]]
+        for t in layers.tiers:
+            k = t.join_key(an, subject, direction, other)
+            if k is None:
+                parts = []
+                break
+            parts.append(k)
+        key = tuple(parts) if parts else None
+        hit = self.f1s.get(key) if key is not None else None
+        if hit is None:
+            dst_ports = other.ports if egress else subject.ports
+            hit = layers.evaluate(an, subject, direction,
+                                  Counterpart(other, None, dst_ports, everything),
+                                  everything).allowed
+            if key is not None:
+                self.f1s[key] = hit
+        return hit
 
     def run(self, pairwise: _Pairwise, found: dict[tuple[int, int], PortSet]) -> None:
         from dtnetpol.engine.connlist import class_pairs
         an = self.an
         classes = an.classes
         eg, ing = Direction.EGRESS, Direction.INGRESS
-        # Source types (egress key, signature as an ingress peer) and destination types.
-        src_type: dict[tuple[int, int], list[PodClass]] = {}
-        dst_type: dict[tuple[int, int], list[PodClass]] = {}
-        host: list[PodClass] = []
-        for c in classes:
-            if c.host_network:
-                host.append(c)
-                continue
-            src_type.setdefault((self.keys[eg][c.index], self.sigs[ing][c.index]), []).append(c)
-            dst_type.setdefault((self.keys[ing][c.index], self.sigs[eg][c.index]), []).append(c)
-        masks: dict[tuple[int, int, int, int], PortSet] = {}
-        for (ke, si), sources in src_type.items():
-            for (ki, se), targets in dst_type.items():
-                fe = self.form(eg, ke, se)
-                fi = self.form(ing, ki, si)
-                if fe is not None and fi is not None and \
-                        not fe[0].intersection(fi[0].union(fi[1])) and \
-                        not fi[0].intersection(fe[1]):
-                    masks[(ke, si, ki, se)] = fe[1].intersection(fi[1])
-                    continue
-                for s in sources:
-                    for d in targets:
-                        allowed = pairwise.pair(s, d)
-                        if allowed:
-                            found[(s.index, d.index)] = allowed
+        pods = [c for c in classes if not c.host_network]
+        host = [c for c in classes if c.host_network]
+        alone_e = {c.index for c in pods if self.alone(c, eg)}
+        alone_i = {c.index for c in pods if self.alone(c, ing)}
+        alone_targets = [c for c in pods if c.index in alone_i]
+        for s in pods:
+            for d in pods if s.index in alone_e else alone_targets:
+                allowed = pairwise.pair(s, d)
+                if allowed:
+                    found[(s.index, d.index)] = allowed
         for h in host:
             for c in classes:
                 for s, d in ((h, c), (c, h)):
@@ -220,24 +207,28 @@ class _Join:
                         allowed = pairwise.pair(s, d)
                         if allowed:
                             found[(s.index, d.index)] = allowed
-        everything = PortSet.all()
-        keys_e, keys_i, sigs_e, sigs_i = self.keys[eg], self.keys[ing], self.sigs[eg], \
-            self.sigs[ing]
+        f1 = self.f1
+        masks: dict[tuple[int, int], PortSet] = {}
         meets: dict[tuple[int, int], PortSet] = {}
+        alive: list[PortSet] = []   # keeps the ids of ``meets`` keys from being reused
 
         def add(s: PodClass, d: PodClass, x: PortSet) -> None:
             i, j = s.index, d.index
-            mask = masks.get((keys_e[i], sigs_i[i], keys_i[j], sigs_e[j]))
-            if mask is None:
+            if i in alone_e or j in alone_i:
                 return   # decided pair by pair above
-            if mask is not everything:
-                key = (id(mask), id(x))
-                hit = meets.get(key)
-                if hit is None:
-                    hit = meets[key] = mask.intersection(x)
-                x = hit
-            if x:
-                found[(i, j)] = x
+            fe, fi = f1(s, eg, d), f1(d, ing, s)
+            key = (id(fe), id(fi))
+            mask = masks.get(key)
+            if mask is None:
+                mask = masks[key] = fe.intersection(fi)
+                alive.extend((fe, fi, mask))
+            key = (id(mask), id(x))
+            hit = meets.get(key)
+            if hit is None:
+                hit = meets[key] = mask.intersection(x)
+                alive.append(x)
+            if hit:
+                found[(i, j)] = hit
 
         class_pairs(an, add, pod_network_only=True)
 
@@ -279,20 +270,6 @@ def _full_key(an: Analyzer, subject: PodClass, direction: Direction
             subject.ports if direction is Direction.INGRESS else None)
 
 
-def _peer_signature(an: Analyzer, other: PodClass, direction: Direction
-                    ) -> tuple[object, ...] | None:
-    layers = an.layers
-    assert layers is not None
-    sigs: list[object] = []
-    for t in layers.tiers:
-        g = t.peer_signature(an, other, direction)
-        if g is None:
-            return None
-        sigs.append(g)
-    ports = other.ports if direction is Direction.EGRESS else None
-    return (ports, tuple(sigs))
-
-
 def _share_key(an: Analyzer, subject: PodClass, direction: Direction, other: PodClass
                ) -> tuple[object, ...] | None:
     """What :func:`_side` reads of ``other``, or None when that cannot be told."""
@@ -328,9 +305,10 @@ def assemble(an: Analyzer, pairs: dict[tuple[WorkloadRef, WorkloadRef], PortSet]
     assert layers is not None
     classes = an.classes
     conns = [Connection(str(a), str(b), p) for (a, b), p in pairs.items()]
-    sets = [s for c in classes if not c.host_network for d in Direction
-            for t in layers.tiers for s in t.address_sets(an, c, d)]
-    with_v6 = any(s.v6 for s in sets)   # as the plain list: v6 only when a rule names it
+    # As the plain list: v6 only when a rule names it, whichever class the rule's policy
+    # selects (a host-network class's NetworkPolicy rules count there too).
+    with_v6 = any(s.v6 for c in classes for d in Direction
+                  for t in layers.tiers for s in t.address_sets(an, c, d))
     whole = AddressSet(IntervalSet.single(0, V4_MAX),
                        IntervalSet.single(0, V6_MAX) if with_v6 else IntervalSet())
     # External ranges per workload: the pieces of all its classes, swept together.

@@ -53,7 +53,7 @@ from enum import IntEnum
 from typing import TYPE_CHECKING
 
 from dtnetpol.engine.addresses import AddressSet
-from dtnetpol.engine.explain import Action, SideStatus, SideVerdict, Step
+from dtnetpol.engine.explain import Action, RuleRef, SideStatus, SideVerdict, Step
 from dtnetpol.engine.intervals import IntervalSet
 from dtnetpol.engine.ports import PortSet
 from dtnetpol.model.cluster import Cluster, ContainerPort
@@ -158,6 +158,26 @@ class Tier(ABC):
         whoever they belong to, match ``other``). None: cannot tell."""
         return None
 
+    def join_key(self, an: Analyzer, subject: PodClass, direction: Direction,
+                 other: PodClass) -> Hashable | None:
+        """:meth:`peer_signature` cut down to the rules of the policies that select
+        ``subject``: a key such that ``decide`` for the ``direction`` side of any subject of
+        ``subject``'s :meth:`subject_key` towards any pod class of the pod network with an
+        equal key (and the same destination ports and ``Counterpart.np_allowed``) decides
+        alike. Its cost follows the subject's policies, not the whole tier (the layered
+        connection list asks it once per pair the NetworkPolicy join finds). The default,
+        the whole signature, is exact but as long as the tier's rule list."""
+        return self.peer_signature(an, other, direction)
+
+    def may_allow(self, an: Analyzer, subject: PodClass, direction: Direction) -> bool:
+        """Whether the tier may allow a port of ``subject``'s side on its own, without the
+        Kubernetes NetworkPolicies' share: an allow rule of a policy that selects it, or, for
+        a tier that evaluates the NetworkPolicies, an end that lets ports go on once they
+        isolate the side. When no tier may, a side the NetworkPolicies isolate allows only
+        what they allow (cut by the tiers), so the layered connection list needs only the
+        pairs the NetworkPolicy join finds. The safe default is True."""
+        return True
+
     def touches(self, an: Analyzer, subject: PodClass, direction: Direction) -> bool:
         """Whether a policy of this tier other than a Kubernetes NetworkPolicy may decide
         ``subject``'s side. A side no tier touches is decided by NetworkPolicies alone, on
@@ -170,26 +190,96 @@ class Tier(ABC):
         ``subject``'s side, as explanations name them (``explain`` lists them)."""
         return ()
 
+    def layer_rules(self, an: Analyzer, subject: PodClass,
+                    direction: Direction) -> tuple[LayerRule, ...]:
+        """The rules of this tier's policies (other than NetworkPolicies) that select
+        ``subject`` for ``direction``, in the order the tier runs them (``explain``)."""
+        return ()
+
+
+@dataclass(frozen=True)
+class LayerRule:
+    """One rule of a layer as ``explain`` lists it: which layer and policy, where it runs
+    (``precedence``: an admin priority, a Calico order), what it does to which peers and
+    ports, in words. ``rule`` is None for a row that stands for no written rule (a Cilium
+    default deny, a Calico tier's end)."""
+
+    layer: str
+    policy: str
+    precedence: str
+    action: str
+    rule: RuleRef | None
+    peers: tuple[str, ...]
+    ports: tuple[str, ...]
+    name: str = ""
+
+    @property
+    def label(self) -> str:
+        """The rule as explanations name it, then its name and file:line on their own lines
+        (or the layer and policy of a row with no written rule)."""
+        if self.rule is None:
+            return f"{self.layer} {self.policy}" if self.policy else self.layer
+        r = self.rule
+        lines = [f"{r.policy} {r.direction.word}[{r.index}]"]
+        if self.name:
+            lines.append(repr(self.name))
+        if r.location is not None and r.location.line is not None:
+            lines.append(f"({r.location.file}:{r.location.line})")
+        return "\n".join(lines)
+
 
 LayerBuilder = Callable[[Cluster], Sequence[Tier]]
 
 
-def _builders() -> list[LayerBuilder]:
-    """The explicit registry: one builder per family of kinds."""
-    from dtnetpol.engine.admin_tier import build_admin_tiers
-    from dtnetpol.engine.calico_tier import build_calico_tiers
-    from dtnetpol.engine.np_tier import build_cilium_tier
-    return [build_admin_tiers, build_cilium_tier, build_calico_tiers]
+def _builders(cluster: Cluster) -> list[LayerBuilder]:
+    """The explicit registry: one builder per family of kinds, for the families ``cluster``
+    has (each builder makes no tier without its kinds; its module, with Calico's grammar and
+    the like, is imported only when there is something to build)."""
+    builders: list[LayerBuilder] = []
+    if cluster.admin_policies:
+        from dtnetpol.engine.admin_tier import build_admin_tiers
+        builders.append(build_admin_tiers)
+    if cluster.cilium_policies:
+        from dtnetpol.engine.np_tier import build_cilium_tier
+        builders.append(build_cilium_tier)
+    if cluster.calico.policies:
+        from dtnetpol.engine.calico_tier import build_calico_tiers
+        builders.append(build_calico_tiers)
+    return builders
 
 
 #: Extra builders (Calico: engineer D2 appends its own in ``_builders``).
 LAYER_BUILDERS: list[LayerBuilder] = []
 
 
+#: What each family of kinds does with a host-network pod as the *subject* of a side (a
+#: node-level endpoint); said wherever such a side is reported, for the kinds in the input.
+HOST_NETWORK_LAYER_NOTES = {
+    "admin": ("AdminNetworkPolicy, BaselineAdminNetworkPolicy and ClusterNetworkPolicy: a "
+              "subject never selects a host-network pod here (the API leaves host-network "
+              "pods implementation-defined); as a peer it is matched by its node's "
+              "addresses (nodes, networks peers)"),
+    "cilium": ("Cilium: a host-network pod is the node's host endpoint, which only host "
+               "policies (nodeSelector) select; they are not modelled; as a peer it is the "
+               "host / remote-node entity (or its node by toNodes)"),
+    "calico": ("Calico: a host-network pod is a host endpoint, which only policies through "
+               "HostEndpoints (doNotTrack, preDNAT, applyOnForward) govern; they are not "
+               "modelled; as a peer it matches only by address (nets, network sets)"),
+}
+
+
+def host_network_notes(cluster: Cluster) -> tuple[str, ...]:
+    """The notes of :data:`HOST_NETWORK_LAYER_NOTES` for the kinds ``cluster`` has."""
+    present = {"admin": bool(cluster.admin_policies),
+               "cilium": bool(cluster.cilium_policies),
+               "calico": bool(cluster.calico.policies)}
+    return tuple(HOST_NETWORK_LAYER_NOTES[k] for k, there in present.items() if there)
+
+
 def build_layers(cluster: Cluster) -> Layers | None:
     """The tiers of ``cluster``, or None when it has only NetworkPolicies (the fast path)."""
     tiers: list[Tier] = []
-    for build in (*_builders(), *LAYER_BUILDERS):
+    for build in (*_builders(cluster), *LAYER_BUILDERS):
         tiers.extend(build(cluster))
     if not tiers:
         return None
@@ -197,7 +287,7 @@ def build_layers(cluster: Cluster) -> Layers | None:
         from dtnetpol.engine.np_tier import NetworkPolicyTier
         tiers.append(NetworkPolicyTier(cluster))
     tiers.sort(key=lambda t: (t.stage, t.order))
-    return Layers(tuple(tiers))
+    return Layers(tuple(tiers), host_network_notes(cluster))
 
 
 @dataclass
@@ -214,8 +304,10 @@ class SideResult:
 class Layers:
     """The tiers of one cluster, and the evaluation of a side through them."""
 
-    def __init__(self, tiers: tuple[Tier, ...]) -> None:
+    def __init__(self, tiers: tuple[Tier, ...], host_notes: tuple[str, ...] = ()) -> None:
         self.tiers = tiers
+        #: what the layers do with a host-network pod as a subject (see build_layers)
+        self.host_notes = host_notes
         self._cache: dict[tuple[object, ...], tuple[SideVerdict, PortSet]] = {}
         self._touched: dict[tuple[int, Direction], bool] = {}
 
@@ -307,8 +399,8 @@ def _verdict(name: str, direction: Direction, r: SideResult, pieces: Sequence[Si
              ) -> tuple[SideVerdict, PortSet]:
     if not r.engaged:
         return SideVerdict(direction, name, SideStatus.NOT_ISOLATED, notes=r.notes), r.allowed
-    deciding = tuple(dict.fromkeys(f"{s.layer} {s.policy}" if s.policy else s.layer
-                                   for s in r.steps if s.layer != "default"))
+    deciding = tuple(dict.fromkeys(n for s in r.steps if s.layer != "default"
+                                   for n in s.names))
     allowing = tuple(dict.fromkeys(s.rule for s in r.steps
                                    if s.action is Action.ALLOW and s.rule is not None))
     notes = r.notes

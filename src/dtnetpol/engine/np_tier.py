@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from dtnetpol.engine.addresses import AddressSet
 from dtnetpol.engine.cilium import CiliumIndex
 from dtnetpol.engine.explain import Action, Step
-from dtnetpol.engine.layers import Counterpart, Stage, Tier, TierDecision
+from dtnetpol.engine.layers import Counterpart, LayerRule, Stage, Tier, TierDecision
 from dtnetpol.engine.ports import PortSet
 from dtnetpol.model.cluster import Cluster
 from dtnetpol.model.policy import Direction
@@ -103,8 +103,9 @@ class NetworkPolicyTier(Tier):
                 return None
             denied = undecided.difference(allowed)
             if denied:
-                refs = ", ".join(an._side(subject, direction).refs)
-                steps = (*steps, Step(LAYER, refs, Action.DENY, denied))
+                refs = an._side(subject, direction).refs
+                steps = (*steps, Step(LAYER, ", ".join(refs), Action.DENY, denied,
+                                      policies=tuple(f"{LAYER} {r}" for r in refs)))
             return TierDecision(allowed, denied, steps, notes)
         denied = share.denied
         out: list[Step] = list(share.deny_steps)
@@ -117,12 +118,12 @@ class NetworkPolicyTier(Tier):
         notes = (*notes, *(n for n in share.notes if n not in notes))
         isolating = [f"{LAYER} {r}" for r in an._side(subject, direction).refs] \
             if isolated else []
-        isolating += list(share.default_deny)
+        isolating += [r for r in share.default_deny if r not in isolating]
         rest = undecided.difference(allowed).difference(denied)
         if isolating and rest:
             first, _, name = isolating[0].partition(" ")
             names = ", ".join([name, *isolating[1:]])
-            out.append(Step(first, names, Action.DENY, rest))
+            out.append(Step(first, names, Action.DENY, rest, policies=tuple(isolating)))
             denied = denied.union(rest)
         return TierDecision(allowed, denied, tuple(out), notes)
 
@@ -133,6 +134,19 @@ class NetworkPolicyTier(Tier):
         share is not keyed (no sharing with Cilium policies)."""
         return network_policy_key(an, subject, direction, other) \
             if self.cilium is None else None
+
+    def join_key(self, an: Analyzer, subject: PodClass, direction: Direction,
+                 other: PodClass) -> Hashable | None:
+        """The NetworkPolicies' share is given; Cilium's reads a pod peer through the rules
+        of the specs that select ``subject``."""
+        return () if self.cilium is None else \
+            self.cilium.join_key(an, subject, direction, other)
+
+    def may_allow(self, an: Analyzer, subject: PodClass, direction: Direction) -> bool:
+        """Only a Cilium allow rule allows on its own: once NetworkPolicies isolate the side,
+        this tier denies whatever neither kind allows."""
+        return self.cilium is not None and any(
+            s.allows(direction) for _, s in self.cilium.selecting(an, subject))
 
     def subject_key(self, an: Analyzer, subject: PodClass, direction: Direction
                     ) -> Hashable | None:
@@ -163,6 +177,11 @@ class NetworkPolicyTier(Tier):
         return tuple(dict.fromkeys(
             p.ref for p, s in self.cilium.selecting(an, subject)
             if s.allows(direction) or s.denies(direction) or s.default_deny(direction)))
+
+    def layer_rules(self, an: Analyzer, subject: PodClass,
+                    direction: Direction) -> tuple[LayerRule, ...]:
+        return () if self.cilium is None else \
+            self.cilium.layer_rules(an, subject, direction)
 
     def selects(self, an: Analyzer, subject: PodClass, direction: Direction) -> bool:
         if an._side(subject, direction).policies:

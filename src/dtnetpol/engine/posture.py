@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from dtnetpol.engine.analysis import HOST_NETWORK_NOTE, Analyzer, PodClass
 from dtnetpol.engine.explain import RuleRef
+from dtnetpol.engine.layers import LayerRule
 from dtnetpol.model.policy import Direction, Peer
 
 
@@ -18,10 +19,15 @@ class RuleView:
 
 @dataclass(frozen=True)
 class DirectionPosture:
+    """One direction of a workload: its NetworkPolicies (``isolated``, ``policies``,
+    ``rules``) and the rules of every other layer that selects it (``layers``: admin,
+    Calico tiers, Cilium, baseline, in the order the engine runs them)."""
+
     direction: Direction
     isolated: bool
     policies: tuple[str, ...]
     rules: tuple[RuleView, ...]
+    layers: tuple[LayerRule, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -51,9 +57,14 @@ def workload_posture(an: Analyzer, cls: PodClass) -> list[WorkloadPosture]:
                      tuple(_peer_text(p, r.policy.namespace) for p in r.rule.peers),
                      tuple(str(p) for p in r.rule.ports) or ("all ports",))
             for r in an.rules_for(cls, d))
+        layered: tuple[LayerRule, ...] = ()
+        if an.layers is not None:
+            layered = tuple(r for t in an.layers.tiers for r in t.layer_rules(an, cls, d))
         directions[d] = DirectionPosture(d, bool(pols) and not cls.host_network,
-                                         tuple(p.ref for p in pols), rules)
-    notes: tuple[str, ...] = (HOST_NETWORK_NOTE,) if cls.host_network else ()
+                                         tuple(p.ref for p in pols), rules, layered)
+    notes: tuple[str, ...] = ()
+    if cls.host_network:
+        notes = (HOST_NETWORK_NOTE, *(an.layers.host_notes if an.layers is not None else ()))
     if an.layers is not None and not cls.host_network:
         for d in Direction:
             names = [n for t in an.layers.tiers for n in t.policy_names(an, cls, d)]

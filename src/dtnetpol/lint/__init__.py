@@ -3,13 +3,23 @@
 Pure core: :class:`LintContext` in, :class:`Finding` objects out. The edges are
 :mod:`dtnetpol.commands.lint` and :mod:`dtnetpol.commands.rules` and the renderers in
 :mod:`dtnetpol.render` (``lint_table``, ``lint_json``, ``sarif``).
+
+The names below are imported on first use: every command reads ``.dtnetpol.yaml`` through
+:mod:`dtnetpol.lint.config`, which must not pull in the whole rule catalogue (a tenth of the
+start-up of ``check``).
 """
 
-from dtnetpol.lint.config import LintConfig, parse_config
-from dtnetpol.lint.context import ApiServerEndpoint, ClusterFacts, LintContext
-from dtnetpol.lint.finding import Finding, Severity
-from dtnetpol.lint.linter import IGNORE_ANNOTATION, LintResult, lint
-from dtnetpol.lint.registry import RULES, RuleSpec, UnknownRuleError, all_rules, get
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dtnetpol.lint.config import LintConfig, parse_config
+    from dtnetpol.lint.context import ApiServerEndpoint, ClusterFacts, LintContext
+    from dtnetpol.lint.finding import Finding, Severity
+    from dtnetpol.lint.linter import IGNORE_ANNOTATION, LintResult, lint
+    from dtnetpol.lint.registry import RULES, RuleSpec, UnknownRuleError, all_rules, get
 
 __all__ = [
     "IGNORE_ANNOTATION",
@@ -28,3 +38,22 @@ __all__ = [
     "lint",
     "parse_config",
 ]
+
+# Where each public name lives.
+_HOMES = {
+    "LintConfig": "config", "parse_config": "config",
+    "ApiServerEndpoint": "context", "ClusterFacts": "context", "LintContext": "context",
+    "Finding": "finding", "Severity": "finding",
+    "IGNORE_ANNOTATION": "linter", "LintResult": "linter", "lint": "linter",
+    "RULES": "registry", "RuleSpec": "registry", "UnknownRuleError": "registry",
+    "all_rules": "registry", "get": "registry",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value

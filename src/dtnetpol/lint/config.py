@@ -24,15 +24,19 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dtnetpol.errors import InputError
 from dtnetpol.lint.context import ClusterFacts
 from dtnetpol.lint.finding import Severity
-from dtnetpol.lint.registry import RuleSpec, UnknownRuleError, get
 from dtnetpol.manifest.marks import item_line, key_line, own_line
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.model.policy import IPNetwork
+
+if TYPE_CHECKING:
+    # The rule catalogue is imported when a configuration names a rule (see _Node.rule), not
+    # by every command that reads .dtnetpol.yaml.
+    from dtnetpol.lint.registry import RuleSpec
 
 __all__ = ["CONFIG_FILE", "LintConfig", "PathIgnore", "check_options", "parse_config"]
 
@@ -101,6 +105,8 @@ class _Node:
         return self.value
 
     def rule(self) -> RuleSpec:
+        from dtnetpol.lint.registry import UnknownRuleError, get
+
         try:
             return get(self.text())
         except UnknownRuleError as e:

@@ -103,6 +103,10 @@ class Field:
             if key not in value:
                 return None
             line = value.key_lines.get(key)
+        elif type(value) is dict:   # read by a parser that keeps no marks: no line
+            if key not in value:
+                return None
+            line = None
         elif isinstance(value, Mapping) and key in value:
             line = key_line(value, key)
         else:

@@ -5,7 +5,9 @@ What the agent rejects is a problem too (the policy never takes effect): a rule 
 of L3 peer (``toEndpoints`` with ``toCIDR``, ``toCIDR`` with ``toCIDRSet``), ``toFQDNs`` next
 to another L3 peer, both or neither of ``endpointSelector`` and ``nodeSelector``, a
 ``nodeSelector`` in a namespaced policy, an ``except`` outside its ``cidr``, a DNS rule
-on a port other than 53. Selector keys are kept as written (``k8s:app``); only their
+without a port, on a port range or on port 0 (``PortRule.sanitize`` and ``L7Rules.sanitize``
+in cilium/cilium ``pkg/policy/api/rule_validation.go``: the port need not be 53, e.g.
+OpenShift's DNS pods listen on 5353). Selector keys are kept as written (``k8s:app``); only their
 operators and values are checked.
 """
 
@@ -14,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from dtnetpol.manifest import kinds
 from dtnetpol.manifest._fields import Field, is_int, root
 from dtnetpol.manifest.networkpolicy import _Validator
 from dtnetpol.manifest.problems import Problem
 from dtnetpol.model.cilium import (
-    CCNP,
     CNP,
     ENTITIES,
     CiliumPolicy,
@@ -32,7 +34,7 @@ from dtnetpol.model.cilium import (
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.model.policy import Direction, IPBlock, LabelSelector, Protocol, Requirement
 
-CILIUM_KINDS = frozenset({CNP, CCNP})
+CILIUM_KINDS = kinds.CILIUM_KINDS
 GROUP = "cilium.io"
 _TOP = frozenset({"apiVersion", "kind", "metadata", "spec", "specs", "status"})
 _SPEC = frozenset({"endpointSelector", "nodeSelector", "ingress", "ingressDeny", "egress",
@@ -156,10 +158,18 @@ class _CiliumValidator(_Validator):
             rules = self.mapping(m.get("rules"))
             if rules is not None:
                 l7 = [str(k) for k, v in rules.value.items() if v]
-                if "dns" in l7 and any(p.port not in (53, None) or p.end_port
-                                       for p in ports):
+                if "dns" in l7 and not ports:
                     self.add(rules.loc, "conflicting-fields",
-                             "DNS rules need port 53 (the agent rejects other ports)")
+                             "DNS rules need a port in ports (the agent rejects them "
+                             "without one)")
+                elif "dns" in l7 and any(p.end_port for p in ports):
+                    self.add(rules.loc, "conflicting-fields",
+                             "DNS rules take single ports, not ranges (endPort; the agent "
+                             "rejects them)")
+                elif "dns" in l7 and any(p.port is None for p in ports):
+                    self.add(rules.loc, "conflicting-fields",
+                             "DNS rules need a port other than 0 (the agent rejects L7 "
+                             "rules on port 0)")
             out.append(CiliumPortRule(tuple(ports), tuple(l7)))
         return tuple(out)
 

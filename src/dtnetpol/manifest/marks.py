@@ -7,6 +7,7 @@ known and callers fall back to the enclosing object's line).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 
@@ -50,3 +51,18 @@ def item_line(sequence: object, index: int) -> int | None:
     if isinstance(sequence, MarkedList) and 0 <= index < len(sequence.item_lines):
         return sequence.item_lines[index]
     return None
+
+
+class LinedMap(dict[Any, Any]):
+    """A document read by a parser that keeps no marks, with what a report needs instead.
+
+    ``item_lines``: the 1-based line of every item of its block sequences, in document order
+    (one ``-`` per item: the loader checks the text has no flow sequence or multi-line
+    scalar); ``remark()``: the same document read again with every line mark (a
+    :class:`MarkedMap`), for whatever is to be reported from it.
+    """
+
+    __slots__ = ("item_lines", "remark")
+
+    item_lines: list[int]
+    remark: Callable[[], Any]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,7 +33,7 @@ from dtnetpol.manifest._names import (
     label_key_error,
     port_name_error,
 )
-from dtnetpol.manifest.marks import MarkedMap
+from dtnetpol.manifest.marks import LinedMap, MarkedMap
 from dtnetpol.manifest.problems import Problem
 from dtnetpol.manifest.selectors import SelectorReader
 from dtnetpol.manifest.selectors import Slow as _Slow
@@ -52,6 +53,8 @@ from dtnetpol.model.policy import (
     default_policy_types,
 )
 
+#: The apiVersion of the NetworkPolicy this module reads (a Calico one has the same kind).
+LINED_API_VERSION = "networking.k8s.io/v1"
 TOP_FIELDS = frozenset({"apiVersion", "kind", "metadata", "spec", "status"})
 METADATA_FIELDS = frozenset({
     "name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation",
@@ -398,7 +401,10 @@ def _fast_ip_block(value: object) -> IPBlock:
 
 
 def _fast_peer(item: Field) -> Peer:
-    value = item.value
+    return _peer_of(item.value, item.loc)
+
+
+def _peer_of(value: Any, location: SourceLocation) -> Peer:
     if type(value) is not MarkedMap and type(value) is not dict:
         raise _Slow
     if not value.keys() <= PEER_FIELDS:
@@ -409,17 +415,20 @@ def _fast_peer(item: Field) -> Peer:
     if block is not None:
         if pod is not None or namespace is not None:
             raise _Slow
-        return Peer(ip_block=_fast_ip_block(block), location=item.loc)
+        return Peer(ip_block=_fast_ip_block(block), location=location)
     if pod is None and namespace is None:
         raise _Slow
     return Peer(pod_selector=_fast_selector(pod), namespace_selector=_fast_selector(namespace),
-                location=item.loc)
+                location=location)
 
 
 def _fast_port(item: Field) -> PolicyPort:
-    value = item.value
+    return _port_of(item.value, item.loc)
+
+
+def _port_of(value: Any, location: SourceLocation) -> PolicyPort:
     if value is None:
-        return PolicyPort(location=item.loc)
+        return PolicyPort(location=location)
     if type(value) is not MarkedMap and type(value) is not dict:
         raise _Slow
     if not value.keys() <= PORT_FIELDS:
@@ -446,7 +455,7 @@ def _fast_port(item: Field) -> PolicyPort:
     if end_port is not None and (type(end_port) is not int or type(port) is not int
                                  or end_port < port or end_port > 65535):
         raise _Slow
-    return PolicyPort(protocol=protocol, port=port, end_port=end_port, location=item.loc)
+    return PolicyPort(protocol=protocol, port=port, end_port=end_port, location=location)
 
 
 def _fast_list(f: Field | None) -> list[Field]:
@@ -484,7 +493,52 @@ def _fast_policy(body: Any, loc: SourceLocation) -> NetworkPolicy:
         raise _Slow
     if not body.keys() <= TOP_FIELDS:
         raise _Slow
-    meta = body.get("metadata")
+    name, namespace, annotations = _fast_metadata(body.get("metadata"))
+    top = root(body, loc)
+    spec = top.get("spec")
+    if spec is None or spec.value is None:
+        spec = Field({}, loc.at(top.child_path("spec")))
+    elif type(spec.value) is not MarkedMap and type(spec.value) is not dict:
+        raise _Slow
+    if not spec.value.keys() <= SPEC_FIELDS:
+        raise _Slow
+    pod_selector = _fast_selector(spec.value.get("podSelector"))
+    ingress = _fast_rules(spec, Direction.INGRESS)
+    egress = _fast_rules(spec, Direction.EGRESS)
+    return _fast_result(namespace, name, pod_selector, _fast_types(spec.value.get("policyTypes")),
+                        ingress, egress, annotations, loc)
+
+
+def _fast_types(types: Any) -> list[Direction]:
+    declared: list[Direction] = []
+    if types is not None:
+        if not isinstance(types, list) or len(types) > 2:
+            raise _Slow
+        for text in types:
+            if type(text) is not str or text not in _DIRECTIONS:
+                raise _Slow
+            declared.append(_DIRECTIONS[text])
+    return declared
+
+
+def _fast_result(namespace: str, name: str, pod_selector: LabelSelector | None,
+                 declared: list[Direction], ingress: list[Rule], egress: list[Rule],
+                 annotations: list[tuple[str, str]], loc: SourceLocation) -> NetworkPolicy:
+    return NetworkPolicy(
+        namespace=namespace,
+        name=name,
+        pod_selector=pod_selector or LabelSelector(),
+        policy_types=default_policy_types(declared or None, bool(egress)),
+        ingress=tuple(ingress),
+        egress=tuple(egress),
+        policy_types_declared=bool(declared),
+        annotations=tuple(sorted(annotations)),
+        location=loc,
+    )
+
+
+def _fast_metadata(meta: Any) -> tuple[str, str, list[tuple[str, str]]]:
+    """Name, namespace and annotations of valid metadata."""
     if type(meta) is not MarkedMap and type(meta) is not dict:
         raise _Slow
     assert isinstance(meta, dict)
@@ -519,37 +573,127 @@ def _fast_policy(body: Any, loc: SourceLocation) -> NetworkPolicy:
             elif type(text) is not str:
                 raise _Slow
             annotations.append((k, text))
-    top = root(body, loc)
-    spec = top.get("spec")
-    if spec is None or spec.value is None:
-        spec = Field({}, loc.at(top.child_path("spec")))
-    elif type(spec.value) is not MarkedMap and type(spec.value) is not dict:
+    return name, namespace, annotations
+
+
+def plain_network_policy(body: LinedMap, loc: SourceLocation) -> NetworkPolicy | None:
+    """What :func:`parse_network_policy` builds for a valid policy read without marks, its
+    rules, peers and ports lined from ``body.item_lines``; None when the policy has anything
+    to report or its items and lines do not pair up: then ``body.remark()`` is read the
+    usual way."""
+    try:
+        return _plain_policy(body, loc)
+    except (_Slow, IndexError):
+        return None
+
+
+def _plain_policy(body: LinedMap, loc: SourceLocation) -> NetworkPolicy:
+    # ``lines`` holds the line of every sequence item of the document in document order:
+    # ``pos`` walks it in step, counting the items of what is not lined (selectors, excepts).
+    lines = body.item_lines
+    if not body.keys() <= TOP_FIELDS:
         raise _Slow
-    if not spec.value.keys() <= SPEC_FIELDS:
-        raise _Slow
-    pod_selector = _fast_selector(spec.value.get("podSelector"))
-    ingress = _fast_rules(spec, Direction.INGRESS)
-    egress = _fast_rules(spec, Direction.EGRESS)
+    name, namespace, annotations = _fast_metadata(body.get("metadata"))
+    file, document = loc.file, loc.document
+    base = f"{loc.path}.spec." if loc.path else "spec."
+    pos = 0
+    pod_selector = None
     declared: list[Direction] = []
-    types = spec.value.get("policyTypes")
-    if types is not None:
-        if not isinstance(types, list) or len(types) > 2:
+    rules: dict[str, list[Rule]] = {"ingress": [], "egress": []}
+    for top_key, top_value in body.items():
+        if top_key != "spec":
+            pos += _items(top_value, _STRING_MAPS if top_key == "metadata" else ())
+            continue
+        if top_value is None:
+            continue
+        if type(top_value) is not dict or not top_value.keys() <= SPEC_FIELDS:
             raise _Slow
-        for text in types:
-            if type(text) is not str or text not in _DIRECTIONS:
-                raise _Slow
-            declared.append(_DIRECTIONS[text])
-    return NetworkPolicy(
-        namespace=namespace,
-        name=name,
-        pod_selector=pod_selector or LabelSelector(),
-        policy_types=default_policy_types(declared or None, bool(egress)),
-        ingress=tuple(ingress),
-        egress=tuple(egress),
-        policy_types_declared=bool(declared),
-        annotations=tuple(sorted(annotations)),
-        location=loc,
-    )
+        for key, value in top_value.items():
+            if key == "podSelector":
+                pod_selector = _fast_selector(value)
+                pos += _selector_items(value)
+            elif key == "policyTypes":
+                declared = _fast_types(value)
+                pos += len(declared)
+            elif value is not None:
+                if type(value) is not list:
+                    raise _Slow
+                direction = _DIRECTIONS[key.capitalize()]
+                side = "from" if direction is Direction.INGRESS else "to"
+                allowed = _RULE_FIELDS[direction]
+                out = rules[key]
+                for index, item in enumerate(value):
+                    path = f"{base}{key}[{index}]"
+                    location = SourceLocation(file, document, lines[pos], sys.intern(path))
+                    pos += 1
+                    if item is None:
+                        out.append(Rule(direction=direction, index=index, location=location))
+                        continue
+                    if type(item) is not dict or not item.keys() <= allowed:
+                        raise _Slow
+                    peers: list[Peer] = []
+                    ports: list[PolicyPort] = []
+                    for part, entries in item.items():
+                        if entries is None:
+                            continue
+                        if type(entries) is not list:
+                            raise _Slow
+                        if part == side:
+                            for i, entry in enumerate(entries):
+                                at = SourceLocation(file, document, lines[pos],
+                                                    sys.intern(f"{path}.{side}[{i}]"))
+                                pos += 1
+                                peers.append(_peer_of(entry, at))
+                                pos += _peer_items(entry)
+                        else:   # ports: scalars only, once valid
+                            for i, entry in enumerate(entries):
+                                at = SourceLocation(file, document, lines[pos],
+                                                    sys.intern(f"{path}.ports[{i}]"))
+                                pos += 1
+                                ports.append(_port_of(entry, at))
+                    out.append(Rule(direction=direction, index=index, peers=tuple(peers),
+                                    ports=tuple(ports), location=location))
+    if pos != len(lines):
+        raise _Slow
+    return _fast_result(namespace, name, pod_selector, declared, rules["ingress"],
+                        rules["egress"], annotations, loc)
+
+
+_RULE_FIELDS = {Direction.INGRESS: frozenset({"from", "ports"}),
+                Direction.EGRESS: frozenset({"to", "ports"})}
+# Metadata fields that hold strings only once :func:`_fast_metadata` accepted them.
+_STRING_MAPS = ("labels", "annotations")
+
+
+def _items(value: Any, skip: tuple[str, ...] = ()) -> int:
+    """The number of sequence items in ``value`` (at any depth; ``skip``: keys not looked
+    into)."""
+    if type(value) is dict:
+        return sum(_items(v) for k, v in value.items()
+                   if (type(v) is dict or type(v) is list) and k not in skip)
+    if type(value) is list:
+        return len(value) + sum(_items(v) for v in value if type(v) is dict or type(v) is list)
+    return 0
+
+
+def _selector_items(value: Any) -> int:
+    """Sequence items of a selector :func:`fast_selector` accepted."""
+    if not value:
+        return 0
+    expressions = value.get("matchExpressions")
+    if not expressions:
+        return 0
+    return len(expressions) + sum(len(e.get("values") or ()) for e in expressions)
+
+
+def _peer_items(value: Any) -> int:
+    """Sequence items of a peer :func:`_peer_of` accepted."""
+    count = _selector_items(value.get("podSelector")) + _selector_items(
+        value.get("namespaceSelector"))
+    block = value.get("ipBlock")
+    if block is not None:
+        count += len(block.get("except") or ())
+    return count
 
 
 def _validate(body: Any, loc: SourceLocation, lenient_names: bool = False,

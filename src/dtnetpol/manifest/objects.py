@@ -151,6 +151,11 @@ def parse_header(top: Field, kind: str, api_version: str, lenient: Lenient = Non
     With ``lenient``, a name the API server rejects (``my_app``) is read as given and an
     ownerReference without kind or name is ignored, each noted there.
     """
+    header = plain_header(top, kind, api_version, lenient)
+    return header if header is not None else _field_header(top, kind, api_version, lenient)
+
+
+def _field_header(top: Field, kind: str, api_version: str, lenient: Lenient = None) -> Header:
     meta = opt_map(top, "metadata")
     if meta is None:
         raise InputError("required field is missing", top.loc.at(top.child_path("metadata.name")))
@@ -174,6 +179,74 @@ def parse_header(top: Field, kind: str, api_version: str, lenient: Lenient = Non
                        OwnerRef(need_str(ref, "kind"), need_str(ref, "name"))))
     owner = next((o for c, o in owners if c), owners[0][1] if owners else None)
     return Header(api_version, kind, name, namespace, labels, owner, top.loc)
+
+
+def plain_header(top: Field, kind: str, api_version: str, lenient: Lenient) -> Header | None:
+    """:func:`parse_header` of ordinary metadata, read from the values without a
+    :class:`Field` per key; None for anything else (a missing or mistyped field, a name to
+    note), which :func:`parse_header` then reads and reports the usual way."""
+    body = top.value
+    meta = body.get("metadata") if isinstance(body, dict) else None
+    if not isinstance(meta, dict):
+        return None
+    name = meta.get("name")
+    if type(name) is not str or not name:
+        return None
+    if lenient is not None and kind != "NetworkPolicy" and dns1123_subdomain_error(name):
+        return None
+    namespace = meta.get("namespace")
+    if namespace is not None and type(namespace) is not str:
+        return None
+    labels = _plain_labels(meta.get("labels"))
+    if labels is None:
+        return None
+    raw = meta.get("annotations")
+    if raw is not None:
+        if not isinstance(raw, dict):
+            return None
+        for k, v in raw.items():
+            if type(k) is not str or (type(v) is not str and v is not None):
+                return None
+    owner: OwnerRef | None = None
+    refs = meta.get("ownerReferences")
+    if refs is not None:
+        if type(refs) is not list and not isinstance(refs, list):
+            return None
+        first: OwnerRef | None = None
+        for ref in refs:
+            if not isinstance(ref, dict):
+                return None
+            ref_kind, ref_name, controller = ref.get("kind"), ref.get("name"), \
+                ref.get("controller")
+            if type(ref_kind) is not str or type(ref_name) is not str or not ref_kind \
+                    or not ref_name or (controller is not None and type(controller) is not bool):
+                return None
+            found = OwnerRef(ref_kind, ref_name)
+            if first is None:
+                first = found
+            if controller and owner is None:
+                owner = found
+        owner = owner or first
+    return Header(api_version, kind, name, namespace or None, labels, owner, top.loc)
+
+
+def _plain_labels(raw: Any) -> dict[str, str] | None:
+    """:func:`string_map` of a valid map (null values read as ""); None for anything else."""
+    labels: dict[str, str] = {}
+    if raw is None:
+        return labels
+    if not isinstance(raw, dict):
+        return None
+    for k, v in raw.items():
+        if type(k) is not str:
+            return None
+        if type(v) is str:
+            labels[k] = v
+        elif v is None:
+            labels[k] = ""
+        else:
+            return None
+    return labels
 
 
 def _namespace_of(h: Header) -> str:
@@ -211,6 +284,11 @@ def _strings(parent: Field, key: str) -> list[str]:
 
 def _container_ports(pod_spec: Field, lenient: Lenient = None) -> tuple[ContainerPort, ...]:
     """Ports of regular containers and of sidecars (init containers that keep running)."""
+    plain = _plain_ports(pod_spec.value)
+    return plain if plain is not None else _field_ports(pod_spec, lenient)
+
+
+def _field_ports(pod_spec: Field, lenient: Lenient = None) -> tuple[ContainerPort, ...]:
     containers = map_items(pod_spec, "containers")
     containers += [c for c in map_items(pod_spec, "initContainers")
                    if opt_str(c, "restartPolicy") == "Always"]
@@ -229,6 +307,92 @@ def _container_ports(pod_spec: Field, lenient: Lenient = None) -> tuple[Containe
     return tuple(ports)
 
 
+_PROTOCOL_NAMES = {p.value: p for p in Protocol}
+
+
+def _plain_ports(pod_spec: Any) -> tuple[ContainerPort, ...] | None:
+    """:func:`_container_ports` of ordinary containers, read from the values; None for
+    anything else (a missing or mistyped field), which the :class:`Field` reading reports."""
+    if not isinstance(pod_spec, dict):
+        return None
+    containers = pod_spec.get("containers")
+    inits = pod_spec.get("initContainers")
+    if (containers is not None and type(containers) is not list and
+            not isinstance(containers, list)) or (
+            inits is not None and not isinstance(inits, list)):
+        return None
+    running = list(containers or ())
+    for c in inits or ():
+        if not isinstance(c, dict):
+            return None
+        policy = c.get("restartPolicy")
+        if policy is not None and type(policy) is not str:
+            return None
+        if policy == "Always":
+            running.append(c)
+    ports: list[ContainerPort] = []
+    for c in running:
+        if not isinstance(c, dict):
+            return None
+        items = c.get("ports")
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            return None
+        for item in items:
+            if not isinstance(item, dict):
+                return None
+            number, protocol, name = item.get("containerPort"), item.get("protocol"), \
+                item.get("name")
+            if type(number) is not int or not 1 <= number <= 65535:
+                return None
+            if protocol is None:
+                protocol = "TCP"
+            elif type(protocol) is not str or protocol not in _PROTOCOL_NAMES:
+                return None
+            if name is not None and type(name) is not str:
+                return None
+            ports.append(ContainerPort(port=number, protocol=_PROTOCOL_NAMES[protocol],
+                                       name=name or None))
+    return tuple(ports)
+
+
+def _plain_workload(h: Header, body: Any) -> Pod | None:
+    """:func:`parse_workload` of an ordinary workload, read from the values; None for
+    anything else, which the :class:`Field` reading reports."""
+    spec = body.get("spec") if isinstance(body, dict) else None
+    if h.kind == "CronJob":
+        spec = spec.get("jobTemplate") if isinstance(spec, dict) else None
+        spec = spec.get("spec") if isinstance(spec, dict) else None
+    template = spec.get("template") if isinstance(spec, dict) else None
+    if not isinstance(template, dict):
+        return None
+    labels: dict[str, str] = {}
+    meta = template.get("metadata")
+    if meta is not None:
+        if not isinstance(meta, dict):
+            return None
+        found = _plain_labels(meta.get("labels"))
+        if found is None:
+            return None
+        labels = found
+    pod_spec = template.get("spec")
+    if not isinstance(pod_spec, dict):
+        return None
+    ports = _plain_ports(pod_spec)
+    host = pod_spec.get("hostNetwork")
+    account = pod_spec.get("serviceAccountName")
+    old = pod_spec.get("serviceAccount")
+    if ports is None or (host is not None and type(host) is not bool) or (
+            account is not None and type(account) is not str) or (
+            old is not None and type(old) is not str):
+        return None
+    ns = _namespace_of(h)
+    return Pod(namespace=ns, name=h.name, owner=WorkloadRef(ns, h.name, h.kind), labels=labels,
+               ports=ports, host_network=bool(host), location=h.loc,
+               service_account=account or old or None)
+
+
 def template_of(h: Header, top: Field) -> Field:
     """The pod template of a workload (CronJob: ``spec.jobTemplate.spec.template``)."""
     spec = need_map(top, "spec")
@@ -239,6 +403,11 @@ def template_of(h: Header, top: Field) -> Field:
 
 def parse_workload(h: Header, top: Field, lenient: Lenient = None) -> Pod:
     """One Pod standing for every pod of a workload's template."""
+    pod = _plain_workload(h, top.value)
+    return pod if pod is not None else _field_workload(h, top, lenient)
+
+
+def _field_workload(h: Header, top: Field, lenient: Lenient = None) -> Pod:
     template = template_of(h, top)
     meta = opt_map(template, "metadata")
     labels = string_map(meta, "labels") if meta is not None else {}

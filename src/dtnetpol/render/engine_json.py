@@ -108,13 +108,19 @@ def verdict_json(v: Verdict) -> str:
                   "protocol": v.protocol.value if v.protocol else None, "port": v.port,
                   "verdict": v.outcome.value, "blockedBy": v.blocked_by,
                   "condition": v.condition or None,
-                  "egress": side_json(v.egress), "ingress": side_json(v.ingress)})
+                  "egress": side_json(v.egress), "ingress": side_json(v.ingress),
+                  "staged": v.staged or None})
 
 
 def _direction_json(d: DirectionPosture) -> dict[str, Any]:
     return {"isolated": d.isolated, "policies": list(d.policies),
             "rules": [{**rule_json(r.ref), "peers": list(r.peers), "ports": list(r.ports)}
-                      for r in d.rules]}
+                      for r in d.rules],
+            "layers": [{"layer": r.layer, "policy": r.policy, "precedence": r.precedence,
+                        "action": r.action,
+                        "rule": rule_json(r.rule) if r.rule is not None else None,
+                        "name": r.name, "peers": list(r.peers), "ports": list(r.ports)}
+                       for r in d.layers]}
 
 
 def posture_json(postures: Sequence[WorkloadPosture]) -> str:

@@ -35,6 +35,8 @@ def verdict_table(v: Verdict, *, colour: bool = False, width: int | None = None)
         parts.extend(f"  {line}" for line in _why(side))
     if v.condition:
         parts.append(Text(v.condition, style="yellow"))
+    if v.staged:
+        parts.append(f"note: {v.staged}")
     return render(parts, colour=colour, width=width)
 
 
@@ -62,15 +64,26 @@ def _why(side: SideVerdict) -> list[str]:
 
 
 def _direction_table(d: DirectionPosture, width: int) -> list[Text | str]:
-    if not d.isolated:
-        return [f"{d.direction.value}: not isolated, everything allowed"]
-    title: list[Text | str] = [f"{d.direction.value}: isolated by {', '.join(d.policies)}"]
     peer = "from" if d.direction.value == "Ingress" else "to"
-    if not d.rules:
-        return [*title, *text_table(("rule", peer, "ports"),
-                                    [("-", "nothing allowed", "-")], width)]
-    rows = [(str(r.ref), "\n".join(r.peers), ", ".join(r.ports)) for r in d.rules]
-    return [*title, *text_table(("rule", peer, "ports"), rows, width)]
+    if not d.isolated:
+        out: list[Text | str] = [
+            f"{d.direction.value}: no NetworkPolicy isolates it" if d.layers else
+            f"{d.direction.value}: not isolated, everything allowed"]
+    else:
+        out = [f"{d.direction.value}: isolated by {', '.join(d.policies)}"]
+        rows = [(str(r.ref), "\n".join(r.peers), ", ".join(r.ports)) for r in d.rules] \
+            or [("-", "nothing allowed", "-")]
+        out.extend(text_table(("rule", peer, "ports"), rows, width))
+    if d.layers:
+        out.append(f"{d.direction.value}, policy layers (in the order they run; the first "
+                   "rule that matches decides, Pass goes on):")
+        # the action, and under it where the rule runs (an admin priority, a Calico order)
+        layer_rows = [(r.label, r.action + ("" if r.precedence == "-" else
+                                            f"\n({r.precedence})"),
+                       "\n".join(r.peers), "\n".join(r.ports)) for r in d.layers]
+        header = ("rule", "action", peer, "ports")
+        out.extend(text_table(header, layer_rows, width))
+    return out
 
 
 def posture_table(postures: Sequence[WorkloadPosture], *, colour: bool = False,
@@ -83,11 +96,19 @@ def posture_table(postures: Sequence[WorkloadPosture], *, colour: bool = False,
         parts.append(f"labels: {labels}")
         parts.append("selected by: " + (", ".join(p.selected_by) or "no policy"))
         parts.extend(f"note: {n}" for n in p.notes)
-        parts.extend(_direction_table(p.ingress, w))
-        parts.extend(_direction_table(p.egress, w))
+        if p.host_network:
+            parts.append("Ingress, Egress: not governed by any policy modelled here (a "
+                         "node-level endpoint: the node's own firewall decides)")
+        else:
+            parts.extend(_direction_table(p.ingress, w))
+            parts.extend(_direction_table(p.egress, w))
         parts.append("")
     isolated = sum(1 for p in postures if p.ingress.isolated or p.egress.isolated)
-    parts.append(f"{len(postures)} workloads, {isolated} isolated in at least one direction")
+    summary = f"{len(postures)} workloads, {isolated} isolated in at least one direction"
+    layered = sum(1 for p in postures if p.ingress.layers or p.egress.layers)
+    if layered:
+        summary += f"; {layered} selected by other policy layers"
+    parts.append(summary)
     return render(parts, colour=colour, width=w)
 
 

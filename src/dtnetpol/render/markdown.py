@@ -189,18 +189,31 @@ def verdict_md(v: Verdict, *, limit: int = MAX_COMMENT) -> str:
             f"**{text(v.source)} → {text(v.destination)}** on {text(port)}", ""]
     lines = [line for side in (v.egress, v.ingress) for line in _side_lines(side)]
     tail = ["", f"> {text(v.condition)}"] if v.condition else []
+    if v.staged:
+        tail += ["", f"> note: {text(v.staged)}"]
     return fit([head, *([line] for line in lines), tail], "lines", limit=limit)
 
 
 def _direction_md(d: DirectionPosture) -> list[str]:
     word = d.direction.value
+    peer = "from" if word == "Ingress" else "to"
     if not d.isolated:
-        return [f"**{word}**: not isolated, everything allowed", ""]
-    out = [f"**{word}**: isolated by {text(', '.join(d.policies))}", ""]
-    rows = [[text(str(r.ref)), text("; ".join(r.peers)), text(", ".join(r.ports))]
-            for r in d.rules] or [["-", "nothing allowed", "-"]]
-    out += table(["rule", "from" if word == "Ingress" else "to", "ports"], rows)
-    return [*out, ""]
+        out = [f"**{word}**: no NetworkPolicy isolates it" if d.layers else
+               f"**{word}**: not isolated, everything allowed", ""]
+    else:
+        out = [f"**{word}**: isolated by {text(', '.join(d.policies))}", ""]
+        rows = [[text(str(r.ref)), text("; ".join(r.peers)), text(", ".join(r.ports))]
+                for r in d.rules] or [["-", "nothing allowed", "-"]]
+        out += [*table(["rule", peer, "ports"], rows), ""]
+    if d.layers:
+        out += [f"**{word}, policy layers** (in the order they run; the first rule that "
+                "matches decides, Pass goes on):", ""]
+        out += table(["rule", "order", "action", peer, "ports"],
+                     [[text(r.label), text(r.precedence), text(r.action),
+                       text("; ".join(r.peers)), text(", ".join(r.ports))]
+                      for r in d.layers])
+        out.append("")
+    return out
 
 
 def posture_md(postures: Sequence[WorkloadPosture], *, limit: int = MAX_COMMENT) -> str:
@@ -218,7 +231,11 @@ def posture_md(postures: Sequence[WorkloadPosture], *, limit: int = MAX_COMMENT)
         labels = ", ".join(f"{k}={v}" for k, v in p.labels) or "(no labels)"
         body = [f"labels: {text(labels)}", ""]
         body += [f"> note: {text(n)}" for n in p.notes]
-        body += _direction_md(p.ingress) + _direction_md(p.egress)
+        if p.host_network:
+            body += ["**Ingress, Egress**: not governed by any policy modelled here (a "
+                     "node-level endpoint: the node's own firewall decides)", ""]
+        else:
+            body += _direction_md(p.ingress) + _direction_md(p.egress)
         sections.append(folded(f"<b>{html_text(p.workload)}</b>", body))
     return fit(sections, "rows or workloads", limit=limit)
 

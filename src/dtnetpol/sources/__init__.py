@@ -10,7 +10,6 @@ from dtnetpol.errors import InputError, InputErrors, raise_all
 from dtnetpol.manifest import OnInvalid, Problem, build_cluster
 from dtnetpol.model.cluster import Cluster
 from dtnetpol.model.location import SourceLocation
-from dtnetpol.sources.parallel import load_parallel
 from dtnetpol.sources.yaml_load import Document, iter_documents, read_documents, read_text
 
 __all__ = ["Document", "iter_documents", "load_cluster", "read_documents", "read_text",
@@ -65,7 +64,12 @@ def load_cluster(paths: Sequence[str], stdin: TextIO | None = None,
     enabled = gc.isenabled()
     gc.disable()
     try:
-        loaded = load_parallel(paths, strict, parallel_min_bytes, on_invalid)
+        loaded = None
+        if parallel_min_bytes < PARALLEL_OFF:
+            # imported only then: multiprocessing and concurrent.futures cost check on a
+            # small input a tenth of its time
+            from dtnetpol.sources.parallel import load_parallel
+            loaded = load_parallel(paths, strict, parallel_min_bytes, on_invalid)
         if loaded is None:
             result, count = _load_single(paths, stdin, strict, on_invalid)
         else:

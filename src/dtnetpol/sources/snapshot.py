@@ -21,14 +21,16 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from dtnetpol import __version__
 from dtnetpol.safe_text import path_label
-from dtnetpol.sources.cluster import READS, Forbidden, LiveRead
 from dtnetpol.sources.yaml_load import _manifest_files
+
+if TYPE_CHECKING:
+    from dtnetpol.sources.cluster import LiveRead
 
 INFO_FILE = "snapshot.txt"
 #: The largest List file a snapshot writes (``--max-file-size``): an eighth of the default
@@ -150,6 +152,8 @@ def snapshot_files(live: LiveRead, *, keep_status: bool = False,
     A List over ``max_bytes`` is split into several files (see the module docstring).
     Names hold the resource names the server listed; the writer checks them.
     """
+    from dtnetpol.sources.cluster import READS
+
     files: list[tuple[str, str]] = []
     counts: dict[str, int] = {}
     order = {r: i for i, r in enumerate(READS, 1)}
@@ -200,7 +204,6 @@ def snapshot_warnings(paths: Sequence[str]) -> list[str]:
     file ``snapshot.txt`` lists that is missing (its objects are not in the answers) and for
     each manifest in the folder it does not list (left from another snapshot? read too)."""
     out: list[str] = []
-    by_resource = {r.resource: r for r in READS}
     for p in paths:
         info = Path(p) / INFO_FILE
         if not info.is_file():
@@ -211,6 +214,10 @@ def snapshot_warnings(paths: Sequence[str]) -> list[str]:
             continue
         if not isinstance(data, Mapping) or "dtnetpolSnapshot" not in data:
             continue
+        # the live reader's tables, imported only for a snapshot folder (not for manifests)
+        from dtnetpol.sources.cluster import READS, Forbidden
+
+        by_resource = {r.resource: r for r in READS}
         for entry in data.get("forbidden") or []:
             read = by_resource.get(str(entry.get("resource")))
             if read is not None:

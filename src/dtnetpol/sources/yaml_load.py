@@ -14,16 +14,17 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
 import yaml
 
 from dtnetpol.errors import InputError
-from dtnetpol.manifest.marks import MarkedList, MarkedMap
+from dtnetpol.manifest.marks import LinedMap, MarkedList, MarkedMap
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.safe_text import path_label
 from dtnetpol.sources import yaml_fast
@@ -393,7 +394,7 @@ def _fast_yaml(text: str, file: str, line_base: int = 0,
     try:
         for fast, line, index, start, pieces in yaml_fast.runs(text, cut or []):
             index += index_base
-            bodies = yaml_fast.parse_run(text, pieces) if fast else None
+            bodies = yaml_fast.parse_run(text, pieces, line + line_base) if fast else None
             if bodies is None:
                 # One document at a time, as _parse gives them (a run may be a whole file
                 # of policies: a list of all of them doubled the peak memory).
@@ -406,7 +407,14 @@ def _fast_yaml(text: str, file: str, line_base: int = 0,
                 if end[0] - index != len(pieces):
                     raise _Fallback
             else:
-                for i, (body, piece_) in enumerate(zip(bodies, pieces, strict=True)):
+                at = line + line_base
+                pos = start
+                for i, ((body, lines), piece_) in enumerate(zip(bodies, pieces, strict=True)):
+                    if lines is not None:
+                        at += text.count("\n", pos, piece_.start)
+                        pos = piece_.start
+                        body = _lined(body, lines, partial(
+                            _remark, text, piece_.start, piece_.end, file, index + i, at))
                     yield Document(file, index + i, body, (piece_.line or line) + line_base)
                     given += 1
         if cut is not None:
@@ -417,6 +425,22 @@ def _fast_yaml(text: str, file: str, line_base: int = 0,
                                    [1 + index_base])):
         if i >= given:
             yield doc
+
+
+def _lined(body: dict[Any, Any], lines: list[int], remark: Callable[[], Any]) -> LinedMap:
+    out = LinedMap(body)
+    out.item_lines = lines
+    out.remark = remark
+    return out
+
+
+def _remark(text: str, start: int, end: int, file: str, index: int, line: int) -> Any:
+    """The one document ``text[start:end]`` (document ``index`` of ``file``, from its 1-based
+    ``line``) read by PyYAML with every mark: a :class:`LinedMap` has the lines of its
+    sequence items only, and problems name the line of any field."""
+    for doc in _parse("\n" * (line - 1) + text[start:end], file, index, [index]):
+        return doc.body
+    raise AssertionError("a document read by the compiled parser is not empty")
 
 
 def _too_large(limit: int) -> str:

@@ -107,6 +107,29 @@ def test_mixed_layers_name_the_responsible_policy(tmp_path: Path,
         "ingress of dynatrace/<dynatrace-operator>[inferred]: no rule names kube-apiserver"]
 
 
+def test_each_responsible_policy_is_named_once(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A default deny that stands for several policies (a Cilium clusterwide default-deny and
+    a namespaced Cilium policy isolating the same side) names each of them once, alone: the
+    table used to show the clusterwide policy twice, once inside a comma-joined name."""
+    _setup(tmp_path, monkeypatch, MIXED + """---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny, namespace: dynatrace}
+spec: {podSelector: {}, policyTypes: [Egress]}
+""")
+    code, text = _run("-o", "json", "-q")
+    assert code == 1
+    flows = {f["id"]: f for f in json.loads(text)["flows"]}
+    for f in flows.values():
+        assert len(f["policies"]) == len(set(f["policies"])), f["policies"]
+        assert not any(", " in p for p in f["policies"]), f["policies"]
+    assert flows["operator-to-apiserver"]["policies"] == [
+        "CiliumClusterwideNetworkPolicy default-deny",
+        "CiliumNetworkPolicy dynatrace/apiserver-wrong-port",
+        "NetworkPolicy dynatrace/default-deny"]
+
+
 def test_mixed_layer_check_is_golden(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                      golden: Any) -> None:
     _setup(tmp_path, monkeypatch, MIXED)

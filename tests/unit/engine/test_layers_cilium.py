@@ -150,6 +150,23 @@ def test_fqdn_is_conditional_and_needs_the_dns_rule() -> None:
         is Outcome.BLOCKED
 
 
+def test_a_dns_rule_on_another_port_than_53_is_valid_and_feeds_the_proxy() -> None:
+    """OpenShift's DNS pods listen on 5353: the agent takes a DNS rule on any single port
+    (cilium/cilium ``L7Rules.sanitize`` only requires a port), so the reader does too."""
+    text = BASE + cnp("shop", "p", """  endpointSelector: {matchLabels: {app: web}}
+  egress:
+  - toFQDNs: [{matchName: abc.live.dynatrace.com}]
+    toPorts: [{ports: [{port: "443", protocol: TCP}]}]
+  - toEndpoints: [{matchLabels: {k8s:io.kubernetes.pod.namespace: openshift-dns}}]
+    toPorts: [{ports: [{port: "5353", protocol: ANY}], rules: {dns: [{matchPattern: "*"}]}}]
+""")
+    an = Analyzer(load(text))
+    host = ExternalEndpoint("abc.live.dynatrace.com",
+                            AddressSet.of_networks([ipaddress.ip_network("0.0.0.0/0")]))
+    assert an.can_reach(an.find("shop/web"), host, 443, Protocol.TCP).outcome \
+        is Outcome.CONDITIONAL
+
+
 def test_cidr_with_except_never_matches_pods() -> None:
     text = BASE + cnp("shop", "p", """  endpointSelector: {}
   egress: [{toCIDRSet: [{cidr: 0.0.0.0/0, except: [10.0.0.0/8]}]}]
@@ -199,6 +216,12 @@ spec: {nodeSelector: {}, ingress: [{fromEntities: [cluster]}]}
      "is not inside 10.0.0.0/8"),
     ("  endpointSelector: {}\n  egress: [{toPorts: [{ports: [{port: '80', protocol: TCPX}]}]}]\n",
      "protocol 'TCPX'"),
+    ("  endpointSelector: {}\n  egress: [{toPorts: [{rules: {dns: [{matchPattern: '*'}]}}]}]\n",
+     "DNS rules need a port"),
+    ("  endpointSelector: {}\n  egress: [{toPorts: [{ports: [{port: '53', endPort: 60}], "
+     "rules: {dns: [{matchPattern: '*'}]}}]}]\n", "not ranges"),
+    ("  endpointSelector: {}\n  egress: [{toPorts: [{ports: [{port: '0'}], "
+     "rules: {dns: [{matchPattern: '*'}]}}]}]\n", "other than 0"),
 ])
 def test_invalid_cilium_policy_is_one_line_error(spec: str, message: str) -> None:
     with pytest.raises(InputError) as err:

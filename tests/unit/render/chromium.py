@@ -24,7 +24,10 @@ import websocket
 
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--hide-scrollbars", "--window-size=1400,1000", "--remote-debugging-port=0")
+         "--hide-scrollbars", "--window-size=1400,1000", "--remote-debugging-port=0",
+         "--force-device-scale-factor=1", "--font-render-hinting=none")
+#: the CSS viewport every page gets unless a test sets another (Page.viewport)
+VIEWPORT = (1400, 1000)
 
 
 def chromium_binary() -> str | None:
@@ -66,7 +69,14 @@ class Page:
                                                timeout=self.timeout, suppress_origin=True)
         for domain in ("Page", "Runtime", "Log"):
             self.send(f"{domain}.enable")
+        self.viewport()
         return self
+
+    def viewport(self, width: int = VIEWPORT[0], height: int = VIEWPORT[1]) -> None:
+        """A fixed CSS viewport and a device scale of 1, whatever the window or screen: layout
+        and screenshots do not depend on the machine."""
+        self.send("Emulation.setDeviceMetricsOverride", width=width, height=height,
+                  deviceScaleFactor=1, mobile=False)
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
@@ -104,9 +114,11 @@ class Page:
             if "method" in msg:
                 self._handle(msg)
 
-    def wait_for(self, event: str, seconds: float) -> None:
+    def wait_for(self, event: str, seconds: float, since: int = 0) -> None:
+        """Wait for ``event``, counting only events from ``self.events[since:]`` (an event of
+        an earlier page must not end the wait: that race made a test flaky once)."""
         deadline = time.monotonic() + seconds
-        if any(e.get("method") == event for e in self.events):
+        if any(e.get("method") == event for e in self.events[since:]):
             return
         while time.monotonic() < deadline:
             self._ws.settimeout(max(0.05, deadline - time.monotonic()))
@@ -135,10 +147,30 @@ class Page:
                 self._handle(msg)
         self._ws.settimeout(self.timeout)
 
-    def open(self, path: Path) -> None:
+    def open(self, path: Path, ready: str = "true") -> None:
+        """Load ``path`` and return once it is loaded, its fonts are ready and the JavaScript
+        expression ``ready`` is true (the page's own scripts have run): no fixed sleeps.
+        The events of earlier pages are dropped first."""
+        self.events.clear()
+        self.dialogs.clear()
         self.send("Page.navigate", url=path.resolve().as_uri())
         self.wait_for("Page.loadEventFired", self.timeout)
-        self.settle(0.3)
+        self.wait_until("document.readyState === 'complete'")
+        self.send("Runtime.evaluate", expression="document.fonts.ready.then(() => true)",
+                  awaitPromise=True, returnByValue=True)
+        self.wait_until(ready)
+
+    def wait_until(self, expression: str, seconds: float | None = None) -> Any:
+        """Evaluate ``expression`` until it is truthy (events meanwhile are collected);
+        its value, or TimeoutError after ``seconds`` (default: the page timeout)."""
+        deadline = time.monotonic() + (self.timeout if seconds is None else seconds)
+        while True:
+            value = self.evaluate(expression)
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{expression!r} still false after the timeout")
+            time.sleep(0.02)
 
     def evaluate(self, expression: str) -> Any:
         result = self.send("Runtime.evaluate", expression=expression, returnByValue=True)

@@ -36,6 +36,10 @@ def page() -> Iterator[Page]:
         yield p
 
 
+#: the report's script has run: it writes the flow count
+READY = "(document.getElementById('count') || {}).textContent !== ''"
+
+
 def _report(tmp_path: Path, cluster: Path, name: str) -> Path:
     code, out, err = run_cli("check", "--skip-invalid", str(cluster), "-o", "html")
     assert code == 1, err
@@ -48,8 +52,7 @@ def test_report_renders_filters_and_is_screenshotted(page: Page, tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPO)
     report = _report(tmp_path, Path("examples/cluster"), "report.html")
-    page.events.clear()
-    page.open(report)
+    page.open(report, READY)
     assert page.errors() == []
     assert page.dialogs == []
     assert page.evaluate("document.querySelectorAll('#graph svg g.edge').length") >= 23
@@ -67,7 +70,8 @@ def test_report_renders_filters_and_is_screenshotted(page: Page, tmp_path: Path,
     assert shown == ["dns-from-operator", "dns-from-webhook", "dns-from-csi",
                      "dns-from-activegate"]
     page.evaluate("document.querySelector('button.copy').click()")
-    page.settle(0.2)
+    # the copy handler may answer after a promise: wait for its answer, not for a time
+    page.wait_until("document.querySelector('button.copy').getAttribute('data-label') !== null")
     assert page.errors() == []
     page.evaluate("var t = document.getElementById('filter-text'); t.value = '';"
                   "t.dispatchEvent(new Event('input'));"
@@ -84,8 +88,7 @@ def test_report_renders_filters_and_is_screenshotted(page: Page, tmp_path: Path,
 
 def test_markup_in_user_data_is_text_and_never_runs(page: Page, tmp_path: Path) -> None:
     report = _report(tmp_path, hostile_cluster(tmp_path), "hostile.html")
-    page.events.clear()
-    page.open(report)
+    page.open(report, READY)
     assert page.dialogs == [], "a script from user data ran"
     assert page.errors() == []
     assert page.evaluate("document.querySelectorAll('script').length") == 1
@@ -109,10 +112,9 @@ def test_layout_at_common_widths(page: Page, tmp_path: Path, monkeypatch: pytest
     what docs/html-report.png and docs/html-report-1920.png were copied from."""
     monkeypatch.chdir(REPO)
     report = _report(tmp_path, Path("examples/cluster"), f"report-{width}.html")
-    page.send("Emulation.setDeviceMetricsOverride", width=width, height=1000,
-              deviceScaleFactor=1, mobile=False)
+    page.viewport(width, 1000)
     try:
-        page.open(report)
+        page.open(report, READY)
         assert page.errors() == []
         wrap = page.evaluate("document.querySelector('.table').clientWidth")
         assert page.evaluate("document.getElementById('flows').scrollWidth") <= wrap
@@ -142,4 +144,4 @@ def test_layout_at_common_widths(page: Page, tmp_path: Path, monkeypatch: pytest
         page.screenshot(shot, height=1500)
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     finally:
-        page.send("Emulation.clearDeviceMetricsOverride")
+        page.viewport()

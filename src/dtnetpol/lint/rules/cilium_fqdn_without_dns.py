@@ -2,9 +2,10 @@
 
 ## What it does
 Finds `toFQDNs` egress rules of CiliumNetworkPolicies and CiliumClusterwideNetworkPolicies
-whose selected pods have no Cilium egress rule with an L7 DNS rule (`toPorts` on port 53 with
-`rules.dns`) in any Cilium policy that selects them. Without workloads in the input, the
-policy itself must carry the DNS rule.
+whose selected pods have no Cilium egress rule with an L7 DNS rule (`toPorts` on the DNS
+pods' port, 53, or 5353 for OpenShift's `dns-default`, with `rules.dns`) in any Cilium
+policy that selects them. Without workloads in the input, the policy itself must carry the
+DNS rule.
 
 ## Why is this bad?
 Cilium learns the addresses behind a name only from the DNS answers its proxy sees, and the
@@ -94,5 +95,6 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                     "selecting them has a DNS rule: Cilium never learns the addresses and "
                     "the rule matches nothing",
                     rule.location or policy.location or SourceLocation("<unknown>"),
-                    "add an egress rule to the cluster DNS on port 53 (protocol ANY) with "
+                    "add an egress rule to the cluster DNS on its pods' port (53; 5353 on "
+                    "OpenShift; protocol ANY) with "
                     "rules: {dns: [{matchPattern: \"*\"}]}")
