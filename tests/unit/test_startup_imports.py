@@ -29,7 +29,7 @@ NOT_FOR_PLAIN_FILES = (
     "dtnetpol.model.cilium", "dtnetpol.model.admin", "dtnetpol.engine.calico_tier",
     "dtnetpol.engine.calico_eval", "dtnetpol.engine.calico_staged", "dtnetpol.engine.cilium",
     "dtnetpol.engine.admin_tier", "dtnetpol.engine.np_tier", "dtnetpol.engine.connlist",
-    "dtnetpol.engine.layered_connlist",
+    "dtnetpol.engine.layered_connlist", "dtnetpol.engine.layers",
     "rich",             # a plain table is written without it (colours, odd text need it)
 )
 
