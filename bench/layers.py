@@ -28,6 +28,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
+import resource
 import statistics
 import subprocess
 import sys
@@ -163,9 +165,11 @@ def child(paths: Sequence[str]) -> dict[str, object]:
     digest = hashlib.sha256()
     for c in conns:
         digest.update(f"{c.src}\t{c.dst}\t{c.ports}\n".encode())
+    # Peak resident memory of the whole process (load included), in MiB (Linux: KiB).
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"wall": wall, "cpu": cpu, "connections": len(conns),
             "classes": len(an.classes), "layered": an.layers is not None,
-            "digest": digest.hexdigest()[:16]}
+            "digest": digest.hexdigest()[:16], "rss": rss}
 
 
 def _run(paths: Sequence[str], src: Path) -> dict[str, object]:
@@ -217,18 +221,33 @@ def main(argv: Sequence[str] | None = None) -> int:
                 r = _run([str(folders[size]), *extra[(size, v)]], args.src)
                 runs.setdefault((size, v), []).append(r)
                 print(f"{size} {v:11} wall {r['wall']:7.2f} s  cpu {r['cpu']:7.2f} s  "
+                      f"rss {r['rss']:6.0f} MiB  "
                       f"{r['connections']} connections, {r['classes']} classes, "
                       f"digest {r['digest']}", flush=True)
     print("\n| size | variant | classes | connections | wall min / median (s) "
-          "| CPU min / median (s) | digest |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+          "| CPU min / median (s) | peak RSS (MiB) | digest |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    median_cpu: dict[tuple[str, str], tuple[float, int]] = {}
     for (size, v), rs in runs.items():
         walls = [float(str(r["wall"])) for r in rs]
         cpus = [float(str(r["cpu"])) for r in rs]
+        rss = max(float(str(r["rss"])) for r in rs)
         digests = {str(r["digest"]) for r in rs}
+        median_cpu[(size, v)] = (statistics.median(cpus), int(str(rs[0]["classes"])))
         print(f"| {size} | {v} | {rs[0]['classes']} | {rs[0]['connections']} | "
               f"{min(walls):.2f} / {statistics.median(walls):.2f} | "
-              f"{min(cpus):.2f} / {statistics.median(cpus):.2f} | {', '.join(sorted(digests))} |")
+              f"{min(cpus):.2f} / {statistics.median(cpus):.2f} | {rss:.0f} | "
+              f"{', '.join(sorted(digests))} |")
+    if len(sizes) > 1:
+        # Growth exponent between the smallest and the largest size, per variant: how the
+        # median CPU time grows with the number of pod classes (1: linear).
+        lo, hi = sizes[0], sizes[-1]
+        print(f"\n| variant | growth exponent {lo} -> {hi} (median CPU over classes) |")
+        print("| --- | --- |")
+        for v in variants:
+            (t0, n0), (t1, n1) = median_cpu[(lo, v)], median_cpu[(hi, v)]
+            if t0 > 0 and n1 > n0:
+                print(f"| {v} | {math.log(t1 / t0) / math.log(n1 / n0):.2f} |")
     return 0
 
 

@@ -31,7 +31,6 @@ from dtnetpol.commands._install import (
 )
 from dtnetpol.dynatrace import applicable_flows
 from dtnetpol.engine.analysis import Analyzer
-from dtnetpol.engine.calico_staged import with_staged
 from dtnetpol.generate import CalicoEdition, Flavor, GenerateOptions
 from dtnetpol.generate._calico import calico_placement
 from dtnetpol.render import check_formats
@@ -103,6 +102,7 @@ def build_report(args: argparse.Namespace, inputs: Inputs) -> CheckReport:
     staged: tuple[str, ...] = ()
     if cluster.calico.staged or cluster.calico.staged_kubernetes:
         # Staged Calico policies are not enforced: say what they would change.
+        from dtnetpol.engine.calico_staged import with_staged
         would = check_flows(Analyzer(with_staged(cluster), inputs.install.host_network),
                             flows, replace(options, generate=None))
         staged = staged_flow_changes(report, would)

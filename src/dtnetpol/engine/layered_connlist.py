@@ -305,9 +305,10 @@ def assemble(an: Analyzer, pairs: dict[tuple[WorkloadRef, WorkloadRef], PortSet]
     assert layers is not None
     classes = an.classes
     conns = [Connection(str(a), str(b), p) for (a, b), p in pairs.items()]
-    sets = [s for c in classes if not c.host_network for d in Direction
-            for t in layers.tiers for s in t.address_sets(an, c, d)]
-    with_v6 = any(s.v6 for s in sets)   # as the plain list: v6 only when a rule names it
+    # As the plain list: v6 only when a rule names it, whichever class the rule's policy
+    # selects (a host-network class's NetworkPolicy rules count there too).
+    with_v6 = any(s.v6 for c in classes for d in Direction
+                  for t in layers.tiers for s in t.address_sets(an, c, d))
     whole = AddressSet(IntervalSet.single(0, V4_MAX),
                        IntervalSet.single(0, V6_MAX) if with_v6 else IntervalSet())
     # External ranges per workload: the pieces of all its classes, swept together.

@@ -20,7 +20,7 @@ from dtnetpol.generate._doc import GeneratedDoc, Path, policy_header, rule_comme
 from dtnetpol.generate._flavor import CalicoEdition
 from dtnetpol.generate._plan import NAME_LABEL, PeerKind, PlanPeer, PlanPolicy, PlanRule, is_ip
 from dtnetpol.model import Direction, LabelSelector, Protocol
-from dtnetpol.model.calico import Action, CalicoResources
+from dtnetpol.model.calico_resources import CalicoResources
 
 API_VERSION = "projectcalico.org/v3"
 KIND = "NetworkPolicy"
@@ -160,6 +160,10 @@ def calico_placement(resources: CalicoResources) -> tuple[str, float | None] | N
     (in evaluation order) that holds one, ordered before every ordered policy of that tier
     (order 100 when none has an order).
     """
+    if not resources.policies:
+        return None
+    from dtnetpol.model.calico import Action  # Calico's model: only for a Calico input
+
     denying = [p for p in resources.policies if not p.host_endpoint_only and any(
         not any(r.action in (Action.ALLOW, Action.PASS) for r in p.rules(d)) for d in p.types)]
     if not denying:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from dtnetpol.manifest import kinds
 from dtnetpol.manifest._fields import Field, is_int, root
 from dtnetpol.manifest._names import port_name_error
 from dtnetpol.manifest.networkpolicy import _Validator
@@ -32,8 +33,7 @@ from dtnetpol.model.admin import (
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.model.policy import Direction, LabelSelector, PolicyPort, Protocol
 
-ADMIN_KINDS = frozenset({"AdminNetworkPolicy", "BaselineAdminNetworkPolicy",
-                         "ClusterNetworkPolicy"})
+ADMIN_KINDS = kinds.ADMIN_KINDS
 GROUP = "policy.networking.k8s.io"
 _TOP = frozenset({"apiVersion", "kind", "metadata", "spec", "status"})
 _NAMESPACED_POD = frozenset({"namespaceSelector", "podSelector"})

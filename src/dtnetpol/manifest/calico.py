@@ -25,6 +25,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from dtnetpol.manifest import kinds
 from dtnetpol.manifest._fields import Field, is_int, root
 from dtnetpol.manifest.crd_schemas import schema_problems
 from dtnetpol.manifest.networkpolicy import (
@@ -54,12 +55,11 @@ from dtnetpol.model.calico_selector import CalicoSelector
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.model.policy import Direction, IPNetwork
 
-CALICO_GROUPS = frozenset({"projectcalico.org", "crd.projectcalico.org"})
-POLICY_KINDS = frozenset(k.value for k in CalicoKind)
-CALICO_KINDS = frozenset({*POLICY_KINDS, "StagedKubernetesNetworkPolicy", "Tier",
-                          "NetworkSet", "GlobalNetworkSet"})
-GLOBAL_KINDS = frozenset({"GlobalNetworkPolicy", "StagedGlobalNetworkPolicy", "Tier",
-                          "GlobalNetworkSet"})
+# The kinds live in dtnetpol.manifest.kinds: the loader tells a Calico object by them
+# without importing this module.
+POLICY_KINDS = kinds.CALICO_POLICY_KINDS
+CALICO_KINDS = kinds.CALICO_KINDS
+GLOBAL_KINDS = kinds.CALICO_GLOBAL_KINDS
 
 # What a field unknown to the CRD schema most likely meant (a NetworkPolicy habit, mostly)
 UNKNOWN_FIELD_HINTS: Mapping[str, str] = {
@@ -81,12 +81,6 @@ _PORT_RANGE_RE = re.compile(r"([0-9]+):([0-9]+)\Z")
 CalicoModel = CalicoPolicy | CalicoTier | NetworkSet | StagedKubernetesPolicy
 Notes = list[tuple[SourceLocation, str]]
 
-
-def is_calico(kind: str, api_version: str | None) -> bool:
-    """True for a kind this module reads, of a Calico API group."""
-    if kind not in CALICO_KINDS or not api_version or "/" not in api_version:
-        return False
-    return api_version.rsplit("/", 1)[0] in CALICO_GROUPS
 
 
 class _Reader(_Validator):

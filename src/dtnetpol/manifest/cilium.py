@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from dtnetpol.manifest import kinds
 from dtnetpol.manifest._fields import Field, is_int, root
 from dtnetpol.manifest.networkpolicy import _Validator
 from dtnetpol.manifest.problems import Problem
 from dtnetpol.model.cilium import (
-    CCNP,
     CNP,
     ENTITIES,
     CiliumPolicy,
@@ -34,7 +34,7 @@ from dtnetpol.model.cilium import (
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.model.policy import Direction, IPBlock, LabelSelector, Protocol, Requirement
 
-CILIUM_KINDS = frozenset({CNP, CCNP})
+CILIUM_KINDS = kinds.CILIUM_KINDS
 GROUP = "cilium.io"
 _TOP = frozenset({"apiVersion", "kind", "metadata", "spec", "specs", "status"})
 _SPEC = frozenset({"endpointSelector", "nodeSelector", "ingress", "ingressDeny", "egress",

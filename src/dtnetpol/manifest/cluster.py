@@ -12,21 +12,11 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from dtnetpol.errors import InputError, raise_all
 from dtnetpol.manifest._fields import Field, missing, opt_list, opt_str, root, type_name
-from dtnetpol.manifest.admin import ADMIN_KINDS, parse_admin_policy
-from dtnetpol.manifest.calico import (
-    GLOBAL_KINDS,
-    CalicoModel,
-    calico_resources,
-    calico_warnings,
-    is_calico,
-    parse_calico_object,
-)
-from dtnetpol.manifest.cilium import CILIUM_KINDS, parse_cilium_policy
-from dtnetpol.manifest.crd_schemas import schema_problems, unchecked_rules
+from dtnetpol.manifest.kinds import ADMIN_KINDS, CALICO_GLOBAL_KINDS, CILIUM_KINDS, is_calico
 from dtnetpol.manifest.marks import LinedMap
 from dtnetpol.manifest.networkpolicy import (
     LINED_API_VERSION,
@@ -52,8 +42,7 @@ from dtnetpol.manifest.objects import (
     unserved_version,
 )
 from dtnetpol.manifest.problems import Problem
-from dtnetpol.model.admin import AdminPolicy
-from dtnetpol.model.cilium import CiliumPolicy
+from dtnetpol.model.calico_resources import CalicoResources
 from dtnetpol.model.cluster import (
     NAME_LABEL,
     Cluster,
@@ -67,8 +56,16 @@ from dtnetpol.model.cluster import (
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.model.policy import NetworkPolicy
 
-Model = (Namespace | Pod | NetworkPolicy | Service | Node | RawObject | list[EndpointAddresses]
-         | AdminPolicy | CiliumPolicy | CalicoModel)
+if TYPE_CHECKING:
+    # The readers and models of Calico, Cilium and the admin policies are imported when a
+    # document of their kinds is met (dtnetpol.manifest.kinds tells them apart).
+    from dtnetpol.manifest.calico import CalicoModel
+    from dtnetpol.model.admin import AdminPolicy
+    from dtnetpol.model.cilium import CiliumPolicy
+
+    Model: TypeAlias = (Namespace | Pod | NetworkPolicy | Service | Node | RawObject
+                        | list[EndpointAddresses] | AdminPolicy | CiliumPolicy | CalicoModel)
+
 _Key = tuple[str, str, str]  # (kind, or apiVersion/kind when not modelled; namespace; name)
 
 CLIENT_SIDE_GROUPS = ("kustomize.config.k8s.io",)
@@ -272,10 +269,14 @@ class _Builder:
 
     def _layer_policy(self, h: Header, top: Field) -> AdminPolicy | CiliumPolicy | None:
         """A policy of a layer beyond NetworkPolicy, checked as its CRD would be."""
+        from dtnetpol.manifest.crd_schemas import schema_problems
+
         policy: AdminPolicy | CiliumPolicy | None
         if h.kind in CILIUM_KINDS:
+            from dtnetpol.manifest.cilium import parse_cilium_policy
             policy, problems, notes = parse_cilium_policy(top.value, top.loc, h.kind)
         else:
+            from dtnetpol.manifest.admin import parse_admin_policy
             policy, problems, notes = parse_admin_policy(top.value, top.loc, h.kind)
         if not problems:
             problems = schema_problems(top.value, top.loc, h.kind)
@@ -292,6 +293,8 @@ class _Builder:
         return None
 
     def _calico(self, h: Header, top: Field) -> CalicoModel | None:
+        from dtnetpol.manifest.calico import parse_calico_object
+
         model, problems, notes = parse_calico_object(top.value, top.loc, h.kind, h.api_version)
         for loc, note in notes:
             self._warn(f"{_where(loc)}: {note}")
@@ -302,7 +305,8 @@ class _Builder:
             return None
         self.problems.extend(problems)
         count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
-        ref = f"{h.namespace or 'default'}/{h.name}" if h.kind not in GLOBAL_KINDS else h.name
+        ref = f"{h.namespace or 'default'}/{h.name}" if h.kind not in CALICO_GLOBAL_KINDS \
+            else h.name
         self._warn(f"Calico {h.kind} {ref} at {_where(h.loc)} ignored: Calico would reject it "
                    f"({count}; first: {first.location.path}: {first.message})")
         return None
@@ -313,7 +317,7 @@ class _Builder:
 
     def _store(self, h: Header, model: Model) -> None:
         namespace = "" if h.kind in CLUSTER_SCOPED_KINDS else (h.namespace or "default")
-        if is_calico(h.kind, h.api_version) and h.kind in GLOBAL_KINDS:
+        if is_calico(h.kind, h.api_version) and h.kind in CALICO_GLOBAL_KINDS:
             namespace = ""
         if isinstance(model, RawObject):
             namespace = h.namespace or ""
@@ -344,13 +348,7 @@ class _Builder:
         calico: list[CalicoModel] = []
         for entry in self.entries.values():
             model = entry.model
-            if isinstance(model, AdminPolicy):
-                admin.append(model)
-            elif isinstance(model, CiliumPolicy):
-                cilium.append(model)
-            elif isinstance(model, CalicoModel):
-                calico.append(model)
-            elif isinstance(model, Namespace):
+            if isinstance(model, Namespace):
                 namespaces[model.name] = model
             elif isinstance(model, NetworkPolicy):
                 policies.append(model)
@@ -363,13 +361,27 @@ class _Builder:
                 self.skipped[_skipped_label(model)] += 1
             elif isinstance(model, list):
                 endpoints.extend(model)
+            elif isinstance(model, Pod):
+                continue   # pods and workloads: see _pods
+            # the other layers, told by kind (no kind is in two families): their model
+            # classes are not imported for an input without them
+            elif entry.header.kind in ADMIN_KINDS:
+                admin.append(cast("AdminPolicy", model))
+            elif entry.header.kind in CILIUM_KINDS:
+                cilium.append(cast("CiliumPolicy", model))
+            else:
+                calico.append(cast("CalicoModel", model))
         pods = self._pods()
-        resources = calico_resources(calico)
+        resources = CalicoResources()
+        if calico:
+            from dtnetpol.manifest.calico import calico_resources
+            resources = calico_resources(calico)
         used = ({p.namespace for p in pods} | {p.namespace for p in policies}
                 | {p.namespace for p in resources.policies if p.namespace is not None}
                 | {p.namespace for p in cilium if p.namespace is not None}
                 | {s.namespace for s in services} | {e.namespace for e in endpoints})
         for kind in sorted({p.kind for p in admin} | {p.kind for p in cilium}):
+            from dtnetpol.manifest.crd_schemas import unchecked_rules
             rules = unchecked_rules(kind)
             if rules:
                 paths = ", ".join(dict.fromkeys(path for path, _, _ in rules))
@@ -379,7 +391,9 @@ class _Builder:
             namespaces[name] = Namespace(name=name, labels={NAME_LABEL: name}, assumed=True)
             self._warn(
                 f'namespace "{name}" not given; assumed with only its {NAME_LABEL} label')
-        self.warnings.extend(calico_warnings(resources))
+        if resources:
+            from dtnetpol.manifest.calico import calico_warnings
+            self.warnings.extend(calico_warnings(resources))
         cluster = Cluster(
             namespaces=dict(sorted(namespaces.items())),
             pods=tuple(pods),

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from dtnetpol.model.calico_resources import CalicoResources as CalicoResources
 from dtnetpol.model.calico_selector import CalicoSelector
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.model.policy import Direction, IPNetwork, NetworkPolicy
@@ -235,28 +236,6 @@ class StagedKubernetesPolicy:
 
     policy: NetworkPolicy
     staged_action: str = "Set"
-
-
-@dataclass(frozen=True)
-class CalicoResources:
-    """Every Calico object of the input. Staged policies are kept apart: not enforced."""
-
-    policies: tuple[CalicoPolicy, ...] = ()
-    tiers: tuple[CalicoTier, ...] = ()
-    network_sets: tuple[NetworkSet, ...] = ()
-    staged: tuple[CalicoPolicy, ...] = ()
-    staged_kubernetes: tuple[StagedKubernetesPolicy, ...] = ()
-
-    def __bool__(self) -> bool:
-        return bool(self.policies or self.tiers or self.network_sets or self.staged
-                    or self.staged_kubernetes)
-
-    def tier(self, name: str) -> CalicoTier:
-        """The tier named ``name``, or Calico's built-in defaults for it."""
-        for t in self.tiers:
-            if t.name == name:
-                return t
-        return builtin_tier(name)
 
 
 def builtin_tier(name: str) -> CalicoTier:

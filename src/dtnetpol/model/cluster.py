@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dtnetpol.model.admin import AdminPolicy
-from dtnetpol.model.calico import CalicoResources
-from dtnetpol.model.cilium import CiliumPolicy
+from dtnetpol.model.calico_resources import CalicoResources
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.model.policy import NetworkPolicy, Protocol
+
+if TYPE_CHECKING:
+    # Only their types: a cluster without such policies never imports their models.
+    from dtnetpol.model.admin import AdminPolicy
+    from dtnetpol.model.cilium import CiliumPolicy
 
 Labels = Mapping[str, str]
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 import sys
 import textwrap
 from collections.abc import Sequence
-
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from dtnetpol.check import CheckReport, FlowResult, FlowVerdict
 from dtnetpol.render.check_view import (
@@ -24,7 +23,10 @@ from dtnetpol.render.check_view import (
     needs_attention,
     status,
 )
-from dtnetpol.render.console import render, terminal_width
+from dtnetpol.render.console import plain_lines, render, terminal_width
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 WIDTH = 80
 _STYLE = {FlowVerdict.ALLOWED: "green", FlowVerdict.BLOCKED: "bold red",
@@ -36,6 +38,49 @@ _GAP = "  "
 _SUMMARY_MARK = {Status.BLOCKED: "✗", Status.ATTENTION: "~", Status.OK: "✓"}
 _PORT_WIDTH = 10
 _NBSP = "\x00"   # a space that wrap() never breaks at
+
+
+class Line:
+    """One line of the report, as rich's ``Text(head, style=style)`` with ``pieces`` appended
+    (each with its own style); ``verbatim`` lines (fix YAML) are never wrapped. Made into
+    ``Text`` only when colours or a line that is not plain need rich (importing rich took a
+    tenth of a check on a small cluster)."""
+
+    __slots__ = ("head", "pieces", "style", "verbatim")
+
+    def __init__(self, head: str = "", style: str = "", *, verbatim: bool = False) -> None:
+        self.head = head
+        self.style = style
+        self.pieces: list[tuple[str, str]] = []
+        self.verbatim = verbatim
+
+    def append(self, text: str, style: str = "") -> None:
+        self.pieces.append((text, style))
+
+    def rstrip(self) -> None:
+        """Drop the trailing whitespace, as ``Text.rstrip`` does."""
+        while self.pieces:
+            text, style = self.pieces[-1]
+            kept = text.rstrip()
+            if kept:
+                self.pieces[-1] = (kept, style)
+                return
+            self.pieces.pop()
+        self.head = self.head.rstrip()
+
+    @property
+    def plain(self) -> str:
+        return self.head + "".join(text for text, _ in self.pieces)
+
+    def text(self) -> Text:
+        """The line as rich's ``Text``."""
+        from rich.text import Text
+
+        out = Text(self.head, style=self.style, no_wrap=True, overflow="ignore") \
+            if self.verbatim else Text(self.head, style=self.style)
+        for text, style in self.pieces:
+            out.append(text, style=style)
+        return out
 
 
 def wrap(text: str, width: int, indent: str = "", first: str = "") -> list[str]:
@@ -85,7 +130,7 @@ def _pieces(port: str, width: int) -> list[str]:
     return lines
 
 
-def _table(report: CheckReport, width: int) -> list[Text]:
+def _table(report: CheckReport, width: int) -> list[Line]:
     results = report.results
     flow_w = max([len("FLOW"), *(len(r.id) for r in results)])
     port_w = max([len("PORT"), *(min(len(r.port_text), _PORT_WIDTH) for r in results),
@@ -103,11 +148,11 @@ def _table(report: CheckReport, width: int) -> list[Text]:
     g_flow, g_port, g_req = gaps
     start = 2 + flow_w + port_w + len("REQ") + sum(map(len, gaps))
     room = width - start
-    out = [Text(f"  {'FLOW'.ljust(flow_w)}{g_flow}{'PORT'.ljust(port_w)}{g_port}REQ{g_req}"
+    out = [Line(f"  {'FLOW'.ljust(flow_w)}{g_flow}{'PORT'.ljust(port_w)}{g_port}REQ{g_req}"
                 "POLICY", style="bold")]
     for r in results:
         ports = _pieces(r.port_text, port_w)
-        line = Text()
+        line = Line()
         line.append(_MARK[r.verdict] + " ", style=_STYLE[r.verdict])
         line.append(r.id.ljust(flow_w), style="bold" if needs_attention(r) else "")
         line.append(f"{g_flow}{ports[0].ljust(port_w)}{g_port}"
@@ -126,7 +171,7 @@ def _table(report: CheckReport, width: int) -> list[Text]:
             below.append(" " * 4 + together)
         line.rstrip()
         out.append(line)
-        out.extend(Text(b) for b in below)
+        out.extend(Line(b) for b in below)
     return out
 
 
@@ -135,8 +180,8 @@ def _merge(left: str, right: str) -> str:
     return left + right[len(left):] if len(left) <= len(right) else left
 
 
-def _cause_lines(report: CheckReport, width: int) -> list[Text]:
-    out: list[Text] = []
+def _cause_lines(report: CheckReport, width: int) -> list[Line]:
+    out: list[Line] = []
     for cause in causes(report):
         ids = ", ".join(r.id for r in cause.flows)
         sides = f" ({'/'.join(cause.sides)})" if cause.sides else ""
@@ -151,47 +196,48 @@ def _cause_lines(report: CheckReport, width: int) -> list[Text]:
             reason += f" (+{more}{_NBSP}more:{_NBSP}-v)"
         lines = wrap(f"{ids}{sides}: {reason}", width, indent="  ",
                      first=f"{_MARK[cause.verdict]} ")
-        out.extend(Text(line.replace(_NBSP, " ")) for line in lines)
+        out.extend(Line(line.replace(_NBSP, " ")) for line in lines)
     return out
 
 
-def _flow_details(r: FlowResult, width: int, show_fixes: bool) -> list[Text]:
+def _flow_details(r: FlowResult, width: int, show_fixes: bool) -> list[Line]:
     need = "required" if r.required else "optional"
-    out = [Text(""), Text(f"{r.verdict.value.upper()} {r.id} ({need})",
+    out = [Line(""), Line(f"{r.verdict.value.upper()} {r.id} ({need})",
                           style=_STYLE[r.verdict])]
-    out.extend(Text(line) for line in wrap(f"{r.source} -> {r.destination} on {r.port_text}",
+    out.extend(Line(line) for line in wrap(f"{r.source} -> {r.destination} on {r.port_text}",
                                            width, indent="    ", first="  "))
     for d in details(r, symptoms=None):
-        out.extend(Text(line) for line in wrap(d, width, indent="      ", first="  "))
+        out.extend(Line(line) for line in wrap(d, width, indent="      ", first="  "))
     if show_fixes and r.fix:
         out.extend(_fix_lines(r.fix))
     return out
 
 
-def _fix_lines(fix: str) -> list[Text]:
+def _fix_lines(fix: str) -> list[Line]:
     # YAML is never wrapped: it must paste back into a file as it is.
-    return [Text("  fix:"), Text("\n".join("    " + line
+    return [Line("  fix:"), Line("\n".join("    " + line
                                            for line in fix.rstrip("\n").splitlines()),
-                                 no_wrap=True, overflow="ignore")]
+                                 verbatim=True)]
 
 
 def check_lines(report: CheckReport, *, colour: bool = False, verbose: bool = False,
-                show_fixes: bool = False, width: int = WIDTH) -> list[Text]:
-    """The report as lines of at most ``width`` columns (fix YAML excepted)."""
-    summary = Text(short_summary(report), style="bold")
-    parts: list[Text] = [summary, *_table(report, width),
-                         Text(LEGEND, style="dim")]
+                show_fixes: bool = False, width: int = WIDTH) -> list[Line]:
+    """The report as lines of at most ``width`` columns (fix YAML excepted); ``Line.text()``
+    makes each rich's ``Text``."""
+    summary = Line(short_summary(report), style="bold")
+    parts: list[Line] = [summary, *_table(report, width),
+                         Line(LEGEND, style="dim")]
     attention = [r for r in report.results if needs_attention(r)]
     if verbose:
         for r in report.results:
             parts.extend(_flow_details(r, width, show_fixes))
     elif attention:
-        parts.append(Text(""))
+        parts.append(Line(""))
         hints = ["-v: every detail"]
         if any(r.fix for r in attention):
             hints.append("--show-fixes: the policies that fix them" if not show_fixes
                          else "fixes below")
-        parts.extend(Text(line, style="bold") for line in
+        parts.extend(Line(line, style="bold") for line in
                      wrap(f"Why ({'; '.join(hints)})", width, indent="  "))
         parts.extend(_cause_lines(report, width))
         if show_fixes:
@@ -200,11 +246,11 @@ def check_lines(report: CheckReport, *, colour: bool = False, verbose: bool = Fa
                 if r.fix:
                     fixes.setdefault(r.fix, []).append(r.id)
             for fix, ids in fixes.items():
-                parts.append(Text(""))
-                parts.extend(Text(line, style="bold") for line in
+                parts.append(Line(""))
+                parts.extend(Line(line, style="bold") for line in
                              wrap(f"Fix for {', '.join(ids)}:", width, indent="  "))
                 parts.extend(_fix_lines(fix)[1:])
-    parts += [Text(""), summary]
+    parts += [Line(""), summary]
     return parts
 
 
@@ -219,10 +265,16 @@ def check_table(report: CheckReport, *, colour: bool = False, verbose: bool = Fa
                 show_fixes: bool = False, width: int | None = None) -> str:
     """The terminal report (see the module's doc)."""
     w = width or report_width()
-    return render(check_lines(report, colour=colour, verbose=verbose, show_fixes=show_fixes,
-                              width=w), colour=colour, width=w)
+    lines = check_lines(report, colour=colour, verbose=verbose, show_fixes=show_fixes, width=w)
+    if not colour:
+        # What rich would print, when every line is plain (see console.plain_lines).
+        plain = [None if line.verbatim else plain_lines(line.plain, w) for line in lines]
+        if None not in plain:
+            return "".join(f"{text}\n" for texts in plain if texts is not None
+                           for text in texts)
+    return render([line.text() for line in lines], colour=colour, width=w)
 
 
-def lines_of(parts: Sequence[Text]) -> list[str]:
+def lines_of(parts: Sequence[Line]) -> list[str]:
     """Plain lines (for tests and width checks)."""
     return [line for p in parts for line in p.plain.splitlines() or [""]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import sys
 from collections.abc import Iterable
@@ -55,22 +56,60 @@ def _safe_console() -> type[Console]:
     return _SafeConsole
 
 
-def _plain_line(r: object, width: int) -> str | None:
-    """``r`` as the line rich would print without colour, when that is plain to see: one line
-    of printable ASCII that fits the width (a connection list has hundreds of thousands of
-    them; rich takes 50 µs a line). Anything else goes through rich."""
+#: The characters besides ASCII that the reports themselves print (check's marks); each is
+#: one cell wide, in rich as in terminals.
+_ONE_CELL = frozenset("✓✗→")
+_WORD = re.compile(r"\s*\S+\s*")     # a word and the blanks after it, as rich cuts them
+
+
+def plain_lines(text: str, width: int) -> list[str] | None:
+    """``text`` as the lines rich prints without colour at ``width``, when that is plain to
+    compute: printable ASCII (and :data:`_ONE_CELL`), each word shorter than a line. A
+    connection list has hundreds of thousands of lines and rich takes 50 µs a line; importing
+    rich took a tenth of a check on a small cluster. None for anything else: rich measures,
+    escapes, folds.
+
+    A longer text is wrapped as rich wraps it (``rich.text.Text.wrap``): greedily between
+    words, a word with the blanks after it, a line keeping those blanks when they fit.
+    ``tests/unit/render/test_whole_words.py`` holds both to the same output.
+    """
+    if not text.isprintable() or not (
+            text.isascii() or all(c < "\x80" or c in _ONE_CELL for c in text)):
+        return None
+    if len(text) <= width:
+        return [text]
+    breaks: list[int] = []
+    used = 0
+    for word in _WORD.finditer(text):
+        size = len(word.group().rstrip())
+        if size > width:
+            return None                 # rich folds it
+        if width - used >= size:
+            used += len(word.group())
+        elif used and word.start():
+            breaks.append(word.start())
+            used = len(word.group())
+    lines = []
+    for a, b in zip([0, *breaks], [*breaks, len(text)], strict=True):
+        line = text[a:b]
+        if len(line) > width:           # blanks beyond the width are dropped
+            blanks = len(line) - len(line.rstrip())
+            line = line[:len(line) - min(blanks, len(line) - width)]
+            if len(line) > width:
+                return None
+        lines.append(line)
+    return lines
+
+
+def _plain_lines(r: object, width: int) -> list[str] | None:
+    """:func:`plain_lines` of a string or of rich's ``Text`` (None for anything else)."""
+    if isinstance(r, str):
+        return plain_lines(r, width)
     from rich.text import Text
 
-    if isinstance(r, Text):
-        if r.no_wrap or r.end != "\n":
-            return None
-        r = r.plain
-    if not isinstance(r, str):
-        return None
-    line = r.rstrip(" ")
-    if len(line) > width or not r.isascii() or not r.isprintable():
-        return None                    # rich measures, escapes and wraps it
-    return line
+    if isinstance(r, Text) and not r.no_wrap and r.end == "\n":
+        return plain_lines(r.plain, width)
+    return None
 
 
 def render(renderables: Iterable[RenderableType], *, colour: bool = False,
@@ -83,9 +122,9 @@ def render(renderables: Iterable[RenderableType], *, colour: bool = False,
                       color_system="standard" if colour else None, no_color=not colour,
                       highlight=False, soft_wrap=False)
     for r in renderables:
-        plain = None if colour else _plain_line(r, width)
+        plain = None if colour else _plain_lines(r, width)
         if plain is not None:
-            buf.write(plain + "\n")
+            buf.writelines(f"{line}\n" for line in plain)
             continue
         # Plain strings are data (label values may contain "[...]"), never rich markup.
         if isinstance(r, Text) and r.no_wrap:

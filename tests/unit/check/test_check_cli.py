@@ -332,3 +332,24 @@ def test_terminal_width_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> N
     assert terminal_width() == 100  # captured stdout: not a terminal
     monkeypatch.setattr("sys.stdout", Tty())
     assert terminal_width() == 80
+
+
+@pytest.mark.parametrize("width", [40, 80, 120])
+def test_table_without_rich_is_what_rich_prints(width: int) -> None:
+    """A plain table is written without rich (start-up); it is the text rich prints."""
+    from unittest import mock
+
+    from dtnetpol.cli import build_parser
+    from dtnetpol.commands._install import load_inputs
+    from dtnetpol.commands.check import build_report
+    from dtnetpol.render import check_table as table
+
+    args = build_parser().parse_args(["check", "--skip-invalid", "examples/cluster"])
+    report = build_report(args, load_inputs(args, None, for_policies=False))
+    for verbose in (False, True):
+        for show_fixes in (False, True):
+            fast = table.check_table(report, width=width, verbose=verbose,
+                                     show_fixes=show_fixes)
+            with mock.patch.object(table, "plain_lines", return_value=None):
+                assert fast == table.check_table(report, width=width, verbose=verbose,
+                                                 show_fixes=show_fixes)

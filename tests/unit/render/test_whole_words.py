@@ -7,7 +7,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from dtnetpol.commands._inputs import load
@@ -77,11 +77,26 @@ def test_long_port_list_breaks_after_a_comma_only() -> None:
 
 
 @settings(deadline=None)
-@given(st.lists(st.text(st.sampled_from(" ab-,.:[]/") | st.characters(max_codepoint=0x250),
+@given(st.lists(st.text(st.sampled_from(" ab-,.:[]/✓✗→") | st.characters(max_codepoint=0x250),
                         max_size=130), max_size=8),
        st.integers(min_value=20, max_value=120))
 def test_plain_fast_path_prints_what_rich_prints(lines: list[str], width: int) -> None:
     """The fast path for plain lines gives rich's own output, for any text and width."""
     fast = console.render(lines, width=width)
-    with mock.patch.object(console, "_plain_line", return_value=None):
+    with mock.patch.object(console, "_plain_lines", return_value=None):
+        assert fast == console.render(lines, width=width)
+
+
+@settings(deadline=None)
+@given(st.lists(st.text(st.sampled_from("  ab-,.:/✓✗→"), max_size=160), max_size=6),
+       st.integers(min_value=1, max_value=120))
+@example(["ab   "], 80)                                   # blanks after the text are kept
+@example(["✗ 3 required flows blocked (23 flows: 10 allowed, 5 blocked, 3 conditional, "
+          "5 not governed)"], 80)                           # wrapped: the blank stays
+@example(["ab cd  ef gh", "  ab  cd   ef  ", "abcdefgh ij"], 5)
+def test_plain_text_is_wrapped_as_rich_wraps_it(lines: list[str], width: int) -> None:
+    """Plain text (what the fast path takes: printable ASCII and the report's marks), long or
+    short, blanks anywhere: the fast path prints what rich prints."""
+    fast = console.render(lines, width=width)
+    with mock.patch.object(console, "_plain_lines", return_value=None):
         assert fast == console.render(lines, width=width)
