@@ -21,6 +21,7 @@ EXAMPLE = ROOT / "examples" / "cluster"
 #: Never needed to check plain NetworkPolicies from files.
 NOT_FOR_PLAIN_FILES = (
     "dtnetpol.lint.registry", "dtnetpol.lint.linter", "dtnetpol.lint.rules",
+    "dtnetpol.lint.config", "dtnetpol.lint.context",  # no .dtnetpol.yaml: no lint keys
     "dtnetpol.sources.cluster", "dtnetpol.sources.parallel", "kubernetes", "jsonschema",
     "multiprocessing", "concurrent.futures", "importlib.resources",
     "dtnetpol.manifest.calico", "dtnetpol.manifest.cilium", "dtnetpol.manifest.admin",
@@ -28,7 +29,7 @@ NOT_FOR_PLAIN_FILES = (
     "dtnetpol.model.cilium", "dtnetpol.model.admin", "dtnetpol.engine.calico_tier",
     "dtnetpol.engine.calico_eval", "dtnetpol.engine.calico_staged", "dtnetpol.engine.cilium",
     "dtnetpol.engine.admin_tier", "dtnetpol.engine.np_tier", "dtnetpol.engine.connlist",
-    "dtnetpol.engine.layered_connlist",
+    "dtnetpol.engine.layered_connlist", "dtnetpol.engine.layers",
     "rich",             # a plain table is written without it (colours, odd text need it)
 )
 
@@ -94,3 +95,10 @@ def test_kind_tables_agree_with_the_readers() -> None:
     assert {cilium_model.CNP, cilium_model.CCNP} == kinds.CILIUM_KINDS
     assert calico.CALICO_KINDS is kinds.CALICO_KINDS
     assert admin.ADMIN_KINDS is kinds.ADMIN_KINDS and cilium.CILIUM_KINDS is kinds.CILIUM_KINDS
+
+
+def test_settings_file_is_the_lint_configuration_file() -> None:
+    from dtnetpol.commands._settings import SETTINGS_FILE
+    from dtnetpol.lint.config import CONFIG_FILE
+
+    assert SETTINGS_FILE == CONFIG_FILE

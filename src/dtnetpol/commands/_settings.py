@@ -22,18 +22,20 @@ import ipaddress
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dtnetpol.dynatrace import Platform
 from dtnetpol.errors import InputError
-from dtnetpol.lint.config import CONFIG_FILE, LintConfig, parse_config
 from dtnetpol.lint.finding import Severity
 from dtnetpol.manifest.marks import key_line
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.safe_text import path_label
 from dtnetpol.sources.yaml_load import _read_file, read_text
 
-SETTINGS_FILE = CONFIG_FILE
+if TYPE_CHECKING:
+    from dtnetpol.lint.config import LintConfig
+
+SETTINGS_FILE = ".dtnetpol.yaml"   # dtnetpol.lint.config.CONFIG_FILE (the same file)
 CIDR_KEYS = {"tenant-cidrs": "tenant_cidr", "proxy-cidrs": "proxy_cidr",
              "node-cidrs": "node_cidr", "apiserver-cidrs": "apiserver_cidr"}
 GENERAL_KEYS = ("platform", *CIDR_KEYS, "dynakube", "fail-on", "exclude")
@@ -66,7 +68,17 @@ class Settings:
     dynakube: tuple[str, ...] = ()
     fail_on: Mapping[str, str] = field(default_factory=dict)
     exclude: tuple[Exclude, ...] = ()
-    lint: LintConfig = field(default_factory=LintConfig)
+    #: The lint keys; None when there are none. The linter's configuration (with the rule
+    #: catalogue it checks names against) is imported only when a file is read.
+    lint_config: LintConfig | None = None
+
+    @property
+    def lint(self) -> LintConfig:
+        """The linter's configuration (the defaults when there is no settings file)."""
+        if self.lint_config is not None:
+            return self.lint_config
+        from dtnetpol.lint.config import LintConfig
+        return LintConfig()
 
 
 def find_settings(start: str | None = None) -> str | None:
@@ -111,9 +123,11 @@ def parse_settings(body: Any, file: str) -> Settings:
         InputError: an unknown key, a value of the wrong type, an unknown platform or
             fail-on level, a CIDR that is not one (file, line, field).
     """
+    from dtnetpol.lint.config import parse_config
+
     lint = parse_config(body, file, extra_keys=GENERAL_KEYS)
     if not isinstance(body, Mapping):
-        return Settings(source=file, lint=lint)
+        return Settings(source=file, lint_config=lint)
     base = os.path.dirname(os.path.abspath(file))
     platform = None
     cidrs: dict[str, tuple[str, ...]] = {}

@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from dtnetpol.engine.addresses import AddressSet
 from dtnetpol.engine.explain import (
@@ -30,11 +31,22 @@ from dtnetpol.engine.explain import (
 )
 from dtnetpol.engine.intervals import IntervalSet
 from dtnetpol.engine.label_index import LabelIndex
-from dtnetpol.engine.layers import Layers, build_layers
 from dtnetpol.engine.ports import PortSet, PortSpec
 from dtnetpol.engine.selectors import Matcher, compile_selector
 from dtnetpol.model.cluster import Cluster, ContainerPort, HostNetwork, Pod, WorkloadRef
 from dtnetpol.model.policy import Direction, LabelSelector, NetworkPolicy, Peer, Protocol, Rule
+
+if TYPE_CHECKING:
+    from dtnetpol.engine.layers import Layers
+
+def _layers(cluster: Cluster) -> Layers | None:
+    """The policy layers beyond NetworkPolicy (:func:`dtnetpol.engine.layers.build_layers`);
+    None for a cluster of NetworkPolicies only, without importing the layered engine."""
+    if not (cluster.admin_policies or cluster.cilium_policies or cluster.calico.policies):
+        return None
+    from dtnetpol.engine.layers import build_layers
+    return build_layers(cluster)
+
 
 # From this many (policy, class) pairs in a namespace on, which policies select which class
 # is found through a label index rather than by testing every pair.
@@ -204,7 +216,7 @@ class Analyzer:
         self._pair_contributions = {}
         self._label_indexes = None
         self._shared_sides = {}
-        self.layers = build_layers(self.cluster)
+        self.layers = _layers(self.cluster)
 
     # ----------------------------------------------------------------- lookups
     def node_traffic(self, host_network: bool) -> bool:

@@ -248,7 +248,10 @@ def _builders(cluster: Cluster) -> list[LayerBuilder]:
     return builders
 
 
-#: Extra builders (Calico: engineer D2 appends its own in ``_builders``).
+#: Extra builders (Calico: engineer D2 appends its own in ``_builders``). The analyzer asks
+#: for layers only when the cluster has admin, Cilium or Calico policies (a cluster of
+#: NetworkPolicies alone does not import this module): a builder of another family must be
+#: named there too (dtnetpol.engine.analysis._layers).
 LAYER_BUILDERS: list[LayerBuilder] = []
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from dtnetpol.generate._plan import PlanPolicy, PlanRule, Skipped
@@ -41,7 +42,14 @@ class GeneratedDoc:
 
 
 def wrap(text: str, width: int = 96) -> list[str]:
-    return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [""]
+    return list(_wrapped(text, width))
+
+
+@lru_cache(maxsize=1 << 12)
+def _wrapped(text: str, width: int) -> tuple[str, ...]:
+    """Cached: the fixes of one check repeat the same comments (268 wraps, 56 texts on S)."""
+    return tuple(textwrap.wrap(text, width, break_long_words=False,
+                               break_on_hyphens=False) or [""])
 
 
 def policy_header(policy: PlanPolicy, kind: str, extra: Iterable[str] = ()) -> tuple[str, ...]:

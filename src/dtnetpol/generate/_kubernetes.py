@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 from dtnetpol.generate._doc import MANAGED_BY, GeneratedDoc, Path, policy_header, rule_comment
@@ -22,7 +23,9 @@ API_VERSION = "networking.k8s.io/v1"
 KIND = "NetworkPolicy"
 
 
+@lru_cache(maxsize=1 << 12)
 def _net(c: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """The network of a CIDR (cached: each fix compares the same excepts with every CIDR)."""
     return ipaddress.ip_network(c, strict=False)
 
 

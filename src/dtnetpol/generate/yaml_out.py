@@ -7,6 +7,7 @@ what :func:`yaml.safe_load_all` reads back equals each document's ``body`` (test
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
@@ -26,9 +27,23 @@ def _scalar(value: Any) -> str:
     return _plain_scalar(value)
 
 
+# A string of these that PyYAML's resolver reads back as a string is written plain: what
+# yaml.safe_dump writes for it (tests/unit/generate: test_yaml_out), without its dumper (a
+# dumper per new scalar was a tenth of a check on a small cluster).
+_PLAIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9._/-]*\Z")
+_IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers
+
+
+def _plain_word(value: str) -> bool:
+    return _PLAIN_WORD.match(value) is not None and not any(
+        pattern.match(value) for _, pattern in _IMPLICIT.get(value[0], ()))
+
+
 @lru_cache(maxsize=1 << 14)
 def _plain_scalar(value: str | int | float | bool | None) -> str:
     """YAML for one scalar; cached because policies repeat the same keys and values."""
+    if type(value) is str and _plain_word(value):
+        return value
     text: str = yaml.safe_dump(value, default_flow_style=True, width=1 << 20,
                                allow_unicode=True)
     text = text.rstrip("\n")

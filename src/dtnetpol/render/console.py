@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import shutil
 import sys
 from collections.abc import Iterable
 from functools import cache
@@ -33,6 +32,8 @@ def terminal_width() -> int:
     piped output and golden files never depend on the window they were made in."""
     isatty = getattr(sys.stdout, "isatty", None)
     if isatty is not None and isatty():
+        import shutil  # with its archive modules: only on a terminal
+
         return max(40, shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns)
     return DEFAULT_WIDTH
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import sys
 from collections.abc import Callable, Hashable, Iterator, Sequence
@@ -363,10 +364,14 @@ def _json_document(text: str, file: str) -> Document | bool | None:
     return Document(file, 1, body, text.count("\n", 0, start) + 1)
 
 
-def _documents(text: str, file: str, fast_json: bool) -> Iterator[Document]:
+def _documents(text: str, file: str, fast_json: bool, line_base: int = 0,
+               index_base: int = 0) -> Iterator[Document]:
     """The documents of one file or of stdin: when ``fast_json``, JSON (``*.json``, stdin)
     through the JSON parser and workloads and namespaces in YAML through the compiled parser
-    (:mod:`dtnetpol.sources.yaml_fast`); everything else through PyYAML."""
+    (:mod:`dtnetpol.sources.yaml_fast`); everything else through PyYAML.
+
+    ``line_base`` and ``index_base``: the lines and documents of the file before ``text``,
+    when it is a piece of a file read in pieces (:func:`_file_documents`)."""
     if fast_json and (file == STDIN_NAME or file.lower().endswith(".json")):
         found = _json_document(text, file)
         if found is not False:
@@ -374,12 +379,13 @@ def _documents(text: str, file: str, fast_json: bool) -> Iterator[Document]:
                 yield found
             return
     if fast_json and len(text) >= yaml_fast.MIN_CHARS:
-        yield from _fast_yaml(text, file)
+        yield from _fast_yaml(text, file, line_base, index_base)
         return
-    yield from _parse(text, file, 1, [1])
+    yield from _parse("\n" * line_base + text, file, 1 + index_base, [1 + index_base])
 
 
-def _fast_yaml(text: str, file: str) -> Iterator[Document]:
+def _fast_yaml(text: str, file: str, line_base: int = 0,
+               index_base: int = 0) -> Iterator[Document]:
     """:func:`_parse` with runs of workloads and namespaces read by ``yaml_rs``; anything
     unexpected (an error, documents counted differently) and the rest of the file is read
     by PyYAML as :func:`_parse` reads it, so results and errors are the same."""
@@ -387,20 +393,21 @@ def _fast_yaml(text: str, file: str) -> Iterator[Document]:
     given = 0   # non-empty documents yielded so far
     try:
         for fast, line, index, start, pieces in yaml_fast.runs(text, cut or []):
-            bodies = yaml_fast.parse_run(text, pieces, line) if fast else None
+            index += index_base
+            bodies = yaml_fast.parse_run(text, pieces, line + line_base) if fast else None
             if bodies is None:
                 # One document at a time, as _parse gives them (a run may be a whole file
                 # of policies: a list of all of them doubled the peak memory).
                 end = [index]
-                piece = text if start == 0 and pieces[-1].end == len(text) else \
-                    "\n" * (line - 1) + text[start:pieces[-1].end]
+                piece = "\n" * line_base + text if start == 0 and pieces[-1].end == len(text) \
+                    else "\n" * (line_base + line - 1) + text[start:pieces[-1].end]
                 for doc in _parse(piece, file, index, end):
                     yield doc
                     given += 1
                 if end[0] - index != len(pieces):
                     raise _Fallback
             else:
-                at = line
+                at = line + line_base
                 pos = start
                 for i, ((body, lines), piece_) in enumerate(zip(bodies, pieces, strict=True)):
                     if lines is not None:
@@ -408,13 +415,14 @@ def _fast_yaml(text: str, file: str) -> Iterator[Document]:
                         pos = piece_.start
                         body = _lined(body, lines, partial(
                             _remark, text, piece_.start, piece_.end, file, index + i, at))
-                    yield Document(file, index + i, body, piece_.line or line)
+                    yield Document(file, index + i, body, (piece_.line or line) + line_base)
                     given += 1
         if cut is not None:
             return
     except (_Fallback, InputError):
         pass
-    for i, doc in enumerate(_parse(text, file, 1, [1])):
+    for i, doc in enumerate(_parse("\n" * line_base + text, file, 1 + index_base,
+                                   [1 + index_base])):
         if i >= given:
             yield doc
 
@@ -499,6 +507,127 @@ def read_bytes(path: str, budget: list[int] | None = None) -> bytes:
     return data
 
 
+#: YAML files from this size on are read in pieces of about :data:`PIECE_BYTES`, cut at
+#: ``---`` lines (:func:`_file_documents`): the whole text (and, while it was decoded, its
+#: bytes too) no longer stays in memory next to the model built from it.
+PIECE_MIN_BYTES = 32 << 20
+PIECE_BYTES = 8 << 20
+# A piece holds whole documents: it ends before a line that is ``---`` or starts with ``--- ``
+# (or ``---`` and a tab). Texts with these are read whole: libyaml counts other line breaks,
+# and document end markers and directives change how documents are numbered.
+_PIECE_MARKER = re.compile(rb"\n---(?=[ \t\n]|\Z)")
+_PIECE_START = re.compile(rb"---(?=[ \t\n]|\Z)")
+_PIECE_ODD_BYTES = re.compile(rb"\r|\n\.\.\.|\n%")
+_PIECE_ODD_CHARS = ("\x85", "\u2028", "\u2029")
+
+
+class _Whole(Exception):
+    """A piece of a file read in pieces is not plainly cut: read the file whole."""
+
+
+def _last_marker(data: bytes) -> int | None:
+    """Where the last ``---`` line of ``data`` starts (not at 0, and followed by a blank or a
+    line break inside ``data``: the line is whole); None when there is none."""
+    end = len(data)
+    while True:
+        found = data.rfind(b"\n---", 0, end)
+        if found < 0:
+            return None
+        if data[found + 4:found + 5] in (b" ", b"\t", b"\n"):
+            return found + 1
+        end = found + 3
+
+
+def _pieces(path: str, budget: list[int]) -> Iterator[bytes]:
+    """The bytes of the regular file ``path`` in pieces of about :data:`PIECE_BYTES`, each
+    piece but the first starting with a ``---`` line; raises :class:`_Whole` where that is
+    not certain to give the documents the whole text gives."""
+    label = path_label(path)
+    with open(path, "rb") as fh:
+        carry = b""
+        size = 0
+        out: list[bytes] = []
+        while True:
+            block = fh.read(PIECE_BYTES)
+            size += len(block)
+            if size > budget[0]:
+                raise InputError(_too_large(max_input_bytes.get()), SourceLocation(label))
+            if not block:
+                if carry:
+                    yield carry
+                return
+            data = carry + block if carry else block
+            del block, carry
+            cut = _last_marker(data)
+            if cut is None:
+                if len(data) > 4 * PIECE_BYTES:
+                    raise _Whole   # one huge document: its text is needed whole anyway
+                carry = data
+                continue
+            out.append(data[:cut])
+            carry = data[cut:]
+            del data
+            yield out.pop()   # held by the reader alone, which lets it go once decoded
+
+
+def _file_documents(path: str, fast_json: bool) -> Iterator[Document]:
+    """The documents of the file ``path``; a large YAML file is read in pieces (see
+    :data:`PIECE_MIN_BYTES`), with the lines and document numbers of the whole file. Anything
+    unusual in a piece (a YAML error, a character libyaml counts as a line break, a ``...``
+    line) and the file is read again whole, from the document after the last one given: so
+    documents, lines and errors are always those of the whole text."""
+    label = path_label(path)
+    try:
+        info = os.stat(path)
+    except OSError:
+        info = None
+    if info is None or not stat.S_ISREG(info.st_mode) or info.st_size < PIECE_MIN_BYTES or \
+            path.lower().endswith(".json"):
+        yield from _documents(_read_file(path), label, fast_json)
+        return
+    budget = _budget()
+    if info.st_size > budget[0]:
+        raise InputError(_too_large(max_input_bytes.get()), SourceLocation(label))
+    given = 0
+    try:
+        line_base = 0   # lines of the pieces before this one
+        markers = 0     # ``---`` lines in the pieces before this one
+        implicit = 0    # 1 when the file's first document has no ``---``
+        n = -1   # no enumerate(): it would hold each piece until the next
+        for data in _pieces(path, budget):
+            n += 1
+            bom = 3 if n == 0 and data.startswith(b"\xef\xbb\xbf") else 0
+            if _PIECE_ODD_BYTES.search(data) or (n == 0 and data.startswith((b"...", b"%"),
+                                                                             bom)):
+                raise _Whole
+            # a piece after the first starts with ``---``; the first may
+            starts = _PIECE_START.match(data, bom) is not None
+            if n == 0:
+                head = None if starts else _PIECE_MARKER.search(data)
+                before = b"" if starts else data[bom:] if head is None else \
+                    data[bom:head.start()]
+                implicit = int(any(x.strip() and not x.lstrip().startswith(b"#")
+                                   for x in before.split(b"\n")))
+            lines = data.count(b"\n")
+            count = len(_PIECE_MARKER.findall(data)) + starts
+            text = data.decode("utf-8-sig" if n == 0 else "utf-8")
+            del data
+            if any(c in text for c in _PIECE_ODD_CHARS):
+                raise _Whole
+            # the document after the n-th ``---`` of the file is number 1 + implicit + n
+            for doc in _documents(text, label, fast_json, line_base,
+                                  implicit + markers if n else 0):
+                yield doc
+                given += 1
+            del text
+            line_base += lines
+            markers += count
+    except (_Whole, InputError, UnicodeDecodeError):
+        for i, doc in enumerate(_documents(_read_file(path), label, fast_json)):
+            if i >= given:
+                yield doc
+
+
 def _read_stdin(stream: TextIO, budget: list[int]) -> str:
     """Standard input, as bytes when it has them (decoded as files are)."""
     binary = getattr(stream, "buffer", None)
@@ -574,8 +703,8 @@ def _iter_documents(paths: Sequence[str], stdin: TextIO | None = None,
                 raise InputError("folder holds no *.yaml, *.yml or *.json file",
                                  SourceLocation(path_label(path)))
             for file in files:
-                yield from _documents(_read_file(file), path_label(file), fast_json)
+                yield from _file_documents(file, fast_json)
         elif os.path.lexists(path):
-            yield from _documents(_read_file(path), path_label(path), fast_json)
+            yield from _file_documents(path, fast_json)
         else:
             raise InputError("no such file or folder", SourceLocation(path_label(path)))

@@ -11,6 +11,8 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dtnetpol.dynatrace import DynaKube, HostPort, InstallFacts, applicable_flows, platform_profile
 from dtnetpol.generate import (
@@ -183,3 +185,16 @@ def test_openshift_oneagent_reaches_activegate_via_the_host_network_label() -> N
     peers = [p for r in ag.body["spec"]["ingress"] for p in r["from"]]
     assert {"namespaceSelector": {"matchLabels": {
         "policy-group.network.openshift.io/host-network": ""}}} in peers
+
+
+@settings(deadline=None)
+@given(st.text(st.sampled_from("aeflnosty-YNOTF._/019:"), min_size=1, max_size=8)
+       | st.sampled_from(["yes", "No", "ON", "off", "true", "False", "null", "NULL", "y",
+                          "nginx-1.2", "e5", "a.b", "kube-system", "Null", "n"]))
+def test_scalars_written_without_a_dumper_are_what_pyyaml_writes(text: str) -> None:
+    """Plain words skip PyYAML's dumper (start-up of check): same text as yaml.safe_dump."""
+    from dtnetpol.generate import yaml_out
+
+    dumped = yaml.safe_dump(text, default_flow_style=True, width=1 << 20, allow_unicode=True)
+    expected = dumped.rstrip("\n").removesuffix("\n...")
+    assert yaml_out._plain_scalar.__wrapped__(text) == expected
