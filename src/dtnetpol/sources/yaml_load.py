@@ -28,6 +28,7 @@ from dtnetpol.manifest.marks import LinedMap, MarkedList, MarkedMap
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.safe_text import path_label
 from dtnetpol.sources import yaml_fast
+from dtnetpol.sources.yaml_fast import LINED_API_VERSION
 from dtnetpol.sources.yaml_fast import LINELESS_KINDS as _LINELESS_KINDS
 
 STDIN_NAME = "<stdin>"
@@ -331,7 +332,12 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out = dict(pairs)
     if len(out) != len(pairs):
         raise _DuplicateKey   # the YAML reader names the key and its line
+    if out and max(map(len, out)) > _KEY_CHARS:
+        raise _DuplicateKey   # libyaml refuses a key of more than 1024 characters
     return out
+
+
+_KEY_CHARS = 170   # keys up to this long are under libyaml's 1024 even as \uXXXX escapes
 
 
 def _no_constant(name: str) -> Any:
@@ -357,11 +363,105 @@ def _json_document(text: str, file: str) -> Document | bool | None:
     # Any JSON value may stand where a string is expected: only a str kind is looked up.
     kind = body.get("kind") if isinstance(body, dict) else None
     items = body.get("items") if isinstance(kind, str) and kind.endswith("List") else [body]
+    line = text.count("\n", 0, start) + 1
     if not isinstance(items, list) or not all(
             isinstance(o, dict) and isinstance(o.get("kind"), str)
             and o["kind"] in _LINELESS_KINDS for o in items):
-        return False   # policies and the like: reports cite their rules' lines
-    return Document(file, 1, body, text.count("\n", 0, start) + 1)
+        # policies: reports cite their rules' lines
+        lined = _json_policies(text, body, file, items) if isinstance(items, list) else None
+        return False if lined is None else Document(file, 1, lined, line)
+    return Document(file, 1, body, line)
+
+
+# What PyYAML reads otherwise than the JSON parser, or refuses: characters it counts as line
+# breaks or refuses (tabs: indentation), surrogate escapes (a pair is one character in JSON).
+_JSON_ODD = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd"
+                       "\U00010000-\U0010ffff]")
+_JSON_ODD_ASCII = re.compile("[^\n\x20-\x7e]")   # the same, ASCII text (5 times faster)
+_JSON_SURROGATE = re.compile(r"\\u[dD][89abAB]")
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+# In the text with every string blanked to "": exponents (1e3 is a string in YAML 1.1), a key
+# and its colon on two lines or far apart (libyaml refuses both).
+# (One pattern each: an alternation is searched three times slower.)
+_JSON_ODD_BLANKED = (re.compile("[0-9][eE]"), re.compile(r'""[ \n]*\n[ \n]*:'),
+                     re.compile('"" {16}'))
+# Where an array item starts: after "[" (unless empty) and after a "," not followed by a key.
+_JSON_ITEM = re.compile(r'\[[ \n]*+|,[ \n]*+(?!""[ \n]*+:)|\]')
+_LIST_KEYS = frozenset({"apiVersion", "kind", "items", "metadata"})
+
+
+def _json_item_lines(text: str) -> list[tuple[int, int]] | None:
+    """(line, depth in arrays) of every array item of the JSON ``text``, in document order:
+    the line of the item's first character, as PyYAML marks it; None when the text holds
+    anything PyYAML reads otherwise (then the YAML reader reads it)."""
+    if (_JSON_ODD_ASCII if text.isascii() else _JSON_ODD).search(text) or \
+            _JSON_SURROGATE.search(text):
+        return None
+    blanked = _JSON_STRING.sub('""', text)   # strings hold no line break, so lines stay
+    if any(odd.search(blanked) for odd in _JSON_ODD_BLANKED):
+        return None
+    out: list[tuple[int, int]] = []
+    depth = 0
+    line, prev = 1, 0
+    count = blanked.count
+    for m in _JSON_ITEM.finditer(blanked):
+        char = blanked[m.start()]
+        if char == "]":
+            depth -= 1
+            continue
+        at = m.end()
+        if char == "[":
+            depth += 1
+            if blanked[at] == "]":
+                continue
+        line += count("\n", prev, at)
+        prev = at
+        out.append((line, depth))
+    return out
+
+
+def _json_policies(text: str, body: Any, file: str, items: list[Any]) -> Any:
+    """A JSON NetworkPolicy (or List of them) as :func:`_fast_yaml` gives a YAML one: each
+    policy a :class:`LinedMap` whose ``remark()`` reads it through the YAML reader with every
+    mark; None when anything is unusual (the YAML reader then reads the text)."""
+    if not items or not all(type(o) is dict and o.get("kind") == "NetworkPolicy"
+                            and o.get("apiVersion") == LINED_API_VERSION for o in items):
+        return None
+    found = _json_item_lines(text)
+    if found is None:
+        return None
+    if items[0] is body:
+        return _lined(body, [line for line, _ in found],
+                      partial(_remark, text, 0, len(text), file, 1, 1))
+    meta = body.get("metadata")
+    if not body.keys() <= _LIST_KEYS or not isinstance(body.get("apiVersion", ""), str) or (
+            meta is not None and (type(meta) is not dict or any(
+                type(v) is dict or type(v) is list for v in meta.values()))):
+        return None
+    # Items of "items" are at depth 1 (nothing else of the List holds an array); deeper
+    # ones belong to the item before them.
+    starts = [n for n, (_, depth) in enumerate(found) if depth == 1]
+    if len(starts) != len(items) or (found and starts[0] != 0):
+        return None
+    whole: list[Any] = []
+    lined = MarkedList(None)
+    lined.item_lines = [found[n][0] for n in starts]
+    for k, (item, n, end) in enumerate(zip(items, starts, [*starts[1:], len(found)],
+                                           strict=True)):
+        lined.append(_lined(item, [line for line, _ in found[n + 1:end]],
+                            partial(_remark_item, text, file, whole, k)))
+    out = MarkedMap(text.count("\n", 0, len(text) - len(text.lstrip())) + 1)
+    out.update(body)
+    out["items"] = lined
+    return out
+
+
+def _remark_item(text: str, file: str, whole: list[Any], k: int) -> Any:
+    """Item ``k`` of the JSON List ``text`` read through the YAML reader with every mark (the
+    List read once for all its items)."""
+    if not whole:
+        whole.append(_remark(text, 0, len(text), file, 1, 1))
+    return whole[0]["items"][k]
 
 
 def _documents(text: str, file: str, fast_json: bool, line_base: int = 0,
