@@ -350,7 +350,9 @@ def _json_document(text: str, file: str) -> Document | bool | None:
     error, a duplicate key, NaN): then the YAML reader reads it and reports what it finds.
 
     Its mappings carry no line marks; :func:`dtnetpol.sources.load_cluster` reads the input
-    again through YAML when something is to be reported, so messages keep their lines."""
+    again through YAML when something is to be reported, so messages keep their lines.
+    NetworkPolicies (one, or a List of them) come as :class:`LinedMap` bodies instead, with
+    the lines of their items (:func:`_json_policies`)."""
     start = len(text) - len(text.lstrip())
     if text[start:start + 1] not in ("{", "["):
         return False
