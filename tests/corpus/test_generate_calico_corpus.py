@@ -32,7 +32,7 @@ from dtnetpol.model.calico import CalicoPolicy, CalicoResources
 from dtnetpol.model.cluster import Cluster
 from dtnetpol.model.location import SourceLocation
 
-PLATFORMS = [p.value for p in Platform if p is not Platform.OPENSHIFT]
+PLATFORMS = [p.value for p in Platform]
 
 needs_corpus = pytest.mark.skipif(not SAMPLE_FILES, reason=missing(SAMPLES))
 

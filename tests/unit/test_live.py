@@ -504,3 +504,77 @@ def test_in_cluster_config_reads_with_the_mounted_token(tmp_path: Path,
         assert srv.requests == []
     finally:
         srv.stop()
+
+
+EVERY_LAYER_KIND = [
+    {"apiVersion": "policy.networking.k8s.io/v1alpha1", "kind": "BaselineAdminNetworkPolicy",
+     "metadata": {"name": "default"},
+     "spec": {"subject": {"namespaces": {}},
+              "ingress": [{"name": "d", "action": "Deny", "from": [{"namespaces": {}}]}]}},
+    {"apiVersion": "policy.networking.k8s.io/v1alpha2", "kind": "ClusterNetworkPolicy",
+     "metadata": {"name": "c"},
+     "spec": {"tier": "Admin", "priority": 3, "subject": {"namespaces": {}},
+              "ingress": [{"action": "Pass", "from": [{"namespaces": {}}]}]}},
+    {"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
+     "metadata": {"name": "c", "namespace": "shop"},
+     "spec": {"endpointSelector": {}, "ingress": [{"fromEntities": ["cluster"]}]}},
+    {"apiVersion": "cilium.io/v2", "kind": "CiliumClusterwideNetworkPolicy",
+     "metadata": {"name": "cc"},
+     "spec": {"endpointSelector": {}, "egressDeny": [{"toCIDR": ["169.254.169.254/32"]}]}},
+    *({"apiVersion": "crd.projectcalico.org/v1", **doc} for doc in (
+        {"kind": "Tier", "metadata": {"name": "platform"}, "spec": {"order": 100}},
+        {"kind": "NetworkPolicy", "metadata": {"name": "platform.p", "namespace": "shop"},
+         "spec": {"tier": "platform", "selector": "all()", "ingress": [{"action": "Pass"}]}},
+        {"kind": "StagedNetworkPolicy", "metadata": {"name": "s", "namespace": "shop"},
+         "spec": {"selector": "all()", "ingress": [{"action": "Deny"}]}},
+        {"kind": "StagedGlobalNetworkPolicy", "metadata": {"name": "sg"},
+         "spec": {"selector": "all()", "egress": [{"action": "Deny"}]}},
+        {"kind": "StagedKubernetesNetworkPolicy", "metadata": {"name": "sk", "namespace": "shop"},
+         "spec": {"podSelector": {}, "policyTypes": ["Ingress"]}},
+        {"kind": "NetworkSet", "metadata": {"name": "ns", "namespace": "shop"},
+         "spec": {"nets": ["10.1.0.0/16"]}},
+        {"kind": "GlobalNetworkSet", "metadata": {"name": "gns"},
+         "spec": {"nets": ["192.0.2.0/24"]}})),
+]
+
+
+def test_the_live_mode_reads_every_layer_kind(tmp_path: Path) -> None:
+    """Every kind of the policy layers comes from the API, one list each, into the model."""
+    objects, groups = running_example()
+    try:
+        srv = ApiServer([*objects, *EXTRA_POLICIES, *EVERY_LAYER_KIND],
+                        installed=groups).start()
+    except NoOpenSSL as e:
+        pytest.skip(f"no test API server: {e}")
+    try:
+        live = read_cluster(ClusterSpec(kubeconfig=str(srv.kubeconfig(tmp_path / "kc"))))
+        read = {x.read.resource: len(x.items) for x in live.lists}
+        for plural, group in (
+                ("adminnetworkpolicies", "policy.networking.k8s.io"),
+                ("baselineadminnetworkpolicies", "policy.networking.k8s.io"),
+                ("clusternetworkpolicies", "policy.networking.k8s.io"),
+                ("ciliumnetworkpolicies", "cilium.io"),
+                ("ciliumclusterwidenetworkpolicies", "cilium.io"),
+                ("tiers", "crd.projectcalico.org"),
+                ("networkpolicies", "crd.projectcalico.org"),
+                ("globalnetworkpolicies", "crd.projectcalico.org"),
+                ("stagednetworkpolicies", "crd.projectcalico.org"),
+                ("stagedglobalnetworkpolicies", "crd.projectcalico.org"),
+                ("stagedkubernetesnetworkpolicies", "crd.projectcalico.org"),
+                ("networksets", "crd.projectcalico.org"),
+                ("globalnetworksets", "crd.projectcalico.org")):
+            assert read.get(f"{plural}.{group}") == 1, (plural, read)
+        cluster, _ = load_live(live)
+        assert sorted(p.kind for p in cluster.admin_policies) == [
+            "AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"]
+        assert sorted(p.kind for p in cluster.cilium_policies) == [
+            "CiliumClusterwideNetworkPolicy", "CiliumNetworkPolicy"]
+        calico = cluster.calico
+        assert sorted(p.name for p in calico.policies) == [
+            "default.deny-payments-egress", "platform.p"]
+        assert [t.name for t in calico.tiers] == ["platform"]
+        assert sorted(s.name for s in calico.staged) == ["s", "sg"]
+        assert [k.policy.name for k in calico.staged_kubernetes] == ["sk"]
+        assert sorted(n.name for n in calico.network_sets) == ["gns", "ns"]
+    finally:
+        srv.stop()

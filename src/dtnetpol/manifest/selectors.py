@@ -187,6 +187,8 @@ _CACHE_MAX = 1 << 16
 _OK_LABEL_KEYS: set[str] = set()
 _OK_LABEL_VALUES: set[str] = set()
 _SELECTORS: dict[LabelSelector, LabelSelector] = {}
+# Valid ``matchLabels``-only selectors by their raw entries, in the order given.
+_BY_LABELS: dict[tuple[Any, ...], LabelSelector] = {}
 
 
 def _remember(cache: set[str], value: str) -> None:
@@ -231,9 +233,20 @@ def fast_selector(value: object) -> LabelSelector | None:
     if type(value) is not MarkedMap and type(value) is not dict:
         raise Slow
     assert isinstance(value, dict)
+    match_labels = value.get("matchLabels")
+    entries: tuple[Any, ...] | None = None
+    if len(value) == 1 and isinstance(match_labels, dict):
+        # ``matchLabels`` alone, the usual selector: looked up by its raw entries (a tuple
+        # of strings hashes in C; the selector's dataclass hash is Python, field by field).
+        try:
+            entries = tuple(match_labels.items())
+            known = _BY_LABELS.get(entries)
+        except TypeError:   # a value that is a list or mapping: not valid anyway
+            entries = known = None
+        if known is not None:
+            return known
     if not value.keys() <= SELECTOR_FIELDS:
         raise Slow
-    match_labels = value.get("matchLabels")
     labels = fast_labels(match_labels) if match_labels is not None else []
     requirements: list[Requirement] = []
     expressions = value.get("matchExpressions")
@@ -264,11 +277,13 @@ def fast_selector(value: object) -> LabelSelector | None:
     selector = LabelSelector(match_labels=tuple(sorted(labels)),
                              match_expressions=tuple(requirements))
     shared = _SELECTORS.get(selector)
-    if shared is not None:
-        return shared
-    if len(_SELECTORS) < _CACHE_MAX:
-        _SELECTORS[selector] = selector
-    return selector
+    if shared is None:
+        shared = selector
+        if len(_SELECTORS) < _CACHE_MAX:
+            _SELECTORS[selector] = selector
+    if entries is not None and len(_BY_LABELS) < _CACHE_MAX:
+        _BY_LABELS[entries] = shared
+    return shared
 
 
 def read_selector(value: Any, location: SourceLocation

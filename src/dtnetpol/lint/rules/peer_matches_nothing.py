@@ -45,6 +45,7 @@ import difflib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from dtnetpol.engine.label_index import LabelIndex
 from dtnetpol.engine.selectors import compile_selector, explain_mismatch
 from dtnetpol.lint.context import LintContext
 from dtnetpol.lint.finding import Finding, Severity
@@ -72,6 +73,12 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     cluster = ctx.cluster
     namespaces = sorted(set(cluster.namespaces) | {p.namespace for p in cluster.pods})
     labels_known = all(not cluster.namespace(n).assumed for n in namespaces)
+    # Namespaces per distinct selector through a label index: a big input has thousands of
+    # peers and namespaces, and testing each against each made the rule quadratic.
+    index = LabelIndex((n, cluster.namespace(n).labels) for n in namespaces)
+    namespaces_of: dict[LabelSelector, list[str]] = {}
+    with_pods = {c.namespace for c in an.classes}
+    known = _known_values(ctx, namespaces)
     for policy in cluster.policies:
         for rule in (*policy.ingress, *policy.egress):
             for peer in rule.peers:
@@ -79,12 +86,13 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                     continue
                 if peer.namespace_selector is not None:
                     ns_sel = peer.namespace_selector
-                    match = compile_selector(ns_sel)
-                    hits = [n for n in namespaces if match(cluster.namespace(n).labels)]
+                    hits = namespaces_of.get(ns_sel)
+                    if hits is None:
+                        hits = namespaces_of[ns_sel] = sorted(index.select(ns_sel))
                     if not hits:
                         if not labels_known and not _by_name_only(ns_sel):
                             continue
-                        if not _means_input_namespace(ctx, ns_sel, namespaces):
+                        if not _means_input_namespace(ns_sel, known):
                             continue  # likely a namespace the input does not show
                         yield Finding(
                             ID, SEVERITY,
@@ -102,7 +110,6 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                     continue
                 if peer.namespace_selector is not None and peer.namespace_selector.is_empty:
                     continue  # every namespace: also those the input does not show
-                with_pods = {c.namespace for c in an.classes}
                 if any(n not in with_pods for n in hits):
                     continue  # some of those namespaces' workloads are not in the input
                 candidates = [c for c in an.classes if c.namespace in hits]
@@ -128,15 +135,20 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                     "namespaceSelector when the peer lives in another namespace")
 
 
-def _means_input_namespace(ctx: LintContext, selector: LabelSelector,
-                           namespaces: list[str]) -> bool:
+def _known_values(ctx: LintContext, namespaces: list[str]) -> list[str]:
+    """The namespaces of the input and their label values, sorted."""
+    return sorted(set(namespaces) | {v for n in namespaces
+                                     for v in ctx.cluster.namespace(n).labels.values() if v})
+
+
+def _means_input_namespace(selector: LabelSelector, known: list[str]) -> bool:
     """Does the selector name (or nearly name) a namespace, or a namespace label value, of
-    the input? Then a miss is a mistake, not a namespace left out of the input."""
-    known = set(namespaces) | {v for n in namespaces
-                               for v in ctx.cluster.namespace(n).labels.values() if v}
+    the input (``known``: :func:`_known_values`)? Then a miss is a mistake, not a namespace
+    left out of the input."""
     values = [v for _, v in selector.match_labels] + [v for r in selector.match_expressions
                                                       if r.operator == "In" for v in r.values]
-    return any(v in known or difflib.get_close_matches(v, sorted(known), n=1, cutoff=0.8)
+    known_set = set(known)
+    return any(v in known_set or difflib.get_close_matches(v, known, n=1, cutoff=0.8)
                for v in values)
 
 

@@ -211,9 +211,15 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         if verdict is not None and verdict[0]:
             dropped.add(id(mine))
             found[id(mine)] = verdict[1]
+    # the redundant rules of each policy, in order (one pass: a scan of all rules per rule
+    # took 70 s of 125 at 40 MB of input, and grows with the square of the rules)
+    by_policy: dict[int, list[CompiledRule]] = {}
+    for p, _, m in work:
+        if id(m) in found:
+            by_policy.setdefault(id(p), []).append(m)
     done: set[int] = set()
     for policy, _, mine in work:
-        redundant = [m for p, _, m in work if p is policy and id(m) in found]
+        redundant = by_policy.get(id(policy), [])
         if id(policy) in done:
             continue
         if len(redundant) == totals[id(policy)] and _isolation_elsewhere(ctx, policy):
