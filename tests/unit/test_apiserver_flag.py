@@ -5,11 +5,12 @@ every command that works out the Dynatrace flows (issue 17: lint took one value,
 from __future__ import annotations
 
 import argparse
-import io
 import json
 from pathlib import Path
 
-from dtnetpol.cli import build_parser, main
+from tests.cli_run import run
+
+from dtnetpol.cli import build_parser
 from dtnetpol.commands import _types
 from dtnetpol.commands._inputs import APISERVER_HELP, apiserver_values
 
@@ -41,12 +42,6 @@ endpoints:
 ports:
 - {name: https, port: 6443, protocol: TCP}
 """
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def apiserver_actions() -> dict[str, argparse.Action]:

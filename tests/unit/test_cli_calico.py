@@ -3,7 +3,6 @@ NetworkPolicy in the default tier): golden can-reach and connlist, and the chain
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable
 from importlib import resources
@@ -11,16 +10,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
-from dtnetpol.cli import main
+from tests.cli_run import run
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(autouse=True)

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import pytest
+from tests.cli_run import run
 
 from dtnetpol import __version__
-from dtnetpol.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 POLICY = "examples/cluster/policies/default-deny.yaml"
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(autouse=True)

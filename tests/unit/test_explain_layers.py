@@ -5,24 +5,17 @@ do with a host-network pod. Golden files for table, json and md."""
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.cli_run import run
 
-from dtnetpol.cli import main
 from dtnetpol.engine.layers import HOST_NETWORK_LAYER_NOTES
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(autouse=True)

@@ -7,13 +7,12 @@ Under ``node`` none of that applies to the host-network OneAgent; under ``pod`` 
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import pytest
+from tests.cli_run import run
 
-from dtnetpol.cli import main
 from dtnetpol.dynatrace.dynakube import parse_dynakube
 from dtnetpol.dynatrace.flows import InstallFacts, SourceKind, applicable_flows
 from dtnetpol.model import HostNetwork
@@ -78,12 +77,6 @@ spec:
     - from: [{{podSelector: {{matchLabels: {{app.kubernetes.io/name: oneagent}}}}}}]
       ports: [{{port: 9999}}]
 """
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture

@@ -3,12 +3,10 @@ counted, a hint for Helm templates, ``--strict`` and ``--skip-invalid`` (fixture
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
-
-from dtnetpol.cli import main
+from tests.cli_run import run
 
 BAD_POLICY = """\
 apiVersion: networking.k8s.io/v1
@@ -50,12 +48,6 @@ metadata:
 spec:
   ports: [{port: 80}]
 """
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture

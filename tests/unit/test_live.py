@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import io
 import json
 import os
 import socket
@@ -21,8 +20,8 @@ from typing import Any
 import pytest
 import yaml
 from tests.apiserver import ApiServer, NoOpenSSL, by_path, running_example
+from tests.cli_run import run
 
-from dtnetpol.cli import main
 from dtnetpol.sources.cluster import READS, ClusterSpec, load_live, read_cluster
 
 REPO = Path(__file__).resolve().parent.parent.parent
@@ -51,12 +50,6 @@ def server() -> Iterator[ApiServer]:
 @pytest.fixture
 def kubeconfig(server: ApiServer, tmp_path: Path) -> Path:
     return server.kubeconfig(tmp_path / "kubeconfig")
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def _verdicts(report: str) -> dict[str, str]:

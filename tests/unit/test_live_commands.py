@@ -4,7 +4,6 @@ when a cluster is read (issue 18's audit; the deeper live tests are in test_live
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
@@ -13,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from tests.apiserver import ApiServer, NoOpenSSL, running_example
+from tests.cli_run import run
 
-from dtnetpol.cli import main
 from dtnetpol.sources.cluster import ClusterSpec, read_cluster
 
 REPO = Path(__file__).resolve().parent.parent.parent
@@ -31,12 +30,6 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "fix": (),
     "diagnose": ("--skip-invalid",),
 }
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")

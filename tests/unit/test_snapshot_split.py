@@ -3,7 +3,6 @@ command reads the folder with default flags and gives the answers live mode give
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,16 +11,10 @@ from typing import Any
 import pytest
 import yaml
 from tests.apiserver import ApiServer, NoOpenSSL, running_example
+from tests.cli_run import run
 
-from dtnetpol.cli import main
 from dtnetpol.sources.snapshot import FILE_BYTES, list_texts
 from dtnetpol.sources.yaml_load import DEFAULT_MAX_INPUT_BYTES
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def _verdicts(report: str) -> dict[str, str]:

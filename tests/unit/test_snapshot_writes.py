@@ -8,7 +8,6 @@ the snapshot write outside DIR, through a symbolic link, or over a file it did n
 from __future__ import annotations
 
 import datetime as dt
-import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,19 +15,13 @@ from typing import Any
 
 import pytest
 from tests.apiserver import ApiServer, NoOpenSSL, running_example
+from tests.cli_run import run
 
-from dtnetpol.cli import main
 from dtnetpol.commands._write import write_files
 from dtnetpol.errors import InputError
 
 OPERATOR = "dynatrace-operator-w7lpr7pntl-z8lzt"
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def tree(root: Path) -> dict[str, str]:

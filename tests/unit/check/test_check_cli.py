@@ -8,18 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.cli_run import run
 from tests.corpora import corpus, missing
-
-from dtnetpol.cli import main
 
 REPO = Path(__file__).resolve().parents[3]
 CRD = corpus("dynatrace-operator-assets", "dynakube-crd.yaml")
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def report(*argv: str) -> dict[str, Any]:

@@ -8,22 +8,14 @@ asserted from ``check`` (or, for the policy the API server rejects, the loader a
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from dtnetpol.cli import main
+from tests.cli_run import run
 
 REPO = Path(__file__).resolve().parents[3]
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from dtnetpol.cli import main
+from tests.cli_run import run
 
 REPO = Path(__file__).resolve().parents[3]
 ARGS = ("diagnose", "--skip-invalid", "examples/cluster", "examples/diagnose")
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,6 @@ never a Secret.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,8 +16,7 @@ from typing import Any
 
 import pytest
 from tests.apiserver import ApiServer, NoOpenSSL, running_example
-
-from dtnetpol.cli import main
+from tests.cli_run import run
 
 OPERATOR = "dynatrace-operator-w7lpr7pntl-z8lzt"
 WEBHOOK = "dynatrace-webhook-9xglm2s5f8-2cx9c"
@@ -81,12 +79,6 @@ def server() -> Iterator[ApiServer]:
     srv = seeded()
     yield srv
     srv.stop()
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def diagnose(server: ApiServer, tmp_path: Path, *extra: str) -> tuple[int, dict[str, Any]]:

@@ -7,7 +7,6 @@ afterwards, and what a probe that never starts gives.
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -17,17 +16,11 @@ import pytest
 import yaml
 from tests.apiserver import NoOpenSSL, running_example
 from tests.apiserver._probes import ProbeApiServer
+from tests.cli_run import run
 
-from dtnetpol.cli import main
 from dtnetpol.probe import PROBE_LABEL
 
 Kubelet = Callable[[Mapping[str, Any]], str]
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture
