@@ -251,10 +251,12 @@ class _Handler(BaseHTTPRequestHandler):
         except _HttpError as e:
             status = e.code
             details = e.details
-            self._send(e.code, status_body(e.code, e.reason, e.message, details),
-                       "application/json", e.headers)
+            # recorded before the answer goes out: a client that stops at this answer may
+            # have the test read the log at once (recorded after, a 401 was missed under load)
             api.record(Request(method, url.path, query, status,
                                self.headers.get("User-Agent", "")))
+            self._send(e.code, status_body(e.code, e.reason, e.message, details),
+                       "application/json", e.headers)
             return
         api.record(Request(method, url.path, query, status, self.headers.get("User-Agent", "")))
         self._send(status, payload, content_type)
