@@ -32,6 +32,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from tests.apiserver import ApiServer, NoOpenSSL, by_kind, by_path, running_example
 from tests.apiserver._probes import ProbeApiServer
+from tests.apiserver.fixture import example_server
 from tests.fuzz.test_fuzz_cli import HANG_SECONDS, time_limit
 from tests.property.test_no_stray_writes import snapshot as digest
 
@@ -110,15 +111,10 @@ def test_fuzz_rbac(argv: list[str]) -> None:
 # ------------------------------------------------------------------------------ live ones
 @pytest.fixture(scope="module")
 def server() -> Iterator[ApiServer]:
-    objects, groups = running_example()
-    try:
-        srv = ApiServer(objects, installed=groups).start()
-    except NoOpenSSL as e:
-        pytest.skip(f"no test API server: {e}")
-    srv.store.logs[("dynatrace", OPERATOR, "operator")] = [
-        (dt.datetime.now(dt.UTC), "operator line")]
-    yield srv
-    srv.stop()
+    with example_server() as srv:
+        srv.store.logs[("dynatrace", OPERATOR, "operator")] = [
+            (dt.datetime.now(dt.UTC), "operator line")]
+        yield srv
 
 
 CLUSTER_FLAGS = (

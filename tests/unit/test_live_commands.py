@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from tests.apiserver import ApiServer, NoOpenSSL, running_example
+from tests.apiserver.fixture import example_server
 from tests.cli_run import run
 
 from dtnetpol.sources.cluster import ClusterSpec, read_cluster
@@ -34,13 +35,8 @@ COMMANDS: dict[str, tuple[str, ...]] = {
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[ApiServer]:
-    objects, groups = running_example()
-    try:
-        srv = ApiServer(objects, installed=groups).start()
-    except NoOpenSSL as e:
-        pytest.skip(f"no test API server: {e}")
-    yield srv
-    srv.stop()
+    with example_server() as srv:
+        yield srv
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 import yaml
-from tests.apiserver import ApiServer, NoOpenSSL, running_example
+from tests.apiserver import ApiServer
+from tests.apiserver.fixture import example_server
 from tests.cli_run import run
 
 from dtnetpol.sources.snapshot import FILE_BYTES, list_texts
@@ -23,13 +24,8 @@ def _verdicts(report: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[ApiServer]:
-    objects, groups = running_example()
-    try:
-        srv = ApiServer(objects, installed=groups).start()
-    except NoOpenSSL as e:
-        pytest.skip(f"no test API server: {e}")
-    yield srv
-    srv.stop()
+    with example_server() as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")
