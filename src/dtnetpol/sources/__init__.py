@@ -87,9 +87,11 @@ def load_cluster(paths: Sequence[str], stdin: TextIO | None = None,
 def _load_single(paths: Sequence[str], stdin: TextIO | None, strict: bool,
                  on_invalid: OnInvalid) -> tuple[tuple[Cluster, list[Problem]], int]:
     """One document at a time: parsed, built, let go (all parsed bodies at once took 16 times
-    the input in memory). JSON goes through the JSON parser, which keeps no line marks: when
-    anything is to be reported (an error, a problem, a warning) and JSON was read that way,
-    the input is read again through YAML, so every message carries its line as before."""
+    the input in memory). Workloads and namespaces in JSON (and in YAML, through the
+    compiled parser) are read without line marks: when anything is to be reported (an
+    error, a problem, a warning) and any were read that way, the input is read again with
+    every mark (JSON through the JSON parser and a scan of its text, YAML through PyYAML),
+    so every message carries its line."""
     used_json = [False]
     counted = [0]
 
@@ -108,7 +110,7 @@ def _load_single(paths: Sequence[str], stdin: TextIO | None, strict: bool,
         return with_file_errors(
             lambda: build_cluster(bodies(), strict=strict, on_invalid=on_invalid), file_errors)
 
-    # Standard input cannot be read twice: it always goes through YAML.
+    # Standard input cannot be read twice: it is read with every mark at once.
     fast = "-" not in paths
     try:
         result = attempt(fast)

@@ -27,7 +27,7 @@ from dtnetpol.errors import InputError
 from dtnetpol.manifest.marks import LinedMap, MarkedList, MarkedMap
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.safe_text import path_label
-from dtnetpol.sources import yaml_fast
+from dtnetpol.sources import json_marks, yaml_fast
 from dtnetpol.sources.yaml_fast import LINED_API_VERSION
 from dtnetpol.sources.yaml_fast import LINELESS_KINDS as _LINELESS_KINDS
 
@@ -331,77 +331,101 @@ class _DuplicateKey(ValueError):
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out = dict(pairs)
     if len(out) != len(pairs):
-        raise _DuplicateKey   # the YAML reader names the key and its line
-    if out and max(map(len, out)) > _KEY_CHARS:
-        raise _DuplicateKey   # libyaml refuses a key of more than 1024 characters
+        raise _DuplicateKey   # json_marks.first_duplicate names the key and its line
     return out
-
-
-_KEY_CHARS = 170   # keys up to this long are under libyaml's 1024 even as \uXXXX escapes
 
 
 def _no_constant(name: str) -> Any:
     raise ValueError(name)    # NaN and Infinity are not JSON
 
 
-def _json_document(text: str, file: str) -> Document | bool | None:
-    """``text`` read by the JSON parser (30 times faster than libyaml on the same bytes):
-    its one document, None when it is ``null``, False when it is not plain JSON (a syntax
-    error, a duplicate key, NaN): then the YAML reader reads it and reports what it finds.
+def _json_loads(text: str, file: str) -> Any:
+    """The value of the JSON ``text``; :data:`_NOT_JSON` when it is not JSON (a syntax
+    error, NaN, more than one value: the YAML reader reads it then, and names the line of
+    an error).
 
-    Its mappings carry no line marks; :func:`dtnetpol.sources.load_cluster` reads the input
-    again through YAML when something is to be reported, so messages keep their lines.
-    NetworkPolicies (one, or a List of them) come as :class:`LinedMap` bodies instead, with
-    the lines of their items (:func:`_json_policies`)."""
-    start = len(text) - len(text.lstrip())
-    if text[start:start + 1] not in ("{", "["):
-        return False
+    Raises:
+        InputError: a key given twice in one object, with the message and line the YAML
+            reader gives; a value nested too deeply.
+    """
     try:
-        body = json.loads(text, object_pairs_hook=_object, parse_constant=_no_constant)
-    except (ValueError, RecursionError):
+        return json.loads(text, object_pairs_hook=_object, parse_constant=_no_constant)
+    except _DuplicateKey:
+        try:
+            dup = json_marks.first_duplicate(text)
+        except (ValueError, RecursionError):
+            return _NOT_JSON   # a syntax error after the duplicate: the YAML reader's error
+        if dup is None:   # pragma: no cover - the parser found one
+            raise AssertionError("a duplicate key the JSON parser saw is not found") from None
+        raise InputError(f"YAML syntax error: duplicate key {dup.key!r} (first at line "
+                         f"{dup.first})", SourceLocation(file, 1, dup.line)) from None
+    except RecursionError:
+        raise InputError(_TOO_DEEP, SourceLocation(file, 1)) from None
+    except ValueError:
+        return _NOT_JSON
+
+
+_NOT_JSON = object()
+_TOO_DEEP = "YAML document is nested too deeply"
+
+
+def _json_marked(text: str, file: str, body: Any = None) -> Any:
+    """The JSON ``text`` (parsed: ``body``) with the line of every mapping, key and item,
+    as the YAML reader marks them (:mod:`dtnetpol.sources.json_marks`), without it."""
+    if body is None:
+        body = _json_loads(text, file)
+    try:
+        return json_marks.marked(text, body)
+    except RecursionError:
+        raise InputError(_TOO_DEEP, SourceLocation(file, 1)) from None
+
+
+def _json_document(text: str, file: str, marks: bool) -> Document | bool | None:
+    """``text`` read by the JSON parser (30 times faster than libyaml on the same bytes):
+    its one document, None when it is ``null``, False when it is not JSON (a syntax error,
+    NaN, several documents): then the YAML reader reads it and reports what it finds.
+
+    ``marks``: every mapping, key and item carries its line (:func:`_json_marked`); else the
+    workloads, namespaces and other objects no report cites by line come as plain values (see
+    :func:`dtnetpol.sources.load_cluster`), NetworkPolicies (one, or a List of them) as
+    :class:`LinedMap` bodies with the lines of their items (:func:`_json_policies`), and
+    anything else with every mark."""
+    body = _json_loads(text, file)
+    if body is _NOT_JSON:
         return False
     if body is None:
         return None
+    blanks = text[:len(text) - len(text.lstrip(_JSON_BLANKS))]
+    line = blanks.replace("\r\n", "\n").replace("\r", "\n").count("\n") + 1
+    if marks:
+        return Document(file, 1, _json_marked(text, file, body), line)
     # Any JSON value may stand where a string is expected: only a str kind is looked up.
     kind = body.get("kind") if isinstance(body, dict) else None
     items = body.get("items") if isinstance(kind, str) and kind.endswith("List") else [body]
-    line = text.count("\n", 0, start) + 1
-    if not isinstance(items, list) or not all(
+    if isinstance(items, list) and all(
             isinstance(o, dict) and isinstance(o.get("kind"), str)
             and o["kind"] in _LINELESS_KINDS for o in items):
-        # policies: reports cite their rules' lines
-        lined = _json_policies(text, body, file, items) if isinstance(items, list) else None
-        return False if lined is None else Document(file, 1, lined, line)
-    return Document(file, 1, body, line)
+        return Document(file, 1, body, line)
+    # policies: reports cite their rules' lines
+    lined = _json_policies(text, body, file, items) if isinstance(items, list) else None
+    return Document(file, 1, _json_marked(text, file, body) if lined is None else lined, line)
 
 
-# What PyYAML reads otherwise than the JSON parser, or refuses: characters it counts as line
-# breaks or refuses (tabs: indentation), surrogate escapes (a pair is one character in JSON).
-_JSON_ODD = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd"
-                       "\U00010000-\U0010ffff]")
-_JSON_ODD_ASCII = re.compile("[^\n\x20-\x7e]")   # the same, ASCII text (5 times faster)
-_JSON_SURROGATE = re.compile(r"\\u[dD][89abAB]")
+_JSON_BLANKS = " \t\n\r"
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
-# In the text with every string blanked to "": exponents (1e3 is a string in YAML 1.1), a key
-# and its colon on two lines or far apart (libyaml refuses both).
-# (One pattern each: an alternation is searched three times slower.)
-_JSON_ODD_BLANKED = (re.compile("[0-9][eE]"), re.compile(r'""[ \n]*\n[ \n]*:'),
-                     re.compile('"" {16}'))
 # Where an array item starts: after "[" (unless empty) and after a "," not followed by a key.
-_JSON_ITEM = re.compile(r'\[[ \n]*+|,[ \n]*+(?!""[ \n]*+:)|\]')
+_JSON_ITEM = re.compile(r'\[[ \t\r\n]*+|,[ \t\r\n]*+(?!""[ \t\r\n]*+:)|\]')
+_LONE_CR = re.compile("\r(?!\n)")
 _LIST_KEYS = frozenset({"apiVersion", "kind", "items", "metadata"})
 
 
 def _json_item_lines(text: str) -> list[tuple[int, int]] | None:
     """(line, depth in arrays) of every array item of the JSON ``text``, in document order:
-    the line of the item's first character, as PyYAML marks it; None when the text holds
-    anything PyYAML reads otherwise (then the YAML reader reads it)."""
-    if (_JSON_ODD_ASCII if text.isascii() else _JSON_ODD).search(text) or \
-            _JSON_SURROGATE.search(text):
+    the line of the item's first character, as the YAML reader marks it; None when the text
+    has a lone carriage return (the full walk of :mod:`json_marks` counts those)."""
+    if "\r" in text and _LONE_CR.search(text):
         return None
     blanked = _JSON_STRING.sub('""', text)   # strings hold no line break, so lines stay
-    if any(odd.search(blanked) for odd in _JSON_ODD_BLANKED):
-        return None
     out: list[tuple[int, int]] = []
     depth = 0
     line, prev = 1, 0
@@ -424,8 +448,9 @@ def _json_item_lines(text: str) -> list[tuple[int, int]] | None:
 
 def _json_policies(text: str, body: Any, file: str, items: list[Any]) -> Any:
     """A JSON NetworkPolicy (or List of them) as :func:`_fast_yaml` gives a YAML one: each
-    policy a :class:`LinedMap` whose ``remark()`` reads it through the YAML reader with every
-    mark; None when anything is unusual (the YAML reader then reads the text)."""
+    policy a :class:`LinedMap` whose ``remark()`` reads it with every mark
+    (:func:`_json_marked`); None when anything is unusual (then the whole document is read
+    with every mark)."""
     if not items or not all(type(o) is dict and o.get("kind") == "NetworkPolicy"
                             and o.get("apiVersion") == LINED_API_VERSION for o in items):
         return None
@@ -433,8 +458,7 @@ def _json_policies(text: str, body: Any, file: str, items: list[Any]) -> Any:
     if found is None:
         return None
     if items[0] is body:
-        return _lined(body, [line for line, _ in found],
-                      partial(_remark, text, 0, len(text), file, 1, 1))
+        return _lined(body, [line for line, _ in found], partial(_json_marked, text, file))
     meta = body.get("metadata")
     if not body.keys() <= _LIST_KEYS or not isinstance(body.get("apiVersion", ""), str) or (
             meta is not None and (type(meta) is not dict or any(
@@ -459,23 +483,25 @@ def _json_policies(text: str, body: Any, file: str, items: list[Any]) -> Any:
 
 
 def _remark_item(text: str, file: str, whole: list[Any], k: int) -> Any:
-    """Item ``k`` of the JSON List ``text`` read through the YAML reader with every mark (the
-    List read once for all its items)."""
+    """Item ``k`` of the JSON List ``text`` with every mark (the List read once for all its
+    items)."""
     if not whole:
-        whole.append(_remark(text, 0, len(text), file, 1, 1))
+        whole.append(_json_marked(text, file))
     return whole[0]["items"][k]
 
 
 def _documents(text: str, file: str, fast_json: bool, line_base: int = 0,
                index_base: int = 0) -> Iterator[Document]:
-    """The documents of one file or of stdin: when ``fast_json``, JSON (``*.json``, stdin)
-    through the JSON parser and workloads and namespaces in YAML through the compiled parser
-    (:mod:`dtnetpol.sources.yaml_fast`); everything else through PyYAML.
+    """The documents of one file or of stdin: JSON (``*.json``, stdin) through the JSON
+    parser, never PyYAML (with every line mark unless ``fast_json``); when ``fast_json``,
+    workloads and namespaces in YAML through the compiled parser
+    (:mod:`dtnetpol.sources.yaml_fast`); everything else, and text the JSON parser refuses,
+    through PyYAML.
 
     ``line_base`` and ``index_base``: the lines and documents of the file before ``text``,
     when it is a piece of a file read in pieces (:func:`_file_documents`)."""
-    if fast_json and (file == STDIN_NAME or file.lower().endswith(".json")):
-        found = _json_document(text, file)
+    if file == STDIN_NAME or file.lower().endswith(".json"):
+        found = _json_document(text, file, marks=not fast_json)
         if found is not False:
             if isinstance(found, Document):
                 yield found
@@ -771,10 +797,11 @@ def iter_documents(paths: Sequence[str], stdin: TextIO | None = None, *,
                    errors: list[InputError] | None = None) -> Iterator[Document]:
     """:func:`read_documents` one document at a time, each file read when its turn comes.
 
-    ``fast_json``: JSON files and stdin through the JSON parser, without line marks (see
-    :func:`_json_document`). ``errors``: where a file's error (unreadable, YAML syntax)
-    goes, after the documents before it; reading goes on with the next file (every file's
-    problems in one run). None: the first error raises.
+    ``fast_json``: JSON files and stdin read without line marks where no report cites
+    them (see :func:`_json_document`); JSON is read by the JSON parser either way.
+    ``errors``: where a file's error (unreadable, YAML syntax) goes, after the documents
+    before it; reading goes on with the next file (every file's problems in one run). None:
+    the first error raises.
     """
     if errors is None:
         yield from _iter_documents(paths, stdin, fast_json)
