@@ -11,16 +11,20 @@ its calls: all allowed is allowed, none blocked, some conditional.
 
 A blocked or conditional flow carries what explains it: the side that blocks, the policies
 that isolate it, the nearest miss, the symptom from the flow table, and the smallest policy
-that fixes it (from :func:`dtnetpol.generate.fix`), as YAML.
+that fixes it (from :func:`dtnetpol.generate.fix`), as YAML. The fix is worked out when an
+output first asks for it (:attr:`FlowResult.fix`): the table shows none unless asked, and
+writing them took a tenth of a check on a small cluster.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import cached_property, partial
+from typing import TYPE_CHECKING
 
 from dtnetpol.check.endpoints import Addresses, End, FlowEnds
 from dtnetpol.check.nearest import (
@@ -34,9 +38,10 @@ from dtnetpol.dynatrace.flows import Flow, FlowPort, InstallFacts, SourceKind, S
 from dtnetpol.engine.analysis import Analyzer, Endpoint, ExternalEndpoint, PodClass
 from dtnetpol.engine.explain import Action, Outcome, RuleRef, SideStatus, SideVerdict, Verdict
 from dtnetpol.errors import InputError
-from dtnetpol.generate import GeneratedDoc, GenerateOptions, fix, generate
-from dtnetpol.generate.yaml_out import stream_yaml
 from dtnetpol.model import Direction, SourceLocation
+
+if TYPE_CHECKING:
+    from dtnetpol.generate import GeneratedDoc, GenerateOptions
 
 
 class FlowVerdict(StrEnum):
@@ -107,8 +112,14 @@ class FlowResult:
     condition: str = ""
     reason: str = ""
     inferred: tuple[str, ...] = ()
-    fix: str | None = None
+    fixer: Callable[[], str | None] | None = field(default=None, compare=False, repr=False)
     allowed_by: tuple[str, ...] = ()
+
+    @cached_property
+    def fix(self) -> str | None:
+        """The YAML of the smallest policies that let the flow through (None: no fix, or
+        fixes not asked for), worked out by ``fixer`` the first time it is read."""
+        return self.fixer() if self.fixer is not None else None
 
     @property
     def id(self) -> str:
@@ -278,8 +289,9 @@ class _Checker:
                          ports=tuple(results), condition=condition, allowed_by=allowed_by)
         if verdict is FlowVerdict.BLOCKED:
             result = replace(result, misses=self._misses(results))
-        if verdict in (FlowVerdict.BLOCKED, FlowVerdict.CONDITIONAL):
-            result = replace(result, fix=self._fix(result))
+        if verdict in (FlowVerdict.BLOCKED, FlowVerdict.CONDITIONAL) and \
+                self.options.generate is not None:
+            result = replace(result, fixer=partial(self._fix, result))
         return result
 
     @staticmethod
@@ -360,6 +372,9 @@ class _Checker:
         return Miss(side.direction, side.subject, f"no rule names {other.name}")
 
     def _fix(self, result: FlowResult) -> str | None:
+        from dtnetpol.generate import fix, generate
+        from dtnetpol.generate.yaml_out import stream_yaml
+
         gen = self.options.generate
         if gen is None:
             return None

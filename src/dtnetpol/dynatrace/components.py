@@ -153,6 +153,8 @@ class PortSpec:
 
 @dataclass(frozen=True)
 class ServicePortSpec:
+    """One port of a component's Service and the pod port it forwards to."""
+
     port: int
     target_port: int
     protocol: Protocol = Protocol.TCP

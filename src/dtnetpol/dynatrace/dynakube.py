@@ -214,6 +214,8 @@ class Proxy:
 
 @dataclass(frozen=True)
 class ActiveGateSpec:
+    """``spec.activeGate``: its capabilities, replicas and pod labels."""
+
     capabilities: tuple[str, ...] = ()
     replicas: int = 1
     labels: Mapping[str, str] = _labels()
@@ -234,6 +236,8 @@ class ActiveGateSpec:
 
 @dataclass(frozen=True)
 class Extensions:
+    """``spec.extensions``: the Prometheus extension and the database executors."""
+
     prometheus: bool = False
     databases: tuple[str, ...] = ()  # executor ids
 
@@ -261,6 +265,8 @@ class OtlpExporter:
 
 @dataclass(frozen=True)
 class TemplateSpec:
+    """One of ``spec.templates``: the labels and image of a component's pods."""
+
     labels: Mapping[str, str] = _labels()
     image_repository: str | None = None
     image_tag: str | None = None

@@ -116,6 +116,9 @@ class DnsTarget:
 
 @dataclass(frozen=True)
 class PlatformProfile:
+    """What a platform decides about the flows: who calls the webhook, the API
+    server's port, where DNS is."""
+
     name: Platform
     display_name: str
     managed: bool

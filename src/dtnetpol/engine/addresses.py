@@ -21,6 +21,8 @@ def network_interval(net: IPNetwork) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class AddressSet:
+    """A set of IPv4 and IPv6 addresses, as intervals of integers."""
+
     v4: IntervalSet = IntervalSet()
     v6: IntervalSet = IntervalSet()
 

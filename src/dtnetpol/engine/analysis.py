@@ -112,6 +112,8 @@ Endpoint = PodClass | ExternalEndpoint
 
 @dataclass(frozen=True, eq=False)
 class CompiledRule:
+    """One rule of a policy, its ports and peers compiled for matching."""
+
     ref: RuleRef
     rule: Rule
     policy: NetworkPolicy

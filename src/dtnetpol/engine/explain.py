@@ -81,6 +81,9 @@ class Step:
 
 @dataclass(frozen=True)
 class SideVerdict:
+    """What one side (egress of the source, ingress of the destination) decides,
+    and the policies, rules and steps that decided it."""
+
     direction: Direction
     subject: str
     status: SideStatus

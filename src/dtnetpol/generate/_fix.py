@@ -56,6 +56,8 @@ class BlockedSide:
 
 @dataclass(frozen=True)
 class FixResult:
+    """The fix policies, the blocked sides they open, and warnings."""
+
     documents: tuple[GeneratedDoc, ...]
     blocked: tuple[BlockedSide, ...]
     warnings: tuple[str, ...]

@@ -99,6 +99,8 @@ class PlanPeer:
 
 @dataclass(frozen=True, order=True)
 class PlanPort:
+    """A port a planned rule allows, printed as ``8443/TCP``."""
+
     protocol: Protocol
     number: int
 
@@ -108,6 +110,8 @@ class PlanPort:
 
 @dataclass(frozen=True)
 class PlanRule:
+    """One planned rule: a peer, its ports and the flows it serves."""
+
     peer: PlanPeer
     ports: tuple[PlanPort, ...]
     flows: tuple[Flow, ...]
@@ -135,6 +139,8 @@ class Selected:
 
 @dataclass(frozen=True)
 class PlanPolicy:
+    """One planned policy: the pods it selects, one direction, its rules."""
+
     name: str
     selected: Selected
     direction: Direction
@@ -158,6 +164,8 @@ class Skipped:
 
 @dataclass(frozen=True)
 class Plan:
+    """The policies to write, the flows that get none and why, and warnings."""
+
     policies: tuple[PlanPolicy, ...]
     skipped: tuple[Skipped, ...]
     warnings: tuple[str, ...]
@@ -432,6 +440,8 @@ def _ports(ports: Sequence[FlowPort]) -> tuple[PlanPort, ...]:
 
 @dataclass
 class _Builder:
+    """Collects the rules per selected pods and direction while the flows are planned."""
+
     inp: PlanInput
     rules: dict[tuple[Selected, Direction], list[PlanRule]] = field(default_factory=dict)
     skipped: list[Skipped] = field(default_factory=list)

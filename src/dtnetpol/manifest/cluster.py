@@ -87,6 +87,8 @@ class OnInvalid(StrEnum):
 
 @dataclass
 class _Entry:
+    """One object read: its header and the model built from it."""
+
     header: Header
     model: Model
 

@@ -124,6 +124,8 @@ def is_modelled(kind: str, api_version: str | None) -> bool:
 
 @dataclass(frozen=True)
 class OwnerRef:
+    """The controlling owner of an object (a pod's ReplicaSet, a ReplicaSet's Deployment)."""
+
     kind: str
     name: str
 

@@ -49,6 +49,9 @@ class WorkloadRef:
 
 @dataclass(frozen=True)
 class Namespace:
+    """A Namespace and its labels; ``assumed``: not in the input, only named by a
+    pod or policy (its labels are then only the name label)."""
+
     name: str
     labels: Labels = field(default_factory=dict, hash=False)
     assumed: bool = False
@@ -57,6 +60,8 @@ class Namespace:
 
 @dataclass(frozen=True)
 class ContainerPort:
+    """A port a container declares (named ports of policies resolve against these)."""
+
     port: int
     protocol: Protocol = Protocol.TCP
     name: str | None = None
@@ -85,6 +90,8 @@ class Pod:
 
 @dataclass(frozen=True)
 class ServicePort:
+    """One port of a Service and the pod port (number or name) it forwards to."""
+
     port: int
     target_port: int | str
     protocol: Protocol = Protocol.TCP
@@ -93,6 +100,8 @@ class ServicePort:
 
 @dataclass(frozen=True)
 class Service:
+    """A Service: the pods it selects and the ports it forwards."""
+
     namespace: str
     name: str
     selector: Labels | None = field(default=None, hash=False)
@@ -115,6 +124,8 @@ class EndpointAddresses:
 
 @dataclass(frozen=True)
 class Node:
+    """A Node: its addresses (host-network traffic) and pod CIDRs."""
+
     name: str
     labels: Labels = field(default_factory=dict, hash=False)
     addresses: tuple[str, ...] = ()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,9 @@ def test_a_huge_check_report_is_cut_whole_with_a_note() -> None:
     args = build_parser().parse_args(["check", "--skip-invalid", "examples/cluster"])
     report = build_report(args, load_inputs(args, None, for_policies=False))
     blocked = [r for r in report.results if r.fix]
-    many = tuple(replace(r, fix=r.fix + "# padding\n" * 40) for _ in range(40) for r in blocked)
+    # a fix is worked out when first read: ``fixer`` gives it
+    many = tuple(replace(r, fixer=partial(str, f"{r.fix}" + "# padding\n" * 40))
+                 for _ in range(40) for r in blocked)
     big = replace(report, results=many)
     full = check_md(big, limit=10**9)
     assert len(full) > MAX_COMMENT

@@ -84,6 +84,8 @@ class Symptom:
 
 @dataclass(frozen=True, order=True)
 class FlowPort:
+    """A port of a flow, printed as ``8443/TCP``."""
+
     number: int
     protocol: Protocol = Protocol.TCP
     name: str | None = None
