@@ -20,8 +20,9 @@ EXAMPLE = ROOT / "examples" / "cluster"
 
 #: Never needed to check plain NetworkPolicies from files.
 NOT_FOR_PLAIN_FILES = (
-    "dtnetpol.lint.registry", "dtnetpol.lint.linter", "dtnetpol.lint.rules",
-    "dtnetpol.lint.config", "dtnetpol.lint.context",  # no .dtnetpol.yaml: no lint keys
+    "dtnetpol.lint",    # no .dtnetpol.yaml: no lint keys; lint's findings neither
+    "dtnetpol.sources.json_marks",    # no JSON file
+    "shutil",           # with bz2 and lzma: only for the width of a terminal
     "dtnetpol.sources.cluster", "dtnetpol.sources.parallel", "kubernetes", "jsonschema",
     "multiprocessing", "concurrent.futures", "importlib.resources",
     "dtnetpol.manifest.calico", "dtnetpol.manifest.cilium", "dtnetpol.manifest.admin",
@@ -98,7 +99,24 @@ def test_kind_tables_agree_with_the_readers() -> None:
 
 
 def test_settings_file_is_the_lint_configuration_file() -> None:
-    from dtnetpol.commands._settings import SETTINGS_FILE
+    from dtnetpol.commands._settings import FAIL_ON, SETTINGS_FILE
     from dtnetpol.lint.config import CONFIG_FILE
+    from dtnetpol.lint.finding import Severity
 
     assert SETTINGS_FILE == CONFIG_FILE
+    assert FAIL_ON["lint"] == tuple(s.value for s in Severity)
+
+
+@pytest.mark.parametrize("columns", ["57", "", "x"])
+def test_help_is_as_wide_as_argparse_makes_it(columns: str,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The help formatter finds the width without shutil, and finds argparse's."""
+    import argparse
+
+    from dtnetpol.commands._help import HelpFormatter
+
+    monkeypatch.setenv("COLUMNS", columns)
+    text = "word " * 60
+    ours = argparse.ArgumentParser(prog="x", description=text, formatter_class=HelpFormatter)
+    theirs = argparse.ArgumentParser(prog="x", description=text)
+    assert ours.format_help() == theirs.format_help()
