@@ -59,11 +59,32 @@ def plain_cluster(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+#: The policy writers: for a fix an output shows (the table, for a blocked flow, only says
+#: whether there is one: the first is worked out).
+PLANNER = ("dtnetpol.generate._plan", "dtnetpol.generate._fix", "dtnetpol.generate._doc",
+           "dtnetpol.generate._kubernetes", "dtnetpol.generate.yaml_out")
+#: Never for a cluster of plain NetworkPolicies: the other flavours' writers; generate() is
+#: for conditional flows.
+OTHER_WRITERS = ("dtnetpol.generate._calico", "dtnetpol.generate._cilium",
+                 "dtnetpol.generate._openshift", "dtnetpol.generate._generate")
+
+
 def test_check_of_plain_network_policies_imports_no_other_layer(plain_cluster: Path) -> None:
     rc, modules = _modules_after("check", str(plain_cluster), cwd=plain_cluster.parent)
-    assert rc == 1                      # blocked flows: the fixes were computed too
-    assert "dtnetpol.generate" in modules
-    assert _loaded(modules, NOT_FOR_PLAIN_FILES) == []
+    assert rc == 1                      # blocked flows: the first fix was worked out
+    assert _loaded(modules, PLANNER) == sorted(PLANNER)
+    assert _loaded(modules, (*NOT_FOR_PLAIN_FILES, *OTHER_WRITERS)) == []
+
+
+def test_check_without_fixes_imports_no_policy_writer(plain_cluster: Path) -> None:
+    """--no-fix (and a check that blocks nothing) plans no policy: the planner and the
+    writers are not imported; the flavours and the monitored namespaces are."""
+    rc, modules = _modules_after("check", "--no-fix", str(plain_cluster),
+                                 cwd=plain_cluster.parent)
+    assert rc == 1
+    assert _loaded(modules, ("dtnetpol.generate",)) == [
+        "dtnetpol.generate", "dtnetpol.generate._flavor", "dtnetpol.generate._namespaces",
+        "dtnetpol.generate._options"]
 
 
 def test_check_of_a_calico_input_imports_calico(plain_cluster: Path, tmp_path: Path) -> None:
