@@ -16,6 +16,8 @@ from __future__ import annotations
 import sys
 from typing import Any, Literal
 
+import msgspec
+
 from dtnetpol.manifest._names import dns1123_subdomain_error
 from dtnetpol.manifest.objects import Header, OwnerRef
 from dtnetpol.model.cluster import ContainerPort, Pod, WorkloadRef
@@ -49,38 +51,50 @@ class PodReader:
         spec = item.get("spec")
         if type(meta) is not dict or type(spec) is not dict:
             return None
-        name = meta.get("name")
-        if type(name) is not str or dns1123_subdomain_error(name) is not None:
-            return None  # (the generic reader warns: the API server would reject it)
-        namespace = meta.get("namespace")
-        if namespace is not None and type(namespace) is not str:
-            return None
-        labels = self._label_dict(meta.get("labels"))
-        if labels is None or not _strings_or_absent(meta.get("annotations")):
-            return None
-        owner = self._owner(meta.get("ownerReferences"))
-        if owner is False:
-            return None
-        ns = _intern(namespace) if namespace else "default"
         status = item.get("status")
-        ips: tuple[str, ...] = ()
+        ips: tuple[str, ...] | None = ()
         if status is not None:
             if type(status) is not dict:
                 return None
-            found = _ips(status)
-            if found is None:
-                return None
-            ips = found
-        ports = self._container_ports(spec)
-        host_network = spec.get("hostNetwork")
-        node = spec.get("nodeName")
-        account = spec.get("serviceAccountName")
+            ips = _ips(status.get("podIPs"), status.get("podIP"))
+        return self._pod(loc, meta.get("name"), meta.get("namespace"), meta.get("labels"),
+                         meta.get("annotations"), meta.get("ownerReferences"), ips,
+                         self._container_ports(spec), spec.get("hostNetwork"),
+                         spec.get("nodeName"), spec.get("serviceAccountName"), spec)
+
+    def read_fields(self, item: PodFields, loc: SourceLocation) -> tuple[Header, Pod] | None:
+        """:meth:`read` of a pod decoded by :data:`POD_PAGE` (only the fields read here)."""
+        meta, spec, status = item.metadata, item.spec, item.status
+        if meta is None or spec is None:
+            return None
+        ips = () if status is None else _ips(status.podIPs, status.podIP)
+        return self._pod(loc, meta.name, meta.namespace, meta.labels, meta.annotations,
+                         meta.ownerReferences, ips,
+                         self._field_ports(spec.containers, spec.initContainers),
+                         spec.hostNetwork, spec.nodeName, spec.serviceAccountName, spec)
+
+    def _pod(self, loc: SourceLocation, name: Any, namespace: Any, labels_value: Any,
+             annotations: Any, owner_refs: Any, ips: tuple[str, ...] | None,
+             ports: tuple[ContainerPort, ...] | None, host_network: Any, node: Any,
+             account: Any, spec: dict[str, Any] | _Spec) -> tuple[Header, Pod] | None:
+        if type(name) is not str or dns1123_subdomain_error(name) is not None:
+            return None  # (the generic reader warns: the API server would reject it)
+        if namespace is not None and type(namespace) is not str:
+            return None
+        labels = self._label_dict(labels_value)
+        if labels is None or not _strings_or_absent(annotations):
+            return None
+        owner = self._owner(owner_refs)
+        if owner is False or ips is None:
+            return None
+        ns = _intern(namespace) if namespace else "default"
         if ports is None or (host_network is not None and type(host_network) is not bool) \
                 or (node is not None and type(node) is not str) \
                 or (account is not None and type(account) is not str):
             return None
-        if not account:
-            account = spec.get("serviceAccount")
+        if not account:  # the deprecated field, read only when the new one is empty
+            account = spec.get("serviceAccount") if type(spec) is dict else \
+                spec.serviceAccount  # type: ignore[union-attr]
             if account is not None and type(account) is not str:
                 return None
         header = Header("v1", "Pod", name, namespace or None, labels, owner, loc)
@@ -167,22 +181,27 @@ class PodReader:
                         return None
                     if policy != "Always":
                         continue
-                ports = c.get("ports")
-                if ports is None:
-                    continue
-                if type(ports) is not list:
+                if not _port_triples(c.get("ports"), raw):
                     return None
-                for p in ports:
-                    if type(p) is not dict:
-                        return None
-                    number, protocol, name = p.get("containerPort"), p.get("protocol"), \
-                        p.get("name")
-                    if type(number) is not int or not 1 <= number <= 65535 \
-                            or (protocol is not None and (type(protocol) is not str
-                                                          or protocol not in _PROTOCOLS)) \
-                            or (name is not None and type(name) is not str):
-                        return None
-                    raw.append((number, protocol or "TCP", name or None))
+        return self._shared_ports(raw)
+
+    def _field_ports(self, containers: list[_Container] | None,
+                     inits: list[_Container] | None) -> tuple[ContainerPort, ...] | None:
+        """:meth:`_container_ports` of decoded containers."""
+        raw: list[tuple[int, str, str | None]] = []
+        for c in containers or ():
+            if not _port_triples(c.ports, raw):
+                return None
+        for c in inits or ():
+            policy = c.restartPolicy
+            if policy is not None and type(policy) is not str:
+                return None
+            if policy == "Always" and not _port_triples(c.ports, raw):
+                return None
+        return self._shared_ports(raw)
+
+    def _shared_ports(self, raw: list[tuple[int, str, str | None]]
+                      ) -> tuple[ContainerPort, ...]:
         if not raw:
             return ()
         key = tuple(raw)
@@ -194,6 +213,26 @@ class PodReader:
         return shared
 
 
+def _port_triples(ports: Any, raw: list[tuple[int, str, str | None]]) -> bool:
+    """Append (number, protocol, name) of each of a container's ``ports``; False when one
+    of them is not what the fast reader reads."""
+    if ports is None:
+        return True
+    if type(ports) is not list:
+        return False
+    for p in ports:
+        if type(p) is not dict:
+            return False
+        number, protocol, name = p.get("containerPort"), p.get("protocol"), p.get("name")
+        if type(number) is not int or not 1 <= number <= 65535 \
+                or (protocol is not None and (type(protocol) is not str
+                                              or protocol not in _PROTOCOLS)) \
+                or (name is not None and type(name) is not str):
+            return False
+        raw.append((number, protocol or "TCP", name or None))
+    return True
+
+
 def _strings_or_absent(value: Any) -> bool:
     """Annotations as the generic reader accepts them without a word: absent, or strings."""
     if value is None:
@@ -203,9 +242,8 @@ def _strings_or_absent(value: Any) -> bool:
     return all(type(v) is str for v in value.values())
 
 
-def _ips(status: dict[str, Any]) -> tuple[str, ...] | None:
+def _ips(listed: Any, ip: Any) -> tuple[str, ...] | None:
     """``status.podIPs``, else ``status.podIP``; None when either is malformed."""
-    listed = status.get("podIPs")
     if listed is not None:
         if type(listed) is not list:
             return None
@@ -213,15 +251,71 @@ def _ips(status: dict[str, Any]) -> tuple[str, ...] | None:
         for entry in listed:
             if type(entry) is not dict:
                 return None
-            ip = entry.get("ip")
-            if type(ip) is not str or not ip:
+            one = entry.get("ip")
+            if type(one) is not str or not one:
                 return None
-            out.append(ip)
+            out.append(one)
         if out:
             return tuple(out)
-    ip = status.get("podIP")
     if ip is None:
         return ()
     if type(ip) is not str:
         return None
     return (ip,) if ip else ()
+
+
+# ---------------------------------------------------------------------- decoded pages
+# A Pod page decoded into these keeps only the fields the reader reads: msgspec checks the
+# whole page's JSON but builds no objects for the rest (managedFields, status conditions,
+# container specs), which is most of a page. A field whose JSON type is not what is declared
+# here (metadata not an object, a container that is null) fails the page's decoding, and the
+# page is then read through a full parse, as before.
+class _Meta(msgspec.Struct):  # (fields named as in the API)
+    name: Any = None
+    namespace: Any = None
+    labels: Any = None
+    annotations: Any = None
+    ownerReferences: Any = None
+
+
+class _Container(msgspec.Struct):
+    ports: Any = None
+    restartPolicy: Any = None
+
+
+class _Spec(msgspec.Struct):
+    containers: list[_Container] | None = None
+    initContainers: list[_Container] | None = None
+    hostNetwork: Any = None
+    nodeName: Any = None
+    serviceAccountName: Any = None
+    serviceAccount: Any = None
+
+
+class _Status(msgspec.Struct):
+    podIP: Any = None
+    podIPs: Any = None
+
+
+class PodFields(msgspec.Struct):
+    """What :meth:`PodReader.read_fields` reads of one Pod item."""
+
+    metadata: _Meta | None = None
+    spec: _Spec | None = None
+    status: _Status | None = None
+
+
+class _ListMeta(msgspec.Struct):
+    token: Any = msgspec.field(default=None, name="continue")
+
+
+class PodPage(msgspec.Struct):
+    """A Pod list page: its items' fields and its continue token."""
+
+    items: list[PodFields] | None = None
+    metadata: _ListMeta | None = None
+
+
+#: Decodes a Pod list page (bytes) into :class:`PodPage`; raises ``msgspec.DecodeError``
+#: (a ``ValueError``) for a page it cannot (then a full parse reads it).
+POD_PAGE = msgspec.json.Decoder(PodPage)

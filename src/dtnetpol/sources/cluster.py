@@ -35,7 +35,7 @@ from dtnetpol import __version__
 from dtnetpol.errors import DtnetpolError
 from dtnetpol.manifest import Problem, build_cluster
 from dtnetpol.manifest.cluster import PartialCluster, build_partial, merge_partials
-from dtnetpol.manifest.fast_pods import PodReader
+from dtnetpol.manifest.fast_pods import POD_PAGE, PodReader
 from dtnetpol.manifest.objects import Header
 from dtnetpol.model.cluster import Cluster, Pod
 from dtnetpol.model.location import SourceLocation
@@ -649,34 +649,31 @@ class Reader:
         return f"{base}/namespaces/{namespace}/{read.plural}" if namespace else \
             f"{base}/{read.plural}"
 
-    def _page(self, read: Read, version: str, token: str | None) -> Json:
+    def _page(self, read: Read, version: str, token: str | None) -> bytes:
         query: dict[str, str | int] = {"limit": self.spec.page_size}
         if token:
             query["continue"] = token
         if read.field_selector:
             query["fieldSelector"] = read.field_selector
-        page: Json = self.get_json(f"list {read.resource}", self.list_path(read, version),
-                                   query)
-        return page
+        return self.call(f"list {read.resource}", self.list_path(read, version), query)
 
     def list_all(self, read: Read, version: str,
-                 convert: Callable[[Any], Any] | None = None) -> list[Any]:
+                 convert: Callable[[Any], Any] | None = None,
+                 pages: PageReader | None = None) -> list[Any]:
         """Every item, page by page; a 410 Gone (the continue token expired while paging)
         starts the list over, up to three times. With ``convert``, each item is replaced by
-        what it returns while its page is at hand (the page is dropped before the next)."""
+        what it returns while its page is at hand (the page is dropped before the next); with
+        ``pages``, each page's bytes are read by it into (items, continue token)."""
+        read_page = pages or _parsed_page(convert)
         restarts = 0
         while True:
             items: list[Any] = []
             token: str | None = None
             try:
                 while True:
-                    page = self._page(read, version, token)
-                    if convert is None:
-                        items.extend(page.get("items") or [])
-                    else:
-                        items.extend(map(convert, page.get("items") or []))
-                    token = (page.get("metadata") or {}).get("continue") or None
-                    del page
+                    got, token = read_page(self._page(read, version, token))
+                    items.extend(got)
+                    del got
                     if len(items) > self.spec.page_size:
                         self.progress(f"reading {read.resource}: {len(items):,}")
                     if not token:
@@ -719,7 +716,7 @@ class Reader:
             api_version = f"{read.group}/{chosen}" if read.group else chosen
             fast = not bodies and read.group == "" and read.kind == "Pod" and chosen == "v1"
             try:
-                items = self.list_all(read, chosen, _pod_models(result, api_version)
+                items = self.list_all(read, chosen, pages=_pod_pages(result, api_version)
                                       if fast else None)
             except _Status as e:
                 if e.status == 403:
@@ -746,10 +743,11 @@ def _typed(item: Json, api_version: str, kind: str) -> Json:
             **{k: v for k, v in item.items() if k not in ("apiVersion", "kind")}}
 
 
-def _pod_models(live: LiveRead, api_version: str) -> Callable[[Any], Json | Built]:
+def _pod_models(live: LiveRead, api_version: str, reader: PodReader | None = None
+                ) -> Callable[[Any], Json | Built]:
     """The page-by-page conversion of Pod items: the fast reader's (header, pod), or the
     item itself (typed) when the generic reader must read it."""
-    reader = PodReader()
+    reader = reader or PodReader()
     context = live.context
 
     def convert(item: Any) -> Json | Built:
@@ -764,6 +762,57 @@ def _pod_models(live: LiveRead, api_version: str) -> Callable[[Any], Json | Buil
         return _typed(item, api_version, "Pod") if isinstance(item, dict) else item
 
     return convert
+
+
+#: Reads one list page (its bytes) into (items, continue token or None).
+PageReader = Callable[[bytes], tuple[list[Any], Any]]
+
+
+def _parsed_page(convert: Callable[[Any], Any] | None) -> PageReader:
+    """Pages parsed whole; each item converted by ``convert`` when given."""
+    def read_page(body: bytes) -> tuple[list[Any], Any]:
+        page = _loads(body)
+        items = page.get("items") or []
+        return (items if convert is None else list(map(convert, items)),
+                (page.get("metadata") or {}).get("continue") or None)
+
+    return read_page
+
+
+def _pod_pages(live: LiveRead, api_version: str) -> PageReader:
+    """Pod pages into what :func:`_pod_models` makes of their items, decoding only the fields
+    the fast reader reads (:data:`POD_PAGE`): most of a Pod's JSON (managedFields, status
+    conditions, container specs) never becomes Python objects. A page that does not decode
+    so is parsed whole, and an item the fast reader leaves to the generic reader is taken
+    from the page parsed whole: what is read is what a full parse gives."""
+    reader = PodReader()
+    convert = _pod_models(live, api_version, reader)
+    parsed = _parsed_page(convert)
+    context = live.context
+
+    def read_page(body: bytes) -> tuple[list[Any], Any]:
+        try:
+            page = POD_PAGE.decode(body)
+        except ValueError:  # msgspec's DecodeError: not the shape declared (or not JSON)
+            return parsed(body)
+        out: list[Json | Built] = []
+        whole: list[Any] | None = None
+        for i, item in enumerate(page.items or ()):
+            meta = item.metadata
+            built: Json | Built | None = None
+            if meta is not None:
+                name, ns = meta.name, meta.namespace
+                if type(name) is str and (ns is None or type(ns) is str):
+                    where = f"{ns}/Pod/{name}" if ns else f"Pod/{name}"
+                    built = reader.read_fields(item, SourceLocation(f"cluster:{context}/{where}"))
+            if built is None:
+                if whole is None:
+                    whole = _loads(body)["items"]
+                built = convert(whole[i])
+            out.append(built)
+        return out, (page.metadata.token if page.metadata is not None else None) or None
+
+    return read_page
 
 
 def _choose_version(read: Read, served: Mapping[str, tuple[list[str], str]]) -> str | None:
