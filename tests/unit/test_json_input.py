@@ -23,8 +23,8 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "cluster"
 
 @pytest.fixture
 def no_yaml(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every way input reaches PyYAML or yaml_rs, recorded: the loader classes (any
-    ``yaml.load``), the marked loader's reader and the compiled parser."""
+    """Every way input reaches PyYAML or yaml_rs, recorded: the marked loader's reader, the
+    compiled parser, and the loader classes (any ``yaml.load``) given JSON or a stream."""
     used: list[str] = []
     orig_parse = yaml_load._parse
 
@@ -34,7 +34,10 @@ def no_yaml(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     def loader_init(name: str, orig: Any) -> Any:
         def init(self: Any, stream: Any) -> None:
-            used.append(f"{name} {str(stream)[:40]!r}")
+            # a kubeconfig, a snapshot's snapshot.txt, the test server's examples are YAML
+            if str(getattr(stream, "name", "")).endswith(".json") or (
+                    isinstance(stream, str) and stream.lstrip()[:1] in ("{", "[")):
+                used.append(f"{name} {getattr(stream, 'name', stream)!s:.80}")
             orig(self, stream)
         return init
 
@@ -228,3 +231,20 @@ def test_json_is_read_as_json(no_yaml: list[str], text: str, value: Any,
     assert no_yaml == []
     (plain,) = yaml_load._documents(text, "in.json", True)
     assert plain.body == value
+
+
+def test_live_pages_and_snapshot_folders_never_reach_yaml(tmp_path: Path,
+                                                          no_yaml: list[str]) -> None:
+    """API pages (orjson) and the snapshot folder written from them (the JSON reader)."""
+    from tests.apiserver.fixture import example_server
+    with example_server() as server:
+        no_yaml.clear()   # (the test server reads the examples from YAML)
+        config = server.kubeconfig(tmp_path / "kubeconfig")
+        live = run("check", "-o", "json", "--kubeconfig", str(config))
+        assert run("snapshot", "--kubeconfig", str(config), "--out",
+                   str(tmp_path / "snap"))[0] == 0
+    offline = run("check", "-o", "json", str(tmp_path / "snap"))
+    assert no_yaml == [], [getattr(u, "name", u) for u in no_yaml]
+    assert live[0] == offline[0] == 1
+    flows = [(f["id"], f["verdict"]) for f in json.loads(live[1])["flows"]]
+    assert flows and flows == [(f["id"], f["verdict"]) for f in json.loads(offline[1])["flows"]]

@@ -101,7 +101,8 @@ def _load_single(paths: Sequence[str], stdin: TextIO | None, strict: bool,
         file_errors: list[InputError] | None = None if on_invalid is OnInvalid.STOP else []
 
         def bodies() -> Iterator[tuple[Any, SourceLocation]]:
-            for d in iter_documents(paths, stdin, fast_json=fast, errors=file_errors):
+            for d in iter_documents(paths, stdin, fast_json=fast, lined_json=True,
+                                    errors=file_errors):
                 counted[0] += 1
                 if fast and type(d.body) in (dict, list):   # YAML makes MarkedMap, MarkedList
                     used_json[0] = True

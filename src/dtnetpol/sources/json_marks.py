@@ -1,7 +1,8 @@
 """JSON values with the line of every mapping, key and item, found without a YAML parser.
 
 JSON is YAML, and the YAML reader marks each node with the line of its first character. Here
-the JSON parser builds the values, and the lines come from one scan of the text: in JSON that
+the JSON parser builds the values, and the lines come from a few passes over the text, each a
+string method or one regular expression (no Python step per character): in JSON that
 parsed, a value or key starts exactly where a string, a number, ``true``, ``false``, ``null``,
 ``{`` or ``[`` starts, and these starts come in the order a walk of the parsed value meets
 them (a mapping, then each key and its value; a sequence, then each item). No token spans a
@@ -20,11 +21,10 @@ from typing import Any
 
 from dtnetpol.manifest.marks import MarkedList, MarkedMap
 
-# Every string, number and literal becomes one marker character; then everything but markers,
-# brackets that open a value and line breaks is dropped: what is left is one character per
-# value or key, and the line breaks between them.
-_SCALAR = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"|-?[0-9][-+.eE0-9]*|true|false|null')
-_KEEP = str.maketrans({c: None for c in ' \t,:]}'})
+_SCALAR = re.compile(r"[-+.0-9a-zE]+")        # a number, true, false or null (outside strings)
+_MAP_SCALAR = re.compile(r":(\n*)\"")           # a key's value that is a string or scalar
+_BLANKS = str.maketrans({c: None for c in " \t"})
+_CLOSERS = str.maketrans({c: None for c in ",:]}"})
 _new_map = dict.__new__
 _new_list = list.__new__
 
@@ -38,11 +38,20 @@ class DuplicateKey(ValueError):
         self.key, self.line, self.first = key, line, first
 
 
-def token_lines(text: str) -> list[int]:
-    """The 1-based line of every value and key of the JSON ``text``, in document order."""
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    reduced = _SCALAR.sub('"', text).translate(_KEEP)
+def mark_lines(text: str) -> list[int]:
+    """The 1-based line of every mapping, sequence, key and sequence item of the JSON
+    ``text``, in document order; not of a key's value that is no mapping or sequence (no
+    mark records it)."""
+    if "\\" in text:   # escapes (only strings hold a backslash): none is a quote then
+        text = text.replace("\\\\", "").replace('\\"', "")
+    # every string one '"', blanks gone, every other scalar one '"'
+    reduced = '"'.join(text.split('"')[0::2]).translate(_BLANKS)
+    if "\r" in reduced:
+        reduced = reduced.replace("\r\n", "\n").replace("\r", "\n")
+    reduced = _SCALAR.sub('"', reduced)
+    # a key's scalar value left out; then only '"', '{', '[' (one a mark) and line breaks
+    reduced = _MAP_SCALAR.sub(r":\1", reduced) if ":\n" in reduced else reduced.replace(':"', ":")
+    reduced = reduced.translate(_CLOSERS)
     out: list[int] = []
     extend = out.extend
     for number, part in enumerate(reduced.split("\n"), 1):
@@ -58,8 +67,7 @@ def marked(text: str, value: Any) -> Any:
     Raises:
         RecursionError: the value is nested deeper than Python's recursion allows.
     """
-    lines = token_lines(text)
-    it = iter(lines)
+    it = iter(mark_lines(text))
     out = _mark(value, it.__next__)
     if next(it, None) is not None:
         raise AssertionError("the text has more values than the parsed value")
@@ -71,26 +79,29 @@ def _mark(value: Any, line: Any) -> Any:
     if cls is dict:
         data: MarkedMap = _new_map(MarkedMap)
         data.line = line()
+        data.update(value)
         data.key_lines = key_lines = {}
         for k, v in value.items():
             key_lines[k] = line()
-            if type(v) is dict or type(v) is list:
+            cls = type(v)
+            if cls is dict or cls is list:
                 data[k] = _mark(v, line)
-            else:
-                line()
-                data[k] = v
         return data
     if cls is list:
         items: MarkedList = _new_list(MarkedList)
         items.line = line()
-        items.item_lines = item_lines = []
+        item_lines: list[int] = []
+        items.item_lines = item_lines
+        add_line = item_lines.append
+        add = items.append
         for v in value:
-            if type(v) is dict or type(v) is list:
+            cls = type(v)
+            if cls is dict or cls is list:
                 v = _mark(v, line)
-                item_lines.append(v.line)
+                add_line(v.line)
             else:
-                item_lines.append(line())
-            items.append(v)
+                add_line(line())
+            add(v)
         return items
     line()
     return value
@@ -111,8 +122,7 @@ def first_duplicate(text: str) -> DuplicateKey | None:
         ValueError: ``text`` is not JSON.
     """
     value = json.loads(text, object_pairs_hook=Pairs)
-    lines = iter(token_lines(text)).__next__
-    tree = _pair_tree(value, lines)
+    tree = _pair_tree(value, iter(mark_lines(text)).__next__)
     level = [tree]
     while level:
         below: list[Any] = []
@@ -133,14 +143,12 @@ def first_duplicate(text: str) -> DuplicateKey | None:
 
 def _pair_tree(value: Any, line: Any) -> Any:
     """("map", [(key, line, subtree or None)]) and ("seq", [subtree or None]), in the
-    order of the text; None stands for a scalar."""
-    line()
+    order of the text; None stands for a scalar (whose line is taken unless it is a key's)."""
     if type(value) is Pairs:
-        entries = []
-        for k, v in value:
-            key_line = line()
-            entries.append((k, key_line, _pair_tree(v, line)))
-        return ("map", entries)
+        line()
+        return ("map", [(k, line(), _pair_tree(v, line) if type(v) in (Pairs, list) else None)
+                        for k, v in value])
+    line()
     if type(value) is list:
         return ("seq", [_pair_tree(v, line) for v in value])
     return None

@@ -380,16 +380,17 @@ def _json_marked(text: str, file: str, body: Any = None) -> Any:
         raise InputError(_TOO_DEEP, SourceLocation(file, 1)) from None
 
 
-def _json_document(text: str, file: str, marks: bool) -> Document | bool | None:
+def _json_document(text: str, file: str, marks: bool,
+                   lined: bool = False) -> Document | bool | None:
     """``text`` read by the JSON parser (30 times faster than libyaml on the same bytes):
     its one document, None when it is ``null``, False when it is not JSON (a syntax error,
     NaN, several documents): then the YAML reader reads it and reports what it finds.
 
     ``marks``: every mapping, key and item carries its line (:func:`_json_marked`); else the
     workloads, namespaces and other objects no report cites by line come as plain values (see
-    :func:`dtnetpol.sources.load_cluster`), NetworkPolicies (one, or a List of them) as
-    :class:`LinedMap` bodies with the lines of their items (:func:`_json_policies`), and
-    anything else with every mark."""
+    :func:`dtnetpol.sources.load_cluster`). Unless ``marks`` without ``lined``,
+    NetworkPolicies (one, or a List of them) come as :class:`LinedMap` bodies with the lines
+    of their items (:func:`_json_policies`). Anything else has every mark."""
     body = _json_loads(text, file)
     if body is _NOT_JSON:
         return False
@@ -397,18 +398,23 @@ def _json_document(text: str, file: str, marks: bool) -> Document | bool | None:
         return None
     blanks = text[:len(text) - len(text.lstrip(_JSON_BLANKS))]
     line = blanks.replace("\r\n", "\n").replace("\r", "\n").count("\n") + 1
-    if marks:
+    if marks and not lined:
         return Document(file, 1, _json_marked(text, file, body), line)
     # Any JSON value may stand where a string is expected: only a str kind is looked up.
     kind = body.get("kind") if isinstance(body, dict) else None
     items = body.get("items") if isinstance(kind, str) and kind.endswith("List") else [body]
-    if isinstance(items, list) and all(
-            isinstance(o, dict) and isinstance(o.get("kind"), str)
-            and o["kind"] in _LINELESS_KINDS for o in items):
-        return Document(file, 1, body, line)
-    # policies: reports cite their rules' lines
-    lined = _json_policies(text, body, file, items) if isinstance(items, list) else None
-    return Document(file, 1, _json_marked(text, file, body) if lined is None else lined, line)
+    if not isinstance(items, list):
+        items = []
+    if items and all(isinstance(o, dict) and isinstance(o.get("kind"), str)
+                     and o["kind"] in _LINELESS_KINDS for o in items):
+        if not marks:
+            return Document(file, 1, body, line)
+    else:
+        # policies: reports cite their rules' lines
+        policies = _json_policies(text, body, file, items)
+        if policies is not None:
+            return Document(file, 1, policies, line)
+    return Document(file, 1, _json_marked(text, file, body), line)
 
 
 _JSON_BLANKS = " \t\n\r"
@@ -491,7 +497,7 @@ def _remark_item(text: str, file: str, whole: list[Any], k: int) -> Any:
 
 
 def _documents(text: str, file: str, fast_json: bool, line_base: int = 0,
-               index_base: int = 0) -> Iterator[Document]:
+               index_base: int = 0, lined: bool = False) -> Iterator[Document]:
     """The documents of one file or of stdin: JSON (``*.json``, stdin) through the JSON
     parser, never PyYAML (with every line mark unless ``fast_json``); when ``fast_json``,
     workloads and namespaces in YAML through the compiled parser
@@ -501,7 +507,7 @@ def _documents(text: str, file: str, fast_json: bool, line_base: int = 0,
     ``line_base`` and ``index_base``: the lines and documents of the file before ``text``,
     when it is a piece of a file read in pieces (:func:`_file_documents`)."""
     if file == STDIN_NAME or file.lower().endswith(".json"):
-        found = _json_document(text, file, marks=not fast_json)
+        found = _json_document(text, file, marks=not fast_json, lined=lined)
         if found is not False:
             if isinstance(found, Document):
                 yield found
@@ -698,7 +704,7 @@ def _pieces(path: str, budget: list[int]) -> Iterator[bytes]:
             yield out.pop()   # held by the reader alone, which lets it go once decoded
 
 
-def _file_documents(path: str, fast_json: bool) -> Iterator[Document]:
+def _file_documents(path: str, fast_json: bool, lined: bool = False) -> Iterator[Document]:
     """The documents of the file ``path``; a large YAML file is read in pieces (see
     :data:`PIECE_MIN_BYTES`), with the lines and document numbers of the whole file. Anything
     unusual in a piece (a YAML error, a character libyaml counts as a line break, a ``...``
@@ -711,7 +717,7 @@ def _file_documents(path: str, fast_json: bool) -> Iterator[Document]:
         info = None
     if info is None or not stat.S_ISREG(info.st_mode) or info.st_size < PIECE_MIN_BYTES or \
             path.lower().endswith(".json"):
-        yield from _documents(_read_file(path), label, fast_json)
+        yield from _documents(_read_file(path), label, fast_json, lined=lined)
         return
     budget = _budget()
     if info.st_size > budget[0]:
@@ -744,14 +750,14 @@ def _file_documents(path: str, fast_json: bool) -> Iterator[Document]:
                 raise _Whole
             # the document after the n-th ``---`` of the file is number 1 + implicit + n
             for doc in _documents(text, label, fast_json, line_base,
-                                  implicit + markers if n else 0):
+                                  implicit + markers if n else 0, lined):
                 yield doc
                 given += 1
             del text
             line_base += lines
             markers += count
     except (_Whole, InputError, UnicodeDecodeError):
-        for i, doc in enumerate(_documents(_read_file(path), label, fast_json)):
+        for i, doc in enumerate(_documents(_read_file(path), label, fast_json, lined=lined)):
             if i >= given:
                 yield doc
 
@@ -793,30 +799,32 @@ def read_documents(paths: Sequence[str], stdin: TextIO | None = None) -> list[Do
 
 
 def iter_documents(paths: Sequence[str], stdin: TextIO | None = None, *,
-                   fast_json: bool = False,
+                   fast_json: bool = False, lined_json: bool = False,
                    errors: list[InputError] | None = None) -> Iterator[Document]:
     """:func:`read_documents` one document at a time, each file read when its turn comes.
 
     ``fast_json``: JSON files and stdin read without line marks where no report cites
     them (see :func:`_json_document`); JSON is read by the JSON parser either way.
+    ``lined_json``: NetworkPolicies in JSON as :class:`LinedMap` bodies even without
+    ``fast_json`` (for the cluster builder, which reads them again with marks if it must).
     ``errors``: where a file's error (unreadable, YAML syntax) goes, after the documents
     before it; reading goes on with the next file (every file's problems in one run). None:
     the first error raises.
     """
     if errors is None:
-        yield from _iter_documents(paths, stdin, fast_json)
+        yield from _iter_documents(paths, stdin, fast_json, lined_json)
         return
     for path in paths:
         files = _manifest_files(path) if path != "-" and os.path.isdir(path) else [path]
         for file in files or [path]:
             try:
-                yield from _iter_documents([file], stdin, fast_json)
+                yield from _iter_documents([file], stdin, fast_json, lined_json)
             except InputError as e:
                 errors.append(e)
 
 
 def _iter_documents(paths: Sequence[str], stdin: TextIO | None = None,
-                    fast_json: bool = False) -> Iterator[Document]:
+                    fast_json: bool = False, lined: bool = False) -> Iterator[Document]:
     for path in paths:
         if path == "-":
             stream = stdin if stdin is not None else sys.stdin
@@ -825,15 +833,15 @@ def _iter_documents(paths: Sequence[str], stdin: TextIO | None = None,
             except (OSError, UnicodeDecodeError) as exc:
                 raise InputError(f"cannot read standard input: {exc}",
                                  SourceLocation(STDIN_NAME)) from None
-            yield from _documents(text, STDIN_NAME, fast_json)
+            yield from _documents(text, STDIN_NAME, fast_json, lined=lined)
         elif os.path.isdir(path):
             files = _manifest_files(path)
             if not files:
                 raise InputError("folder holds no *.yaml, *.yml or *.json file",
                                  SourceLocation(path_label(path)))
             for file in files:
-                yield from _file_documents(file, fast_json)
+                yield from _file_documents(file, fast_json, lined)
         elif os.path.lexists(path):
-            yield from _file_documents(path, fast_json)
+            yield from _file_documents(path, fast_json, lined)
         else:
             raise InputError("no such file or folder", SourceLocation(path_label(path)))
