@@ -189,6 +189,20 @@ def test_lazy_parser_lists_the_commands_as_the_full_one_does() -> None:
         assert sub.choices[name].format_help() == full_sub.choices[name].format_help()
 
 
+@pytest.mark.parametrize("argv", [("check", "--skip-invalid", "examples/cluster", "-o", "json"),
+                                  ("check", "examples/cluster"),
+                                  ("connlist", "examples/cluster")])
+def test_the_command_as_a_process_says_what_main_says(argv: tuple[str, ...]) -> None:
+    """``python -m dtnetpol`` (:func:`dtnetpol.cli.entry`, which leaves what is left at the
+    end to the process's exit, uncollected) writes what :func:`main` gives, exit code too."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "dtnetpol", *argv], capture_output=True,
+                          text=True, check=False)
+    assert (done.returncode, done.stdout, done.stderr) == run(*argv)
+
+
 def test_version_imports_no_command() -> None:
     import subprocess
     import sys

@@ -20,8 +20,9 @@ EXAMPLE = ROOT / "examples" / "cluster"
 
 #: Never needed to check plain NetworkPolicies from files.
 NOT_FOR_PLAIN_FILES = (
-    "dtnetpol.lint.registry", "dtnetpol.lint.linter", "dtnetpol.lint.rules",
-    "dtnetpol.lint.config", "dtnetpol.lint.context",  # no .dtnetpol.yaml: no lint keys
+    "dtnetpol.lint",    # no .dtnetpol.yaml: no lint keys; lint's findings neither
+    "dtnetpol.sources.json_marks",    # no JSON file
+    "shutil",           # with bz2 and lzma: only for the width of a terminal
     "dtnetpol.sources.cluster", "dtnetpol.sources.parallel", "kubernetes", "jsonschema",
     "multiprocessing", "concurrent.futures", "importlib.resources",
     "dtnetpol.manifest.calico", "dtnetpol.manifest.cilium", "dtnetpol.manifest.admin",
@@ -58,11 +59,32 @@ def plain_cluster(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+#: The policy writers: for a fix an output shows (the table, for a blocked flow, only says
+#: whether there is one: the first is worked out).
+PLANNER = ("dtnetpol.generate._plan", "dtnetpol.generate._fix", "dtnetpol.generate._doc",
+           "dtnetpol.generate._kubernetes", "dtnetpol.generate.yaml_out")
+#: Never for a cluster of plain NetworkPolicies: the other flavours' writers; generate() is
+#: for conditional flows.
+OTHER_WRITERS = ("dtnetpol.generate._calico", "dtnetpol.generate._cilium",
+                 "dtnetpol.generate._openshift", "dtnetpol.generate._generate")
+
+
 def test_check_of_plain_network_policies_imports_no_other_layer(plain_cluster: Path) -> None:
     rc, modules = _modules_after("check", str(plain_cluster), cwd=plain_cluster.parent)
-    assert rc == 1                      # blocked flows: the fixes were computed too
-    assert "dtnetpol.generate" in modules
-    assert _loaded(modules, NOT_FOR_PLAIN_FILES) == []
+    assert rc == 1                      # blocked flows: the first fix was worked out
+    assert _loaded(modules, PLANNER) == sorted(PLANNER)
+    assert _loaded(modules, (*NOT_FOR_PLAIN_FILES, *OTHER_WRITERS)) == []
+
+
+def test_check_without_fixes_imports_no_policy_writer(plain_cluster: Path) -> None:
+    """--no-fix (and a check that blocks nothing) plans no policy: the planner and the
+    writers are not imported; the flavours and the monitored namespaces are."""
+    rc, modules = _modules_after("check", "--no-fix", str(plain_cluster),
+                                 cwd=plain_cluster.parent)
+    assert rc == 1
+    assert _loaded(modules, ("dtnetpol.generate",)) == [
+        "dtnetpol.generate", "dtnetpol.generate._flavor", "dtnetpol.generate._namespaces",
+        "dtnetpol.generate._options"]
 
 
 def test_check_of_a_calico_input_imports_calico(plain_cluster: Path, tmp_path: Path) -> None:
@@ -98,7 +120,24 @@ def test_kind_tables_agree_with_the_readers() -> None:
 
 
 def test_settings_file_is_the_lint_configuration_file() -> None:
-    from dtnetpol.commands._settings import SETTINGS_FILE
+    from dtnetpol.commands._settings import FAIL_ON, SETTINGS_FILE
     from dtnetpol.lint.config import CONFIG_FILE
+    from dtnetpol.lint.finding import Severity
 
     assert SETTINGS_FILE == CONFIG_FILE
+    assert FAIL_ON["lint"] == tuple(s.value for s in Severity)
+
+
+@pytest.mark.parametrize("columns", ["57", "", "x"])
+def test_help_is_as_wide_as_argparse_makes_it(columns: str,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The help formatter finds the width without shutil, and finds argparse's."""
+    import argparse
+
+    from dtnetpol.commands._help import HelpFormatter
+
+    monkeypatch.setenv("COLUMNS", columns)
+    text = "word " * 60
+    ours = argparse.ArgumentParser(prog="x", description=text, formatter_class=HelpFormatter)
+    theirs = argparse.ArgumentParser(prog="x", description=text)
+    assert ours.format_help() == theirs.format_help()

@@ -372,7 +372,7 @@ class _Checker:
         return Miss(side.direction, side.subject, f"no rule names {other.name}")
 
     def _fix(self, result: FlowResult) -> str | None:
-        from dtnetpol.generate import fix, generate
+        from dtnetpol.generate import fix
         from dtnetpol.generate.yaml_out import stream_yaml
 
         gen = self.options.generate
@@ -408,6 +408,8 @@ class _Checker:
                 docs = fix(self.an.cluster, [flow], gen, required_only=True,
                            analyzer=self.an).documents
             else:
+                from dtnetpol.generate import generate  # conditional flows only
+
                 docs = tuple(d for d in generate([flow], gen).documents)
                 preamble += (f"Allowed today only if: {result.condition}.",
                             "To be sure, pin the addresses (--tenant-cidr, --apiserver, "

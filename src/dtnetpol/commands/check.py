@@ -32,7 +32,6 @@ from dtnetpol.commands._install import (
 from dtnetpol.dynatrace import applicable_flows
 from dtnetpol.engine.analysis import Analyzer
 from dtnetpol.generate import CalicoEdition, Flavor, GenerateOptions
-from dtnetpol.generate._calico import calico_placement
 from dtnetpol.render import check_formats
 from dtnetpol.render.console import use_colour
 from dtnetpol.render.progress import progress
@@ -79,7 +78,11 @@ def build_report(args: argparse.Namespace, inputs: Inputs) -> CheckReport:
     # Fixes in the flavour the cluster already uses (Cilium policies: Cilium fixes; a
     # Calico default-deny: Calico policies placed before it).
     flavor = Flavor.CILIUM if inputs.cluster.cilium_policies else Flavor.KUBERNETES
-    placement = calico_placement(inputs.cluster.calico)
+    placement = None
+    if inputs.cluster.calico.policies:   # the Calico writer: only for a Calico input
+        from dtnetpol.generate._calico import calico_placement
+
+        placement = calico_placement(inputs.cluster.calico)
     if placement is not None and flavor is Flavor.KUBERNETES:
         flavor = Flavor.CALICO
     tier, order = placement if placement is not None else (None, None)

@@ -25,12 +25,10 @@ from dtnetpol.engine.addresses import AddressSet
 from dtnetpol.engine.analysis import Analyzer, Endpoint, ExternalEndpoint, PodClass
 from dtnetpol.engine.explain import SideStatus
 from dtnetpol.engine.selectors import compile_selector
-from dtnetpol.generate._calico import calico_doc
-from dtnetpol.generate._cilium import cilium_doc
 from dtnetpol.generate._doc import GeneratedDoc
 from dtnetpol.generate._flavor import Flavor
-from dtnetpol.generate._generate import GenerateOptions
 from dtnetpol.generate._kubernetes import ip_blocks, kubernetes_doc
+from dtnetpol.generate._options import GenerateOptions
 from dtnetpol.generate._plan import (
     PeerKind,
     PlanPeer,
@@ -218,8 +216,12 @@ def fix(cluster: Cluster, flows: Sequence[Flow], options: GenerateOptions,
             # In the flavour the cluster uses: a Cilium default-deny gets Cilium fixes, a
             # Calico default-deny Calico policies placed before it.
             if options.flavor is Flavor.CILIUM:
+                from dtnetpol.generate._cilium import cilium_doc  # only for its flavour
+
                 docs.append(cilium_doc(fixed, plan.install))
             elif options.flavor is Flavor.CALICO:
+                from dtnetpol.generate._calico import calico_doc
+
                 docs.append(calico_doc(fixed, options.calico_edition, options.calico_tier,
                                        options.calico_order))
             else:

@@ -2,62 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from dtnetpol.dynatrace.dynakube import DynaKube
-from dtnetpol.dynatrace.flows import Flow, InstallFacts
-from dtnetpol.generate import _calico, _cilium, _kubernetes, _openshift
+from dtnetpol.dynatrace.flows import Flow
+from dtnetpol.generate import _kubernetes
 from dtnetpol.generate._doc import GeneratedDoc, skipped_lines, wrap
-from dtnetpol.generate._flavor import CalicoEdition, Flavor
-from dtnetpol.generate._plan import Plan, PlanInput, build_plan, check_cidrs
+from dtnetpol.generate._flavor import Flavor
+from dtnetpol.generate._options import GenerateOptions
+from dtnetpol.generate._plan import Plan, build_plan
 
-
-@dataclass(frozen=True)
-class GenerateOptions:
-    """How to generate.
-
-    Args:
-        flavor: which policy kinds to emit.
-        install: the install facts the flows were resolved with (platform, API server).
-        dynakubes: the DynaKubes the flows come from.
-        monitored: per DynaKube name, the namespaces it instruments.
-        tenant_cidrs: ``--tenant-cidr``: where the Dynatrace hosts are.
-        proxy_cidrs: ``--proxy-cidr``: the proxy's addresses when spec.proxy names a host.
-        node_cidrs: ``--node-cidr``: node addresses (kubelet, OneAgent on the host network).
-        observed_node_addresses: addresses of the Node objects in the input.
-        calico_edition: whether ``destination.domains`` exists (Enterprise/Cloud only).
-        calico_tier, calico_order: where Calico policies go (``check`` places its fixes
-            before the cluster's Calico default-deny); default: tier default, no order.
-        ipv6: also allow the IPv6 public range when the default is used.
-
-    Raises:
-        InputError: for an invalid CIDR.
-    """
-
-    flavor: Flavor = Flavor.KUBERNETES
-    install: InstallFacts = field(default_factory=InstallFacts)
-    dynakubes: Sequence[DynaKube] = ()
-    monitored: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    tenant_cidrs: tuple[str, ...] = ()
-    proxy_cidrs: tuple[str, ...] = ()
-    node_cidrs: tuple[str, ...] = ()
-    observed_node_addresses: tuple[str, ...] = ()
-    calico_edition: CalicoEdition = CalicoEdition.OSS
-    ipv6: bool = False
-    calico_tier: str | None = None
-    calico_order: float | None = None
-
-    def plan_input(self) -> PlanInput:
-        names = self.flavor is Flavor.CILIUM or (
-            self.flavor is Flavor.CALICO and self.calico_edition is CalicoEdition.ENTERPRISE)
-        return PlanInput(
-            install=self.install, monitored=dict(self.monitored),
-            tenant_cidrs=check_cidrs(self.tenant_cidrs, "--tenant-cidr"),
-            proxy_cidrs=check_cidrs(self.proxy_cidrs, "--proxy-cidr"),
-            node_cidrs=check_cidrs(self.node_cidrs, "--node-cidr"),
-            observed_node_addresses=self.observed_node_addresses, ipv6=self.ipv6,
-            names_resolve=names, dynakubes={dk.name: dk for dk in self.dynakubes})
+__all__ = ["GenerateOptions", "GenerateResult", "generate"]
 
 
 @dataclass(frozen=True)
@@ -99,10 +54,16 @@ def generate(flows: Sequence[Flow], options: GenerateOptions) -> GenerateResult:
     if flavor is Flavor.KUBERNETES:
         docs = [_kubernetes.kubernetes_doc(p) for p in plan.policies]
     elif flavor is Flavor.OPENSHIFT:
+        from dtnetpol.generate import _openshift  # each flavour's writer: only for it
+
         docs = _openshift.openshift_docs(plan)
     elif flavor is Flavor.CILIUM:
+        from dtnetpol.generate import _cilium
+
         docs = [_cilium.cilium_doc(p, plan.install) for p in plan.policies]
     else:
+        from dtnetpol.generate import _calico
+
         docs = [_calico.calico_doc(p, options.calico_edition, options.calico_tier,
                                    options.calico_order) for p in plan.policies]
     return GenerateResult(tuple(docs), plan, plan.warnings, _preamble(flows, plan, options))

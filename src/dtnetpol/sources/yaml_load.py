@@ -27,7 +27,7 @@ from dtnetpol.errors import InputError
 from dtnetpol.manifest.marks import LinedMap, MarkedList, MarkedMap
 from dtnetpol.model.location import SourceLocation
 from dtnetpol.safe_text import path_label
-from dtnetpol.sources import json_marks, yaml_fast
+from dtnetpol.sources import yaml_fast
 from dtnetpol.sources.yaml_fast import LINED_API_VERSION
 from dtnetpol.sources.yaml_fast import LINELESS_KINDS as _LINELESS_KINDS
 
@@ -351,6 +351,8 @@ def _json_loads(text: str, file: str) -> Any:
     try:
         return json.loads(text, object_pairs_hook=_object, parse_constant=_no_constant)
     except _DuplicateKey:
+        from dtnetpol.sources import json_marks  # JSON input only: not at every start
+
         try:
             dup = json_marks.first_duplicate(text)
         except (ValueError, RecursionError):
@@ -372,6 +374,8 @@ _TOO_DEEP = "YAML document is nested too deeply"
 def _json_marked(text: str, file: str, body: Any = None) -> Any:
     """The JSON ``text`` (parsed: ``body``) with the line of every mapping, key and item,
     as the YAML reader marks them (:mod:`dtnetpol.sources.json_marks`), without it."""
+    from dtnetpol.sources import json_marks  # JSON input only: not at every start
+
     if body is None:
         body = _json_loads(text, file)
     try:
