@@ -9,6 +9,7 @@ is slow with the pure-Python loader.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -349,7 +350,8 @@ def _json_loads(text: str, file: str) -> Any:
             reader gives.
     """
     try:
-        return json.loads(text, object_pairs_hook=_object, parse_constant=_no_constant)
+        return _paused(json.loads, text, object_pairs_hook=_object,
+                       parse_constant=_no_constant)
     except _DuplicateKey:
         from dtnetpol.sources import json_marks  # JSON input only: not at every start
 
@@ -367,6 +369,20 @@ def _json_loads(text: str, file: str) -> Any:
 
 
 _NOT_JSON = object()
+
+
+def _paused(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``fn(...)`` with the cyclic garbage collector off: parsing makes millions of small
+    acyclic objects, and collections walking them cost 3 to 5 times the parse (as in
+    :func:`dtnetpol.sources.load_cluster`, which keeps it off while loading; other readers,
+    ``lint``'s, did not)."""
+    if not gc.isenabled():
+        return fn(*args, **kwargs)
+    gc.disable()
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        gc.enable()
 _TOO_DEEP = "YAML document is nested too deeply"
 
 
@@ -378,7 +394,7 @@ def _json_marked(text: str, file: str, body: Any = None) -> Any:
     if body is None:
         body = _json_loads(text, file)
     try:
-        return json_marks.marked(text, body)
+        return _paused(json_marks.marked, text, body)
     except RecursionError:
         raise InputError(_TOO_DEEP, SourceLocation(file, 1)) from None
 
