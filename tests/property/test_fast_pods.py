@@ -366,3 +366,37 @@ def test_odd_pages_read_as_the_page_parsed_whole(body: bytes) -> None:
         return
     got, _ = _read_both(body)
     assert got == want
+
+
+def test_the_fast_makers_make_what_the_constructors_make() -> None:
+    """Header, Pod and locations made by the fast reader's makers equal (and hash, order,
+    pickle as) what their own constructors make, from every field of theirs."""
+    import dataclasses
+    import inspect
+    import pickle
+
+    from dtnetpol.manifest import fast_pods
+    from dtnetpol.manifest.objects import Header
+    from dtnetpol.model.cluster import Pod, WorkloadRef
+
+    for maker, cls in ((fast_pods._make_pod, Pod), (fast_pods._make_header, Header)):
+        assert list(inspect.signature(maker).parameters) == \
+            [f.name for f in dataclasses.fields(cls)]
+        assert not hasattr(cls, "__post_init__")
+    assert [f.name for f in dataclasses.fields(SourceLocation)] == \
+        ["file", "document", "line", "path"]
+    loc = fast_pods.located("cluster:c/shop/Pod/p")
+    assert loc == SourceLocation("cluster:c/shop/Pod/p") and \
+        hash(loc) == hash(SourceLocation("cluster:c/shop/Pod/p"))
+    assert not loc < SourceLocation("cluster:c/shop/Pod/p")
+    values = {"namespace": "shop", "name": "p", "owner": WorkloadRef("shop", "w", "ReplicaSet"),
+              "labels": {"app": "w"}, "ports": (), "host_network": False, "ips": ("10.0.0.1",),
+              "node": "n", "location": loc, "service_account": None}
+    made = fast_pods._make_pod(**values)
+    assert made == Pod(**values) and hash(made) == hash(Pod(**values))
+    assert pickle.loads(pickle.dumps(made)) == made
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.name = "q"  # type: ignore[misc]
+    header = {"api_version": "v1", "kind": "Pod", "name": "p", "namespace": "shop",
+              "labels": {}, "owner": None, "loc": loc}
+    assert fast_pods._make_header(**header) == Header(**header)

@@ -54,7 +54,9 @@ def covering_ports(rules: Sequence[CompiledRule], wanted: AddressSet | None,
             for version, ivs in ((4, hit.v4), (6, hit.v6)):
                 if ivs:
                     pieces.append((version, ivs, ports))
-    if wanted is None or not wanted:
+    if wanted is None or not wanted or not pieces:
+        # no rule names an address of ``wanted``: each of them gets what every peer gets (a
+        # host-network source read live has its node's addresses; rules rarely name them)
         return everyone
     result: PortSet | None = None
     for version, ivs in ((4, wanted.v4), (6, wanted.v6)):

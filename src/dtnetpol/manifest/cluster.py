@@ -115,6 +115,8 @@ class _Builder:
         self.skipped: Counter[str] = Counter()
         self.errors: list[InputError] = []
         self.not_kubernetes: list[SourceLocation] = []
+        # (kind, apiVersion) -> (the kind in entry keys, whether it is cluster-scoped)
+        self._kinds: dict[tuple[str, str], tuple[str, bool]] = {}
         # Malformed-but-clear fields, read leniently (never under STOP): (where, what).
         self.lenient: list[tuple[SourceLocation, str]] | None = \
             None if on_invalid is OnInvalid.STOP else []
@@ -318,14 +320,19 @@ class _Builder:
                                  name=h.name, body=body, location=h.loc))
 
     def _store(self, h: Header, model: Model) -> None:
-        namespace = "" if h.kind in CLUSTER_SCOPED_KINDS else (h.namespace or "default")
-        if is_calico(h.kind, h.api_version) and h.kind in CALICO_GLOBAL_KINDS:
-            namespace = ""
+        kinds = self._kinds.get((h.kind, h.api_version))
+        if kinds is None:  # the same few kinds again and again: worked out once each
+            calico = is_calico(h.kind, h.api_version)
+            kinds = self._kinds[(h.kind, h.api_version)] = (
+                h.kind if is_modelled(h.kind, h.api_version)
+                else f"{h.api_version.split('/')[0]}/{h.kind}" if calico
+                else f"{h.api_version}/{h.kind}",
+                h.kind in CLUSTER_SCOPED_KINDS or (calico and h.kind in CALICO_GLOBAL_KINDS))
+        kind, cluster_scoped = kinds
         if isinstance(model, RawObject):
             namespace = h.namespace or ""
-        kind = (h.kind if is_modelled(h.kind, h.api_version)
-                else f"{h.api_version.split('/')[0]}/{h.kind}" if is_calico(h.kind, h.api_version)
-                else f"{h.api_version}/{h.kind}")
+        else:
+            namespace = "" if cluster_scoped else (h.namespace or "default")
         key = (kind, namespace, h.name)
         previous = self.entries.pop(key, None)
         if previous is not None:
@@ -437,6 +444,9 @@ class _Builder:
 
         ips: dict[tuple[str, str, str], list[str]] = {}
         kept: list[tuple[str, str, str] | Pod] = []
+        # the pods of one owner (ten replicas, a DaemonSet's pod on every node) fold alike:
+        # the owner's stand-in is looked up once per owner (and pod-template-hash)
+        targets: dict[tuple[str, str, str, str | None], tuple[str, str, str] | None] = {}
         for entry in self.entries.values():
             model = entry.model
             if not isinstance(model, Pod):
@@ -448,10 +458,17 @@ class _Builder:
                     kept.append(key)
                 continue
             target = None
-            if h.owner is not None:
-                target = stand_in(model.namespace, h.owner.kind, h.owner.name)
-                if target is None and h.owner.kind == "ReplicaSet":
-                    target = self._deployment_of(model, h.owner.name, stand_in)
+            owner = h.owner
+            if owner is not None:
+                by = (model.namespace, owner.kind, owner.name, model.labels.get(
+                    POD_TEMPLATE_HASH_LABEL) if owner.kind == "ReplicaSet" else None)
+                if by in targets:
+                    target = targets[by]
+                else:
+                    target = stand_in(model.namespace, owner.kind, owner.name)
+                    if target is None and owner.kind == "ReplicaSet":
+                        target = self._deployment_of(model, owner.name, stand_in)
+                    targets[by] = target
             if target is None:
                 kept.append(model)
             else:

@@ -35,7 +35,7 @@ from dtnetpol import __version__
 from dtnetpol.errors import DtnetpolError
 from dtnetpol.manifest import Problem, build_cluster
 from dtnetpol.manifest.cluster import PartialCluster, build_partial, merge_partials
-from dtnetpol.manifest.fast_pods import POD_PAGE, PodReader
+from dtnetpol.manifest.fast_pods import POD_PAGE, PodReader, located
 from dtnetpol.manifest.objects import Header
 from dtnetpol.model.cluster import Cluster, Pod
 from dtnetpol.model.location import SourceLocation
@@ -756,7 +756,7 @@ def _pod_models(live: LiveRead, api_version: str, reader: PodReader | None = Non
             name, ns = meta.get("name"), meta.get("namespace")
             if type(name) is str and (ns is None or type(ns) is str):
                 where = f"{ns}/Pod/{name}" if ns else f"Pod/{name}"
-                built = reader.read(item, SourceLocation(f"cluster:{context}/{where}"))
+                built = reader.read(item, located(f"cluster:{context}/{where}"))
                 if built is not None:
                     return built
         return _typed(item, api_version, "Pod") if isinstance(item, dict) else item
@@ -804,7 +804,7 @@ def _pod_pages(live: LiveRead, api_version: str) -> PageReader:
                 name, ns = meta.name, meta.namespace
                 if type(name) is str and (ns is None or type(ns) is str):
                     where = f"{ns}/Pod/{name}" if ns else f"Pod/{name}"
-                    built = reader.read_fields(item, SourceLocation(f"cluster:{context}/{where}"))
+                    built = reader.read_fields(item, located(f"cluster:{context}/{where}"))
             if built is None:
                 if whole is None:
                     whole = _loads(body)["items"]
