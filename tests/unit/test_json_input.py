@@ -248,3 +248,18 @@ def test_live_pages_and_snapshot_folders_never_reach_yaml(tmp_path: Path,
     assert live[0] == offline[0] == 1
     flows = [(f["id"], f["verdict"]) for f in json.loads(live[1])["flows"]]
     assert flows and flows == [(f["id"], f["verdict"]) for f in json.loads(offline[1])["flows"]]
+
+
+@pytest.mark.parametrize("opener", ["[", '{"a": '])
+def test_json_nested_deeper_than_the_parser_goes_is_the_yaml_readers_error(
+        tmp_path: Path, opener: str) -> None:
+    """Deeper than the JSON parser goes (libyaml stops at 1,000): the error YAML gives."""
+    closer = "]" if opener == "[" else "}"
+    text = "\n" + opener * 5000 + "1" + closer * 5000
+    errors = []
+    for name in ("in.json", "in.yaml"):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        with pytest.raises(InputError) as e:
+            load_cluster([str(tmp_path / name)])
+        errors.append(str(e.value).replace(name, "IN"))
+    assert errors[0] == errors[1] and "IN:2:" in errors[0]

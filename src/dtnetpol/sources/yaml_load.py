@@ -340,13 +340,13 @@ def _no_constant(name: str) -> Any:
 
 
 def _json_loads(text: str, file: str) -> Any:
-    """The value of the JSON ``text``; :data:`_NOT_JSON` when it is not JSON (a syntax
-    error, NaN, more than one value: the YAML reader reads it then, and names the line of
-    an error).
+    """The value of the JSON ``text``; :data:`_NOT_JSON` when the JSON parser refuses it (a
+    syntax error, NaN, more than one value, nested deeper than it goes): the YAML reader
+    reads it then, and names the line of an error.
 
     Raises:
         InputError: a key given twice in one object, with the message and line the YAML
-            reader gives; a value nested too deeply.
+            reader gives.
     """
     try:
         return json.loads(text, object_pairs_hook=_object, parse_constant=_no_constant)
@@ -361,9 +361,8 @@ def _json_loads(text: str, file: str) -> Any:
             raise AssertionError("a duplicate key the JSON parser saw is not found") from None
         raise InputError(f"YAML syntax error: duplicate key {dup.key!r} (first at line "
                          f"{dup.first})", SourceLocation(file, 1, dup.line)) from None
-    except RecursionError:
-        raise InputError(_TOO_DEEP, SourceLocation(file, 1)) from None
-    except ValueError:
+    except (ValueError, RecursionError):
+        # deeper than the JSON parser goes: libyaml refuses it too, and names the line
         return _NOT_JSON
 
 
