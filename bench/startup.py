@@ -3,6 +3,7 @@
     python bench/startup.py                  # best of 5, S generated (seed 1) when missing
     python bench/startup.py --repeat 9       # more runs on a noisy machine
     python bench/startup.py --src OTHER/src  # another checkout's code (PYTHONPATH)
+    python bench/startup.py --before OLD/src # also check S on OLD's code, interleaved
 
 Each run is a fresh interpreter (``python -m dtnetpol ...``), as a user starts it, with the
 package's bytecode compiled first (``compileall``: an installed package has it; without it
@@ -84,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--src", type=Path, default=ROOT / "src")
     p.add_argument("--data", type=Path, default=DATA)
+    p.add_argument("--before", type=Path, default=None,
+                   help="another checkout's src: its check S runs beside, interleaved")
     args = p.parse_args(argv)
     if not args.data.is_dir():
         subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), "--size", "S",
@@ -92,17 +95,21 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ, PYTHONPATH=str(args.src))
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     py = sys.executable
+    check = [py, "-m", "dtnetpol", "check", str(args.data)]
     commands = {
-        "python -c pass": [py, "-c", "pass"],
-        "dtnetpol --version": [py, "-m", "dtnetpol", "--version"],
-        "dtnetpol check S": [py, "-m", "dtnetpol", "check", str(args.data)],
-        "parse floor (CSafeLoader)": [py, "-c", FLOOR, str(args.data)],
+        "python -c pass": ([py, "-c", "pass"], env),
+        "dtnetpol --version": ([py, "-m", "dtnetpol", "--version"], env),
+        "dtnetpol check S": (check, env),
+        "parse floor (CSafeLoader)": ([py, "-c", FLOOR, str(args.data)], env),
     }
+    if args.before is not None:
+        compileall.compile_dir(str(args.before), quiet=1)
+        commands["dtnetpol check S (before)"] = (check, dict(env, PYTHONPATH=str(args.before)))
     runs: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
     phases: list[dict[str, float]] = []
     for _ in range(args.repeat):
-        for name, cmd in commands.items():
-            cpu, wall, _ = _child_times(cmd, env)
+        for name, (cmd, cmd_env) in commands.items():
+            cpu, wall, _ = _child_times(cmd, cmd_env)
             runs[name].append((cpu, wall))
         _, _, out = _child_times([py, "-c", PHASES, str(args.data)], env)
         phases.append(json.loads(out.strip().splitlines()[-1]))

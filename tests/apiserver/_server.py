@@ -78,7 +78,7 @@ class Request:
 @dataclass
 class _Fault:
     resource: str  # plural, or group/plural
-    kind: str  # forbid | expire | fail | drop | delay
+    kind: str  # forbid | expire | fail | drop | delay | garble
     statuses: list[int] = field(default_factory=list)
     after_pages: int = 0
     times: int = 1
@@ -86,6 +86,7 @@ class _Fault:
     seconds: float = 0.0
     namespace: str | None = None
     pages: int = 0
+    body: bytes = b""
 
     def matches(self, r: Resource, namespace: str | None) -> bool:
         name = self.resource
@@ -120,6 +121,12 @@ class Faults:
         """The next ``times`` requests on the resource are cut off without an answer."""
         with self.lock:
             self.items.append(_Fault(resource, "drop", times=times))
+
+    def garble(self, resource: str, body: bytes, times: int = 1) -> None:
+        """The next ``times`` requests on the resource get 200 with ``body`` (a proxy's error
+        page, a cut answer) in place of the JSON asked for."""
+        with self.lock:
+            self.items.append(_Fault(resource, "garble", times=times, body=body))
 
     def delay(self, resource: str, seconds: float, times: int = 1) -> None:
         """The next ``times`` requests on the resource are answered after ``seconds``."""
@@ -242,6 +249,8 @@ class _Handler(BaseHTTPRequestHandler):
                 payload, content_type = api.get(url.path, query)
             else:
                 payload, content_type, status = api.write(method, url.path, query, body)
+        except _Garbled as e:
+            payload, content_type = e.body, "application/json"
         except _Dropped:
             api.record(Request(method, url.path, query, 0, self.headers.get("User-Agent", "")))
             self.close_connection = True
@@ -277,6 +286,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Dropped(Exception):
     pass
+
+
+class _Garbled(Exception):
+    def __init__(self, body: bytes) -> None:
+        super().__init__("garbled")
+        self.body = body
 
 
 class _HttpServer(ThreadingHTTPServer):
@@ -527,6 +542,8 @@ class ApiServer:
                              headers)
         if fault.kind == "drop":
             raise _Dropped()
+        if fault.kind == "garble":
+            raise _Garbled(fault.body)
         if fault.kind == "delay":
             time.sleep(fault.seconds)
 

@@ -400,3 +400,16 @@ def test_the_fast_makers_make_what_the_constructors_make() -> None:
     header = {"api_version": "v1", "kind": "Pod", "name": "p", "namespace": "shop",
               "labels": {}, "owner": None, "loc": loc}
     assert fast_pods._make_header(**header) == Header(**header)
+
+
+def test_a_number_out_of_range_in_a_field_not_read_is_skipped() -> None:
+    """By design (README, Live-shaped L): orjson refuses a page with ``1e400`` anywhere; the
+    partial decoding skips it where live mode does not read, and reads the pod."""
+    body = (b'{"items": [{"metadata": {"name": "p", "namespace": "shop", "resourceVersion": '
+            b'1e400}, "spec": {}, "status": {"podIP": "10.0.0.1"}}]}')
+    with pytest.raises(ValueError, match="infinity"):
+        _parsed_page(_pod_models(_live([], False), "v1"))(body)
+    want, _ = _parsed_page(_pod_models(_live([], False), "v1"))(body.replace(b"1e400", b"1"))
+    got, token = _pod_pages(_live([], False), "v1")(body)
+    assert got == want and token is None
+    assert isinstance(got[0], tuple) and got[0][1].ips == ("10.0.0.1",)

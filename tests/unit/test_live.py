@@ -253,6 +253,54 @@ def test_429_and_5xx_are_retried(tmp_path: Path) -> None:
         srv.stop()
 
 
+@pytest.mark.parametrize(("resource", "body", "says"), [
+    ("networkpolicies", b"<html><body>502 Bad Gateway</body></html>",
+     "list networkpolicies.networking.k8s.io: the API server's answer is not JSON ("),
+    ("pods", b'{"kind": "PodList", "items": [{"metadata": {"name": "a"', "list pods: "
+     "the API server's answer is not JSON ("),
+    ("namespaces", b'["not", "a", "list"]',
+     "list namespaces: the API server's answer is a JSON list, not an object"),
+    ("services", b'{"kind": "ServiceList", "items": {"a": 1}}',
+     "list services: the API server's answer is not a list (its items or metadata have the "
+     "wrong type)"),
+    ("services", b'{"items": [], "metadata": {"continue": 7}}',
+     "list services: the API server's answer is not a list (its continue token is not a "
+     "string)"),
+])
+def test_an_answer_that_is_not_json_is_one_line_and_exit_2(
+        server: ApiServer, tmp_path: Path, resource: str, body: bytes, says: str) -> None:
+    """A 200 whose body is not the list asked for (a proxy's error page, a cut answer) names
+    the list and what is wrong, never a traceback."""
+    kc = str(server.kubeconfig(tmp_path / "kc"))
+    server.faults.garble(resource, body)
+    try:
+        code, out, err = run("check", "--kubeconfig", kc)
+    finally:
+        server.faults.clear()
+    assert code == 2, err
+    assert out == ""
+    assert err.strip().splitlines() == [f"dtnetpol: error: {err.strip().split(': ', 2)[2]}"]
+    assert says in err, err
+    assert "Traceback" not in err
+
+
+def test_discovery_answer_that_is_not_json_is_one_line(server: ApiServer,
+                                                        tmp_path: Path) -> None:
+    kc = str(server.kubeconfig(tmp_path / "kc"))
+    orig = server.get
+
+    def get(path: str, query: Any) -> tuple[bytes, str]:
+        return (b"proxy says no", "text/plain") if path == "/apis" else orig(path, query)
+
+    server.get = get  # type: ignore[method-assign]
+    try:
+        code, _, err = run("check", "--kubeconfig", kc)
+    finally:
+        server.get = orig  # type: ignore[method-assign]
+    assert code == 2
+    assert err.startswith("dtnetpol: error: /apis: the API server's answer is not JSON ("), err
+
+
 def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

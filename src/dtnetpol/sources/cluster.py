@@ -499,6 +499,21 @@ class _Gone(Exception):
     """410: the continue token expired; the list starts over."""
 
 
+class _BadAnswer(Exception):
+    """A 200 answer that is not the JSON object asked for (a proxy's HTML page, a cut body):
+    what is wrong with it, for one :class:`ClusterError` line naming the request."""
+
+
+def _json_object(body: bytes) -> Json:
+    try:
+        data = _loads(body)
+    except ValueError as e:
+        raise _BadAnswer(f"is not JSON ({_one_line(str(e))})") from None
+    if not isinstance(data, dict):
+        raise _BadAnswer(f"is a JSON {type(data).__name__}, not an object")
+    return data
+
+
 class _Status(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -607,10 +622,13 @@ class Reader:
                  **kwargs: Any) -> Any:
         """The parsed answer of a GET of ``target`` (a path; ``args[0]``: the query), or of a
         call of the generated API (``target`` a method of it, for the probe writer)."""
-        if isinstance(target, str):
-            query: Mapping[str, str | int] | None = args[0] if args else kwargs.get("query")
-            return _loads(self.call(what, target, query))
-        return _loads(self._call(what, target, *args, **kwargs))
+        try:
+            if isinstance(target, str):
+                query: Mapping[str, str | int] | None = args[0] if args else kwargs.get("query")
+                return _json_object(self.call(what, target, query))
+            return _json_object(self._call(what, target, *args, **kwargs))
+        except _BadAnswer as e:
+            raise ClusterError(f"{what}: the API server's answer {e}") from None
 
     # -------------------------------------------------------------- discovery
     def version(self) -> Json:
@@ -678,6 +696,9 @@ class Reader:
                         self.progress(f"reading {read.resource}: {len(items):,}")
                     if not token:
                         return items
+            except _BadAnswer as e:
+                raise ClusterError(f"list {read.resource}: the API server's answer {e}") \
+                    from None
             except _Gone:
                 if restarts >= 3:
                     raise ClusterError(
@@ -771,10 +792,15 @@ PageReader = Callable[[bytes], tuple[list[Any], Any]]
 def _parsed_page(convert: Callable[[Any], Any] | None) -> PageReader:
     """Pages parsed whole; each item converted by ``convert`` when given."""
     def read_page(body: bytes) -> tuple[list[Any], Any]:
-        page = _loads(body)
+        page = _json_object(body)
         items = page.get("items") or []
-        return (items if convert is None else list(map(convert, items)),
-                (page.get("metadata") or {}).get("continue") or None)
+        meta = page.get("metadata") or {}
+        if not isinstance(items, list) or not isinstance(meta, dict):
+            raise _BadAnswer("is not a list (its items or metadata have the wrong type)")
+        token = meta.get("continue") or None
+        if token is not None and not isinstance(token, str):
+            raise _BadAnswer("is not a list (its continue token is not a string)")
+        return (items if convert is None else list(map(convert, items)), token)
 
     return read_page
 
