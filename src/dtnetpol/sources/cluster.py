@@ -499,7 +499,7 @@ class _Gone(Exception):
     """410: the continue token expired; the list starts over."""
 
 
-class _BadAnswer(Exception):
+class _BadAnswer(ValueError):
     """A 200 answer that is not the JSON object asked for (a proxy's HTML page, a cut body):
     what is wrong with it, for one :class:`ClusterError` line naming the request."""
 
