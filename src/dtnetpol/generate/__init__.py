@@ -16,8 +16,9 @@ the writers were a twentieth of a check on a small cluster).
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from dtnetpol.lazy_names import lazy_names
 
 if TYPE_CHECKING:
     from dtnetpol.generate._doc import GeneratedDoc
@@ -73,11 +74,4 @@ _HOMES = {
                      "PlanPolicy", "PlanRule", "Skipped", "build_plan"), "_plan"),
 }
 
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _HOMES, globals())

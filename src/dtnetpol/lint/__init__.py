@@ -11,8 +11,9 @@ start-up of ``check``).
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from dtnetpol.lazy_names import lazy_names
 
 if TYPE_CHECKING:
     from dtnetpol.lint.config import LintConfig, parse_config
@@ -49,11 +50,4 @@ _HOMES = {
     "all_rules": "registry", "get": "registry",
 }
 
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _HOMES, globals())
