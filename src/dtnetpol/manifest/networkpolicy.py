@@ -23,7 +23,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from dtnetpol.manifest._fields import Field, is_int, root, type_name
@@ -505,7 +505,7 @@ def _fast_policy(body: Any, loc: SourceLocation) -> NetworkPolicy:
     pod_selector = _fast_selector(spec.value.get("podSelector"))
     ingress = _fast_rules(spec, Direction.INGRESS)
     egress = _fast_rules(spec, Direction.EGRESS)
-    return _fast_result(namespace, name, pod_selector, _fast_types(spec.value.get("policyTypes")),
+    return _policy(namespace, name, pod_selector, _fast_types(spec.value.get("policyTypes")),
                         ingress, egress, annotations, loc)
 
 
@@ -521,9 +521,11 @@ def _fast_types(types: Any) -> list[Direction]:
     return declared
 
 
-def _fast_result(namespace: str, name: str, pod_selector: LabelSelector | None,
-                 declared: list[Direction], ingress: list[Rule], egress: list[Rule],
-                 annotations: list[tuple[str, str]], loc: SourceLocation) -> NetworkPolicy:
+def _policy(namespace: str, name: str, pod_selector: LabelSelector | None,
+            declared: list[Direction], ingress: list[Rule], egress: list[Rule],
+            annotations: Iterable[tuple[str, str]], loc: SourceLocation) -> NetworkPolicy:
+    """The policy both readers build (the fast one and the validator), with the defaults
+    the API server fills in."""
     return NetworkPolicy(
         namespace=namespace,
         name=name,
@@ -655,7 +657,7 @@ def _plain_policy(body: LinedMap, loc: SourceLocation) -> NetworkPolicy:
                                     ports=tuple(ports), location=location))
     if pos != len(lines):
         raise _Slow
-    return _fast_result(namespace, name, pod_selector, declared, rules["ingress"],
+    return _policy(namespace, name, pod_selector, declared, rules["ingress"],
                         rules["egress"], annotations, loc)
 
 
@@ -726,18 +728,8 @@ def _validate_fully(body: Any, loc: SourceLocation, lenient_names: bool = False,
     only_names = lenient_names and all(p.code == "invalid-name" for p in v.problems)
     if (v.problems and not only_names) or name is None:
         return None, v
-    policy = NetworkPolicy(
-        namespace=namespace,
-        name=name,
-        pod_selector=pod_selector or LabelSelector(),
-        policy_types=default_policy_types(declared or None, bool(egress)),
-        ingress=tuple(ingress),
-        egress=tuple(egress),
-        policy_types_declared=bool(declared),
-        annotations=annotations,
-        location=loc,
-    )
-    return policy, v
+    return _policy(namespace, name, pod_selector, declared, ingress, egress, annotations,
+                   loc), v
 
 
 def parse_network_policy(body: Any, loc: SourceLocation
