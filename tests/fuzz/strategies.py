@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 from hypothesis import strategies as st
+from tests.mutations import document_paths, replaced
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "cluster"
 
@@ -35,31 +36,6 @@ def seed_documents() -> tuple[Any, ...]:
 @cache
 def dynakube() -> Any:
     return next(d for d in seed_documents() if d.get("kind") == "DynaKube")
-
-
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every path to a value in a document (keys and list indexes)."""
-    found = [prefix]
-    if isinstance(value, dict):
-        for k, v in value.items():
-            found.extend(_paths(v, (*prefix, k)))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            found.extend(_paths(v, (*prefix, i)))
-    return found
-
-
-def _replace(value: Any, path: tuple[Any, ...], new: Any) -> Any:
-    if not path:
-        return new
-    head, rest = path[0], path[1:]
-    if isinstance(value, dict):
-        copy = dict(value)
-        copy[head] = _replace(value[head], rest, new)
-        return copy
-    copy_list = list(value)
-    copy_list[head] = _replace(value[head], rest, new)
-    return copy_list
 
 
 def _delete(value: Any, path: tuple[Any, ...]) -> Any:
@@ -103,7 +79,7 @@ def structural(draw: st.DrawFn) -> list[Any]:
     docs = list(draw(documents()))
     for _ in range(draw(st.integers(1, 3))):
         i = draw(st.integers(0, len(docs) - 1))
-        paths = _paths(docs[i])
+        paths = document_paths(docs[i])
         path = draw(st.sampled_from(paths))
         action = draw(st.sampled_from(["replace", "replace", "delete", "whole"]))
         if action == "delete" and path:
@@ -111,7 +87,7 @@ def structural(draw: st.DrawFn) -> list[Any]:
         elif action == "whole":
             docs[i] = draw(weird_values)
         else:
-            docs[i] = _replace(docs[i], path, draw(weird_values))
+            docs[i] = replaced(docs[i], path, draw(weird_values))
     return docs
 
 

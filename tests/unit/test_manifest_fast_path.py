@@ -9,11 +9,11 @@ source locations of rules, peers and ports included.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from textwrap import dedent
 from typing import Any
 
 import pytest
+from tests.mutations import document_paths, replaced
 from tests.unit.test_manifest_networkpolicy import CASES, spec
 
 from dtnetpol.manifest.networkpolicy import _fast_policy, _Slow, _validate_fully
@@ -86,25 +86,6 @@ def _same(body: Any, loc: SourceLocation) -> bool:
     return True
 
 
-def _paths(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    yield path
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from _paths(v, (*path, k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _paths(v, (*path, i))
-
-
-def _replace(body: Any, path: tuple[Any, ...], new: Any) -> Any:
-    body = copy.deepcopy(body)
-    target = body
-    for step in path[:-1]:
-        target = target[step]
-    target[path[-1]] = new
-    return body
-
-
 def test_rich_policy_takes_the_fast_path_with_identical_locations() -> None:
     (doc,) = read_text(RICH, "np.yaml")
     assert _same(doc.body, doc.location)
@@ -114,14 +95,14 @@ def test_rich_policy_takes_the_fast_path_with_identical_locations() -> None:
 def test_every_field_replaced_by_odd_values_agrees() -> None:
     (doc,) = read_text(RICH, "np.yaml")
     fast = slow = 0
-    for path in list(_paths(doc.body))[1:]:
+    for path in document_paths(doc.body)[1:]:
         for new in ODD:
-            body = _replace(doc.body, path, new)
+            body = replaced(doc.body, path, new)
             if _same(body, doc.location):
                 fast += 1
             else:
                 slow += 1
-        body = _replace(doc.body, path[:-1], {}) if len(path) > 1 else None
+        body = replaced(doc.body, path[:-1], {}) if len(path) > 1 else None
         if body is not None:
             _same(body, doc.location)
     assert fast > 100 and slow > 100
@@ -129,7 +110,7 @@ def test_every_field_replaced_by_odd_values_agrees() -> None:
 
 def test_unknown_keys_defer() -> None:
     (doc,) = read_text(RICH, "np.yaml")
-    for path in list(_paths(doc.body))[1:]:
+    for path in document_paths(doc.body)[1:]:
         parent = doc.body
         for step in path[:-1]:
             parent = parent[step]

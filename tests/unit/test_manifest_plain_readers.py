@@ -9,11 +9,11 @@ readers' (the model, or the error message with its line).
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from tests.mutations import document_paths, replaced
 
 from dtnetpol.errors import InputError
 from dtnetpol.manifest._fields import Field, root
@@ -74,25 +74,6 @@ ODD: list[Any] = [None, 0, 70000, True, 1.5, "", "x", "TCP", "tcp", "Always", []
                   {}, {"k": None}, {"app": 1}, ["a"], [{}], {"kind": "K"}]
 
 
-def _paths(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    yield path
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from _paths(v, (*path, k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _paths(v, (*path, i))
-
-
-def _replace(body: Any, path: tuple[Any, ...], new: Any) -> Any:
-    body = copy.deepcopy(body)
-    target = body
-    for step in path[:-1]:
-        target = target[step]
-    target[path[-1]] = new
-    return body
-
-
 def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
@@ -140,10 +121,10 @@ def test_every_field_replaced_by_odd_values_agrees(text: str) -> None:
     (doc,) = read_text(text, "w.yaml")
     taken = deferred = 0
     for body in (doc.body, _plain(doc.body)):
-        for path in list(_paths(body))[1:]:
+        for path in document_paths(body)[1:]:
             for new in ODD:
                 for lenient in (False, True):
-                    t, d = _agree(_replace(body, path, new), lenient)
+                    t, d = _agree(replaced(body, path, new), lenient)
                     taken, deferred = taken + t, deferred + d
     assert taken > 100 and deferred > 100
 
