@@ -90,3 +90,24 @@ def test_a_cilium_default_deny_keeps_what_a_network_policy_allows() -> None:
     _check(c)
     got = {(x.src, x.dst) for x in connection_list(Analyzer(c))}
     assert ("ns0/w0[Deployment]", "ns0/w1[Deployment]") in got
+
+
+def test_a_calico_pass_at_the_last_tier_allows_past_a_default_deny() -> None:
+    """A Calico policy of the default tier whose rule passes, after a NetworkPolicy default
+    deny that decides nothing: no later tier, so the profile allows. The tier may allow, and
+    the join must not drop the pair (found by the index property test: ``may_allow`` looked
+    at Allow rules only)."""
+    from dtnetpol.model import Direction, LabelSelector, NetworkPolicy, Pod, WorkloadRef
+    from dtnetpol.model.calico import Action, CalicoKind, CalicoPolicy, CalicoRule
+
+    pods = tuple(Pod(f"ns{i}", f"p{i}", WorkloadRef(f"ns{i}", "w0", "Deployment"))
+                 for i in range(2))
+    deny = NetworkPolicy("ns1", "default-deny", LabelSelector(),
+                         frozenset({Direction.INGRESS, Direction.EGRESS}))
+    passing = CalicoPolicy(CalicoKind.NETWORK_POLICY, "ns1", "only", "default", None,
+                           calico.sel(""), frozenset({Direction.INGRESS}),
+                           ingress=(CalicoRule(Direction.INGRESS, 0, Action.PASS),))
+    c = Cluster(pods=pods, policies=(deny,), calico=CalicoResources(policies=(passing,)))
+    _check(c)
+    got = {(x.src, x.dst) for x in connection_list(Analyzer(c))}
+    assert ("ns0/w0[Deployment]", "ns1/w0[Deployment]") in got

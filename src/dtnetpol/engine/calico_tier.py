@@ -147,6 +147,11 @@ def describe_ports(rule: CalicoRule) -> str:
     return text
 
 
+#: Actions after which a packet may end up allowed by this tier: Allow, and Pass (the next
+#: tier, or the profile's allow when no later tier applies).
+_MAY_ALLOW = frozenset((Action.ALLOW, Action.PASS))
+
+
 class CalicoLayer(Tier):
     """One Calico tier."""
 
@@ -173,7 +178,7 @@ class CalicoLayer(Tier):
         self._peer_matches: dict[tuple[int, int, Direction, int], bool] = {}
         self._ends: dict[int, CalicoEnd] = {}
         self._allowing = {d: frozenset(i for i, p in enumerate(self.policies)
-                                       if any(r.action is Action.ALLOW for r in p.rules(d)))
+                                       if any(r.action in _MAY_ALLOW for r in p.rules(d)))
                           for d in Direction}
 
     def candidates(self, namespace: str) -> tuple[int, ...]:
@@ -286,13 +291,15 @@ class CalicoLayer(Tier):
         return tuple(out)
 
     def may_allow(self, an: Analyzer, subject: PodClass, direction: Direction) -> bool:
-        """An Allow rule of a policy that applies, an end of tier that allows, or (the
-        default tier) an end that passes ports the NetworkPolicies leave undecided."""
+        """An Allow or Pass rule of a policy that applies, an end of tier that allows or
+        passes, or (the default tier) an end that passes ports the NetworkPolicies leave
+        undecided. A Pass may allow: when no later tier decides, the endpoint's profile
+        allows."""
         if subject.host_network:
             return False
         default = self.tier.default_action
-        if default is Action.ALLOW or (self.includes_network_policies and
-                                       default is not Action.DENY):
+        if default in _MAY_ALLOW or (self.includes_network_policies and
+                                     default is not Action.DENY):
             return True
         allowing = self._allowing[direction]
         return any(i in allowing for i in self.applying(an, subject, direction))
